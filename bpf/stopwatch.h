@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Types shared by the BPF side (stopwatch.bpf.c) and user space. This is
+ * the only place they are defined: the BPF object, the loader, the vmcore
+ * reader and the bpftool view of the pinned maps all read these layouts.
+ *
+ * Every field has a fixed width so the layout is the same on x86_64 and
+ * arm64 and in a core file read on another machine.
+ */
+#ifndef STOPWATCH_H
+#define STOPWATCH_H
+
+#define SW_MAX_CPUS		256	/* power of two: indexes are masked */
+#define SW_MASK_WORDS		(SW_MAX_CPUS / 64)
+#define SW_STOP_SLOTS		8	/* stop records kept, newest overwrite oldest */
+#define SW_MAX_PAGES		16	/* pages of the record store, see sw_store_hdr */
+#define SW_STORE_MAGIC		0x3148435457504f54ULL	/* "TOPWTCH1" little endian */
+#define SW_LAYOUT_VERSION	1
+
+/* Rungs of the ladder. Names (sw_rung_name) are the same in every output. */
+enum sw_rung {
+	SW_RUNG_NONE = 0,	/* never stopped */
+	SW_RUNG_IPI = 1,	/* stop IPI */
+	SW_RUNG_NMI = 2,	/* NMI (x86) or pseudo-NMI IPI (arm64) */
+	SW_RUNG_SDEI = 3,	/* SDEI event 0 (arm64, the SDEI NMI series) */
+	SW_RUNG_SELF = 4,	/* stopped itself (panic_smp_self_stop) */
+	SW_RUNG_COUNT,
+};
+/* Rungs that are fired by the initiator: IPI, NMI, SDEI at index rung-1. */
+#define SW_FIRE_RUNGS		3
+
+enum sw_kind {
+	SW_KIND_UNKNOWN = 0,
+	SW_KIND_STOP = 1,	/* reboot, halt, power-off */
+	SW_KIND_PANIC = 2,	/* smp_send_stop() from panic() */
+	SW_KIND_CRASH = 3,	/* kdump crash stop */
+	SW_KIND_SELF = 4,	/* a CPU stopped itself outside any sequence */
+	SW_KIND_COUNT,
+};
+
+/* What the interrupted context had, as the stop handler saw it in pt_regs. */
+enum sw_irqs {
+	SW_IRQS_UNKNOWN = 0,	/* handler has no pt_regs */
+	SW_IRQS_ENABLED = 1,
+	SW_IRQS_MASKED = 2,
+};
+
+/* One CPU's part of a stop sequence: written once, by that CPU. */
+struct sw_cpu_stop {
+	__u64 t_handler;	/* ns (bpf_ktime_get_ns) its stop handler ran; 0 = never */
+	__u32 rung;		/* enum sw_rung; claimed with cmpxchg, first wins */
+	__u32 irqs;		/* enum sw_irqs */
+};
+
+enum sw_rec_state {
+	SW_REC_EMPTY = 0,
+	SW_REC_RUNNING = 1,	/* the initiator has not returned (normal for reboot) */
+	SW_REC_DONE = 2,	/* the stop function returned */
+};
+
+/* One stop sequence. */
+struct sw_stop_record {
+	__u64 seq;		/* 1, 2, ... per armed boot; 0 = empty slot */
+	__u32 kind;		/* enum sw_kind */
+	__u32 initiator;	/* CPU that ran the stop */
+	__u32 state;		/* enum sw_rec_state */
+	__u32 nr_cpus;		/* CPUs covered by the masks below */
+	__u64 t_start;		/* ns, entry of the stop function */
+	__u64 t_end;		/* ns, its return; 0 = never returned */
+	__u64 t_fire[SW_FIRE_RUNGS];			/* ns a rung fired; 0 = not fired */
+	__u64 target[SW_FIRE_RUNGS][SW_MASK_WORDS];	/* CPUs that rung was sent to */
+	__u64 online[SW_MASK_WORDS];			/* CPUs online at the start */
+	struct sw_cpu_stop cpu[SW_MAX_CPUS];
+};
+
+/*
+ * The record store is the single value of the mmapable array map "sw_store".
+ * The header is written by `stopwatch arm` and describes the store so a
+ * reader of a core file can find and check it: pfn[] lists the physical
+ * frames of every page of the value, in order; hdr_csum covers the header
+ * up to and including pfn[] (fields below it change while running).
+ */
+struct sw_store_hdr {
+	__u64 magic;		/* SW_STORE_MAGIC */
+	__u32 layout;		/* SW_LAYOUT_VERSION */
+	__u32 size;		/* sizeof(struct sw_store) */
+	__u8 boot_id[16];	/* /proc/sys/kernel/random/boot_id, binary */
+	__u64 build_id;		/* hash of the BPF object: detects another build's pins */
+	__u64 armed_mono_ns;	/* CLOCK_MONOTONIC at arm time ... */
+	__u64 armed_real_ns;	/* ... and CLOCK_REALTIME: converts record times */
+	__u32 page_size;
+	__u32 nr_pages;		/* entries used in pfn[] */
+	__u64 pfn[SW_MAX_PAGES];
+	__u32 hdr_csum;		/* crc32 (zlib) of the bytes above */
+	__u32 nr_cpus;		/* possible CPUs at arm time */
+	/* mutable, written by the BPF side: */
+	__u64 next_seq;		/* last sequence number handed out */
+	__u32 active;		/* slot + 1 of the sequence in progress, 0 = none */
+	__u32 panic_cpu;	/* CPU + 1 that entered panic(), 0 = none */
+	__u64 online[SW_MASK_WORDS];	/* online CPUs, refreshed by user space */
+	__u64 drops;		/* records lost (no slot, CPU out of range) */
+	__u64 orphans;		/* stop handlers that ran outside a sequence */
+	__u8 version[32];	/* stopwatch version string, NUL padded */
+};
+
+struct sw_store {
+	struct sw_store_hdr hdr;
+	struct sw_stop_record rec[SW_STOP_SLOTS];
+};
+
+/* ---- live streams ---- */
+
+/* IPI kinds, one latency histogram each. */
+enum sw_ipi_kind {
+	SW_IPI_RESCHED = 0,
+	SW_IPI_CALL_FUNC,
+	SW_IPI_CALL_FUNC_SINGLE,
+	SW_IPI_CPU_STOP,
+	SW_IPI_CPU_STOP_NMI,
+	SW_IPI_TIMER,
+	SW_IPI_IRQ_WORK,
+	SW_IPI_BACKTRACE,
+	SW_IPI_KGDB,
+	SW_IPI_WAKEUP,
+	SW_IPI_OTHER,
+	SW_IPI_KINDS,
+};
+
+/* SDEI event-0 deliveries: why the event was signalled. */
+enum sw_sdei_kind {
+	SW_SDEI_BACKTRACE = 0,
+	SW_SDEI_STOP,
+	SW_SDEI_OTHER,		/* signalled by something stopwatch did not see */
+	SW_SDEI_KINDS,
+};
+
+enum sw_stream {
+	SW_STREAM_IPI = 0,
+	SW_STREAM_SDEI = 1,
+	SW_STREAMS,
+};
+
+/* Histogram slots: key of the per-CPU "hists" map is stream * SW_HIST_KINDS + kind. */
+#define SW_HIST_KINDS		SW_IPI_KINDS
+#define SW_HIST_KEYS		(SW_STREAMS * SW_HIST_KINDS)
+/*
+ * Two bucketings, chosen before load (rodata hist_loglinear):
+ *  - log2: slot = log2(usecs), libbpf-tools style;
+ *  - log-linear over nanoseconds: values below 2^SW_LL_SUB_BITS+1 ns are
+ *    exact, then every power of two is cut in 2^SW_LL_SUB_BITS sub-buckets,
+ *    so a bucket is at most 1/4 of its lower bound wide.
+ */
+#define SW_LL_SUB_BITS		2
+#define SW_HIST_SLOTS		160
+struct sw_hist {
+	__u64 slots[SW_HIST_SLOTS];
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+};
+
+/* Per-CPU counters, the "counters" map, index enum sw_counter. */
+enum sw_counter {
+	SW_CNT_IPI_SENT = 0,		/* IPI sends seen (per target) */
+	SW_CNT_IPI_MATCHED,		/* handler entries paired with a send */
+	SW_CNT_IPI_UNMATCHED,		/* handler entries with no pending send */
+	SW_CNT_IPI_STALE,		/* pairs older than max_pending_ns, dropped */
+	SW_CNT_SDEI_SIGNALLED,		/* event-0 signals seen (per target) */
+	SW_CNT_SDEI_DELIVERED,		/* event-0 handler runs */
+	SW_CNT_SDEI_MASKED,		/* ... on a CPU that had interrupts masked */
+	SW_CNT_RINGBUF_DROPS,		/* bpf_ringbuf_reserve() failed */
+	SW_CNT_STOP_HANDLERS,		/* stop handlers seen in a sequence */
+	SW_CNT_ORPHAN_HANDLERS,		/* stop handlers seen outside any sequence */
+	SW_CNT_STOPS,			/* stop sequences begun */
+	SW_CNT_REASON_UNKNOWN,		/* IPI reasons not classified */
+	SW_COUNTERS,
+};
+
+/* Ring buffer "events": discrete events for the live stream. */
+enum sw_event_type {
+	SW_EV_SDEI_DELIVERY = 1,
+	SW_EV_STOP_BEGIN = 2,
+	SW_EV_STOP_END = 3,
+};
+
+struct sw_event {
+	__u32 type;		/* enum sw_event_type */
+	__u32 cpu;
+	__u64 ts;
+	__u64 latency_ns;	/* SDEI: signal to handler; 0 = unknown */
+	__u32 kind;		/* SDEI: enum sw_sdei_kind; stop: enum sw_kind */
+	__u32 irqs;		/* enum sw_irqs */
+	__u64 seq;		/* stop events: record seq */
+};
+
+#endif /* STOPWATCH_H */

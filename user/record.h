@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * One stop-record format for every source. Whatever produced it (the live
+ * BPF store, a vmcore, the persistent trace instance, console logs), a stop
+ * is a struct sw_stop_record (bpf/stopwatch.h) plus this metadata, and is
+ * printed by the functions below, so the schema is written in one place.
+ */
+#ifndef STOPWATCH_RECORD_H
+#define STOPWATCH_RECORD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "../bpf/stopwatch.h"
+
+enum sw_source {
+	SW_SRC_BPF = 0,		/* pinned or live BPF record store */
+	SW_SRC_VMCORE,		/* ELF core: /proc/vmcore or QMP dump-guest-memory */
+	SW_SRC_TRACE,		/* persistent trace instance */
+	SW_SRC_LOG,		/* console / dmesg / pstore / journal text */
+};
+
+struct sw_record_meta {
+	enum sw_source source;
+	char boot_id[37];	/* text UUID, "" when unknown */
+	char host[64];		/* "" when unknown */
+	/* wall clock of t == 0 in ns, to print absolute times; 0 = unknown */
+	__s64 mono_to_real_ns;
+	/* times are exact BPF timestamps (false: printk resolution, from text) */
+	bool exact;
+};
+
+/* Outcome derived from a record, not stored. */
+enum sw_outcome {
+	SW_OUT_CLEAN = 0,	/* every target stopped by the first rung */
+	SW_OUT_ESCALATED,	/* a later rung was needed, and every CPU stopped */
+	SW_OUT_FAILED,		/* some CPU was never stopped */
+	SW_OUT_INCOMPLETE,	/* still running when read: no verdict yet */
+	SW_OUT_NOOP,		/* nothing to stop (single CPU, or a repeat call) */
+};
+
+const char *sw_rung_name(unsigned int rung);	/* "ipi" ... "none" */
+const char *sw_kind_name(unsigned int kind);	/* "stop", "panic", "crash", "self" */
+const char *sw_source_name(enum sw_source src);
+const char *sw_outcome_name(enum sw_outcome out);
+const char *sw_ipi_kind_name(unsigned int kind);
+const char *sw_sdei_kind_name(unsigned int kind);
+/* Parse a rung name back; -1 when unknown. */
+int sw_rung_parse(const char *name);
+
+enum sw_outcome sw_record_outcome(const struct sw_stop_record *r);
+/* CPUs the stop had to stop (online at start, less the initiator). */
+void sw_record_expected(const struct sw_stop_record *r, __u64 out[SW_MASK_WORDS]);
+/* CPUs it had to stop and that never ran a stop handler. */
+void sw_record_never_stopped(const struct sw_stop_record *r, __u64 out[SW_MASK_WORDS]);
+/* Highest rung that fired (SW_RUNG_NONE if none). */
+unsigned int sw_record_top_rung(const struct sw_stop_record *r);
+
+/* Mask helpers: "0-3,6" lists like the kernel's %*pbl. */
+void sw_mask_set(__u64 *mask, unsigned int cpu);
+bool sw_mask_test(const __u64 *mask, unsigned int cpu);
+int sw_mask_format(const __u64 *mask, unsigned int nbits, char *buf, size_t len);
+/* Parse a cpulist ("1-3,5"); returns 0 or -EINVAL. */
+int sw_mask_parse(const char *list, __u64 *mask, unsigned int nbits);
+
+/* Printing: one JSON object on one line (schema in docs/schema.md), or text. */
+void sw_record_print_json(FILE *f, const struct sw_record_meta *m,
+			  const struct sw_stop_record *r);
+void sw_record_print_text(FILE *f, const struct sw_record_meta *m,
+			  const struct sw_stop_record *r);
+
+#endif
