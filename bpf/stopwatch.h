@@ -16,6 +16,7 @@
 #define SW_MAX_PAGES		16	/* pages of the record store, see sw_store_hdr */
 #define SW_STORE_MAGIC		0x3148435457504f54ULL	/* "TOPWTCH1" little endian */
 #define SW_LAYOUT_VERSION	1
+#define SW_STORE_F_LOGLINEAR	1u	/* histograms use log-linear ns buckets */
 
 /* Rungs of the ladder. Names (sw_rung_name) are the same in every output. */
 enum sw_rung {
@@ -100,6 +101,8 @@ struct sw_store_hdr {
 	__u64 online[SW_MASK_WORDS];	/* online CPUs, refreshed by user space */
 	__u64 drops;		/* records lost (no slot, CPU out of range) */
 	__u64 orphans;		/* stop handlers that ran outside a sequence */
+	__u32 flags;		/* SW_STORE_F_* */
+	__u32 pad;
 	__u8 version[32];	/* stopwatch version string, NUL padded */
 };
 

@@ -1,0 +1,83 @@
+# stopwatch: `make` builds for this machine, `make ARCH=arm64` cross-builds a
+# static arm64 binary for the arm64 guest, `make check` runs every test.
+ARCH ?= $(shell uname -m | sed -e 's/aarch64/arm64/')
+ifeq ($(ARCH),arm64)
+  BPF_ARCH := arm64
+  CC := aarch64-linux-gnu-gcc
+  LIBDIR := /usr/lib/aarch64-linux-gnu
+else ifeq ($(ARCH),x86_64)
+  BPF_ARCH := x86
+  CC ?= gcc
+  LIBDIR := /usr/lib/x86_64-linux-gnu
+else
+  $(error ARCH must be x86_64 or arm64)
+endif
+
+OUT := build/$(ARCH)
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  -D_GNU_SOURCE -DSTOPWATCH_VERSION='"$(VERSION)"' -I$(OUT) -Iuser -Ibpf
+# Static: the same binary runs in the busybox guests with no libraries.
+LDFLAGS += -static -L$(LIBDIR)
+LDLIBS := -lbpf -lelf -lz -lm
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
+	      -Ivmlinux.h-gen/$(ARCH) -Ibpf -Wall -Wno-unused-function
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h)
+
+.PHONY: all deps check test unit host-test bench clean stopwatch-static
+all: $(OUT)/stopwatch
+stopwatch-static: $(OUT)/stopwatch
+
+deps:
+	@scripts/deps.sh
+
+$(OUT):
+	@mkdir -p $@
+
+$(OUT)/stopwatch.bpf.o: bpf/stopwatch.bpf.c $(BPF_HDRS) vmlinux.h-gen/$(ARCH)/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(LLVM_STRIP) -g $@.tmp   # DWARF only: BTF stays for CO-RE and bpftool
+	mv $@.tmp $@
+
+$(OUT)/stopwatch.skel.h: $(OUT)/stopwatch.bpf.o
+	$(BPFTOOL) gen skeleton $< name stopwatch_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/stopwatch: $(OUT)/main.o $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# ---- tests ----
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
+# unit tests link the user objects (not main) and cmocka, dynamically
+$(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ -L$(LIBDIR) -lcmocka $(LDLIBS)
+
+unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+host-test: $(OUT)/stopwatch
+	@tests/host/run.sh $(OUT)/stopwatch
+
+bench: $(OUT)/stopwatch
+	@bench/run.sh $(OUT)/stopwatch
+
+# The whole suite, as the README and .ci/run call it.
+check: deps
+	@tests/run.sh
+
+test: check
+
+clean:
+	rm -rf build
+
+-include scripts/vm/*.mk

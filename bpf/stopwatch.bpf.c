@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * stopwatch: what happens when Linux stops its CPUs.
+ *
+ * Every attach point is offered in several forms (fentry and kprobe for
+ * functions, tp_btf and classic tracepoint for tracepoints); user space
+ * (user/points.c) picks one per point and turns the others off with
+ * bpf_program__set_autoload() before load.
+ *
+ * Much of this runs on CPUs that are being stopped, in hard-IRQ, NMI or
+ * SDEI context, and never returns. So: no locks, no helpers that may
+ * sleep or spin, array and per-CPU maps with atomics only, bounded loops,
+ * and every failure counted instead of retried.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "stopwatch.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Options, set by user space before load. */
+const volatile __u32 nr_cpus = 1;		/* possible CPUs, <= SW_MAX_CPUS */
+const volatile bool hist_loglinear = false;	/* log-linear ns, else log2 usecs */
+const volatile bool pseudo_nmi = false;		/* arm64 irqchip.gicv3_pseudo_nmi=1 */
+const volatile __u64 max_pending_ns = 1000000000ULL; /* older sends are stale */
+const volatile __u64 stale_seq_ns = 30000000000ULL;  /* a sequence this old is over */
+
+/* The stop records: one mmapable value, found again in a vmcore. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_store);
+} sw_store SEC(".maps");
+
+/* Latency histograms, per CPU (the CPU that took the interrupt). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SW_HIST_KEYS);
+	__type(key, __u32);
+	__type(value, struct sw_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SW_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/*
+ * Send timestamps waiting for their handler, one per (target CPU, kind):
+ * key cpu * SW_PENDING_KINDS + kind. The sender claims an empty slot with
+ * cmpxchg (the first pending send is the one the handler answers), the
+ * target takes it with xchg.
+ */
+#define SW_PENDING_KINDS	(SW_IPI_KINDS + SW_SDEI_KINDS)
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SW_MAX_CPUS * SW_PENDING_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} pending SEC(".maps");
+
+/*
+ * arm64 IPI reasons are string pointers (ipi_types[]). Each pointer is
+ * classified once by reading its text; after that the hot path compares
+ * pointers only.
+ */
+#define SW_REASON_SLOTS 16
+struct sw_reason {
+	__u64 ptr;
+	__u32 kind_plus1;	/* enum sw_ipi_kind + 1, 0 = not yet known */
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SW_REASON_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sw_reason);
+} reasons SEC(".maps");
+
+/* Per-CPU scratch: how deep this CPU is in nested stop functions. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nest SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} events SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	/* per-CPU, so atomic only against an NMI on this CPU: cheap enough */
+	if (c)
+		__sync_fetch_and_add(c, 1);
+}
+
+static __always_inline struct sw_store *store(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sw_store, &zero);
+}
+
+/* ---- histograms ---- */
+
+static __always_inline __u32 log2_u32(__u32 v)
+{
+	__u32 r, shift;
+
+	r = (v > 0xFFFF) << 4; v >>= r;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 hi = v >> 32;
+
+	return hi ? log2_u32(hi) + 32 : log2_u32(v);
+}
+
+static __always_inline __u32 hist_slot(__u64 ns)
+{
+	__u32 slot;
+
+	if (hist_loglinear) {
+		if (ns < (2 << SW_LL_SUB_BITS))
+			return ns;
+		__u32 k = log2_u64(ns);
+		__u32 sub = (ns >> (k - SW_LL_SUB_BITS)) & ((1 << SW_LL_SUB_BITS) - 1);
+		slot = (2 << SW_LL_SUB_BITS) +
+		       ((k - SW_LL_SUB_BITS - 1) << SW_LL_SUB_BITS) + sub;
+	} else {
+		__u64 us = ns / 1000;
+		slot = us ? log2_u64(us) + 1 : 0;
+	}
+	return slot < SW_HIST_SLOTS ? slot : SW_HIST_SLOTS - 1;
+}
+
+static __always_inline void hist_add(__u32 stream, __u32 kind, __u64 ns)
+{
+	__u32 key = stream * SW_HIST_KINDS + kind;
+	struct sw_hist *h = bpf_map_lookup_elem(&hists, &key);
+	__u32 slot;
+
+	if (!h)
+		return;
+	slot = hist_slot(ns);
+	/* per-CPU value: atomics only guard against an NMI on this CPU */
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* ---- pending sends ---- */
+
+static __always_inline __u64 *pending_slot(__u32 cpu, __u32 kind)
+{
+	__u32 key;
+
+	if (cpu >= SW_MAX_CPUS || kind >= SW_PENDING_KINDS)
+		return NULL;
+	key = cpu * SW_PENDING_KINDS + kind;
+	return bpf_map_lookup_elem(&pending, &key);
+}
+
+static __always_inline void pending_mark(__u32 cpu, __u32 kind, __u64 now, __u32 counter)
+{
+	__u64 *p = pending_slot(cpu, kind);
+
+	if (!p)
+		return;
+	__sync_val_compare_and_swap(p, 0, now);
+	count(counter);
+}
+
+/* Take this CPU's pending send of @kind; 0 when there was none or it was stale. */
+static __always_inline __u64 pending_take(__u32 cpu, __u32 kind, __u64 now)
+{
+	__u64 *p = pending_slot(cpu, kind);
+	__u64 sent;
+
+	if (!p)
+		return 0;
+	sent = __sync_lock_test_and_set(p, 0);
+	if (!sent || sent > now) {
+		count(SW_CNT_IPI_UNMATCHED);
+		return 0;
+	}
+	if (now - sent > max_pending_ns) {
+		count(SW_CNT_IPI_STALE);
+		return 0;
+	}
+	return now - sent;
+}
+
+/* Visit each CPU set in a cpumask (read from kernel memory at @bits). */
+#define SW_MAX_MASK_BITS 64
+static __always_inline void mask_read(const void *bits, __u64 words[SW_MASK_WORDS])
+{
+	__u32 n = (nr_cpus + 63) / 64;
+
+	if (n > SW_MASK_WORDS)
+		n = SW_MASK_WORDS;
+	if (n < 1)
+		n = 1;
+	/* callers pass a zeroed array; a failed read leaves it zeroed */
+	bpf_probe_read_kernel(words, n * sizeof(__u64), bits);
+	/* bits past nr_cpus may be whatever follows a short cpumask */
+	for (__u32 i = 0; i < SW_MASK_WORDS; i++) {
+		__u32 lo = i * 64;
+
+		if (nr_cpus <= lo)
+			words[i] &= 0;
+		else if (nr_cpus < lo + 64)
+			words[i] &= (1ULL << (nr_cpus - lo)) - 1;
+	}
+}
+
+static __always_inline void mask_pending_mark(const __u64 words[SW_MASK_WORDS],
+					      __u32 kind, __u64 now, __u32 counter,
+					      int exclude)
+{
+	for (__u32 w = 0; w < SW_MASK_WORDS; w++) {
+		__u64 bits = words[w];
+
+		for (__u32 i = 0; i < SW_MAX_MASK_BITS && bits; i++) {
+			__u64 low = bits & -bits;
+			__u32 cpu = w * 64 + log2_u64(low);
+
+			bits ^= low;
+			if ((int)cpu != exclude)
+				pending_mark(cpu, kind, now, counter);
+		}
+	}
+}
+
+/* ---- stop records ---- */
+
+static __always_inline struct sw_stop_record *active_record(struct sw_store *st)
+{
+	__u32 a = st->hdr.active;
+
+	if (!a || a > SW_STOP_SLOTS)
+		return NULL;
+	return &st->rec[(a - 1) & (SW_STOP_SLOTS - 1)];
+}
+
+static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
+				 __u32 kind, __u32 irqs, __u64 seq)
+{
+	struct sw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(SW_CNT_RINGBUF_DROPS);
+		return;
+	}
+	e->type = type;
+	e->cpu = cpu;
+	e->ts = ts;
+	e->latency_ns = lat;
+	e->kind = kind;
+	e->irqs = irqs;
+	e->seq = seq;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline __u32 *nest_depth(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nest, &zero);
+}
+
+/* Copy the CPUs online (as user space last saw them) less the initiator. */
+static __always_inline void online_but(struct sw_store *st, __u32 cpu, __u64 out[SW_MASK_WORDS])
+{
+	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
+		out[w] = st->hdr.online[w];
+	if (cpu < SW_MAX_CPUS)
+		out[(cpu / 64) & (SW_MASK_WORDS - 1)] &= ~(1ULL << (cpu % 64));
+}
+
+static __always_inline void rung_fire(struct sw_stop_record *r, __u32 rung,
+				      const __u64 mask[SW_MASK_WORDS], __u64 now)
+{
+	__u32 i = rung - 1;
+
+	if (i >= SW_FIRE_RUNGS)
+		return;
+	/* the first firing of a rung is the escalation; repeats add targets */
+	__sync_val_compare_and_swap(&r->t_fire[i], 0, now);
+	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
+		__sync_fetch_and_or(&r->target[i][w], mask[w]);
+}
+
+/*
+ * A stop function was entered. Nested calls on the same CPU
+ * (crash_smp_send_stop -> smp_send_stop) stay one sequence; a crash stop
+ * marks it a crash.
+ */
+static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
+{
+	struct sw_store *st = store();
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 now = bpf_ktime_get_ns();
+	__u32 *depth = nest_depth();
+	struct sw_stop_record *r;
+	__u64 seq, mask[SW_MASK_WORDS];
+	__u32 slot;
+
+	if (!st || !depth)
+		return 0;
+	r = active_record(st);
+	if (r && r->state == SW_REC_RUNNING && now - r->t_start < stale_seq_ns) {
+		if (r->initiator == cpu && *depth > 0) {
+			*depth += 1;
+			if (kind == SW_KIND_CRASH)
+				r->kind = SW_KIND_CRASH;
+			if (fire_rung) {
+				online_but(st, cpu, mask);
+				rung_fire(r, fire_rung, mask, now);
+			}
+		}
+		/* another CPU's stop is running: the kernel lets only one proceed */
+		return 0;
+	}
+	seq = __sync_fetch_and_add(&st->hdr.next_seq, 1) + 1;
+	slot = (seq - 1) & (SW_STOP_SLOTS - 1);
+	r = &st->rec[slot];
+	r->seq = 0; /* invalid while it is being reset */
+	r->state = SW_REC_RUNNING;
+	if (kind == SW_KIND_STOP && st->hdr.panic_cpu == cpu + 1)
+		kind = SW_KIND_PANIC;
+	r->kind = kind;
+	r->initiator = cpu;
+	r->nr_cpus = nr_cpus;
+	r->t_start = now;
+	r->t_end = 0;
+	for (__u32 i = 0; i < SW_FIRE_RUNGS; i++) {
+		r->t_fire[i] = 0;
+		for (__u32 w = 0; w < SW_MASK_WORDS; w++)
+			r->target[i][w] = 0;
+	}
+	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
+		r->online[w] = st->hdr.online[w];
+	for (__u32 c = 0; c < SW_MAX_CPUS && c < nr_cpus; c++) {
+		r->cpu[c].t_handler = 0;
+		r->cpu[c].rung = 0;
+		r->cpu[c].irqs = 0;
+	}
+	r->seq = seq;
+	*depth = 1;
+	/* publish: handlers on other CPUs look the sequence up through this */
+	__sync_lock_test_and_set(&st->hdr.active, slot + 1);
+	count(SW_CNT_STOPS);
+	if (fire_rung) {
+		online_but(st, cpu, mask);
+		rung_fire(r, fire_rung, mask, now);
+	}
+	emit(SW_EV_STOP_BEGIN, cpu, now, 0, kind, 0, seq);
+	return 0;
+}
+
+static __always_inline int stop_end(void)
+{
+	struct sw_store *st = store();
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 *depth = nest_depth();
+	struct sw_stop_record *r;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!st || !depth || *depth == 0)
+		return 0;
+	*depth -= 1;
+	if (*depth)
+		return 0;
+	r = active_record(st);
+	if (!r || r->initiator != cpu)
+		return 0;
+	r->t_end = now;
+	r->state = SW_REC_DONE;
+	__sync_lock_test_and_set(&st->hdr.active, 0);
+	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq);
+	return 0;
+}
+
+/* A rung fired from the initiator while its sequence is running. */
+static __always_inline void fire_from_initiator(__u32 rung, const __u64 *mask_or_null)
+{
+	struct sw_store *st = store();
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct sw_stop_record *r;
+	__u64 mask[SW_MASK_WORDS];
+
+	if (!st)
+		return;
+	r = active_record(st);
+	if (!r || r->initiator != cpu || r->state != SW_REC_RUNNING)
+		return;
+	if (mask_or_null) {
+		for (__u32 w = 0; w < SW_MASK_WORDS; w++)
+			mask[w] = mask_or_null[w];
+	} else {
+		/* x86 NMI rung: the CPUs that have not acknowledged yet */
+		online_but(st, cpu, mask);
+		for (__u32 c = 0; c < SW_MAX_CPUS && c < nr_cpus; c++)
+			if (r->cpu[c].rung)
+				mask[c / 64] &= ~(1ULL << (c % 64));
+	}
+	rung_fire(r, rung, mask, bpf_ktime_get_ns());
+}
+
+/*
+ * A stop handler ran on this CPU. The first probe to claim the CPU's entry
+ * names the rung; later probes on the same path only add what the first
+ * could not see (the interrupted context's flags).
+ */
+static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool have_regs)
+{
+	struct sw_store *st = store();
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 now = bpf_ktime_get_ns();
+	struct sw_stop_record *r;
+	struct sw_cpu_stop *c;
+	__u32 irqs = have_regs ? sw_regs_irqs(regs, pseudo_nmi) : SW_IRQS_UNKNOWN;
+
+	if (!st)
+		return;
+	if (cpu >= SW_MAX_CPUS) {
+		__sync_fetch_and_add(&st->hdr.drops, 1);
+		return;
+	}
+	r = active_record(st);
+	if (!r) {
+		if (rung != SW_RUNG_SELF) {
+			__sync_fetch_and_add(&st->hdr.orphans, 1);
+			count(SW_CNT_ORPHAN_HANDLERS);
+			return;
+		}
+		/* a CPU stopping itself with no stop running: its own record */
+		stop_begin(SW_KIND_SELF, 0);
+		r = active_record(st);
+		if (!r)
+			return;
+	}
+	if (cpu == r->initiator && rung != SW_RUNG_SELF)
+		return; /* the x86 stop NMI handler also runs on the initiator */
+	c = &r->cpu[cpu & (SW_MAX_CPUS - 1)];
+	if (__sync_val_compare_and_swap(&c->rung, 0, rung) == 0) {
+		c->t_handler = now;
+		/* a maskable IPI is only taken with interrupts enabled */
+		c->irqs = irqs ? irqs : (rung == SW_RUNG_IPI ? SW_IRQS_ENABLED : SW_IRQS_UNKNOWN);
+		count(SW_CNT_STOP_HANDLERS);
+	} else if (irqs && c->irqs == SW_IRQS_UNKNOWN) {
+		c->irqs = irqs;
+	}
+}
+
+/* The CPU that entered panic: stops it begins (or just began) are panics. */
+static __always_inline void mark_panic(void)
+{
+	struct sw_store *st = store();
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 last;
+	struct sw_stop_record *r;
+
+	if (!st)
+		return;
+	st->hdr.panic_cpu = cpu + 1;
+	last = st->hdr.next_seq;
+	if (!last)
+		return;
+	r = &st->rec[(last - 1) & (SW_STOP_SLOTS - 1)];
+	if (r->seq == last && r->initiator == cpu && r->kind == SW_KIND_STOP)
+		r->kind = SW_KIND_PANIC;
+}
+
+/* ---- IPI reasons (arm64) ---- */
+
+static __always_inline bool prefix(const char *s, const char *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] != p[i])
+			return false;
+	return true;
+}
+
+static __always_inline __u32 classify_reason_text(const char *reason)
+{
+	char s[16] = {};
+
+	bpf_probe_read_kernel_str(s, sizeof(s), reason);
+	if (prefix(s, "Resched", 7))
+		return SW_IPI_RESCHED;
+	if (prefix(s, "Function", 8))
+		return SW_IPI_CALL_FUNC;
+	if (prefix(s, "Single f", 8))
+		return SW_IPI_CALL_FUNC_SINGLE;
+	if (prefix(s, "CPU stop NMI", 12))
+		return SW_IPI_CPU_STOP_NMI;
+	if (prefix(s, "CPU stop", 8))
+		return SW_IPI_CPU_STOP;
+	if (prefix(s, "Timer", 5))
+		return SW_IPI_TIMER;
+	if (prefix(s, "IRQ work", 8))
+		return SW_IPI_IRQ_WORK;
+	if (prefix(s, "CPU backtr", 10))
+		return SW_IPI_BACKTRACE;
+	if (prefix(s, "KGDB", 4))
+		return SW_IPI_KGDB;
+	if (prefix(s, "CPU wake", 8))
+		return SW_IPI_WAKEUP;
+	count(SW_CNT_REASON_UNKNOWN);
+	return SW_IPI_OTHER;
+}
+
+static __always_inline __u32 reason_kind(const char *reason)
+{
+	__u64 ptr = (__u64)reason;
+	__u32 kind;
+
+	for (__u32 i = 0; i < SW_REASON_SLOTS; i++) {
+		struct sw_reason *e = bpf_map_lookup_elem(&reasons, &i);
+
+		if (!e)
+			break;
+		if (e->ptr == ptr) {
+			if (e->kind_plus1)
+				return e->kind_plus1 - 1;
+			break; /* being filled in by another CPU */
+		}
+		if (e->ptr == 0) {
+			/* first sight of this pointer: classify the text once */
+			if (__sync_val_compare_and_swap(&e->ptr, 0, ptr) == 0) {
+				kind = classify_reason_text(reason);
+				e->kind_plus1 = kind + 1;
+				return kind;
+			}
+			if (e->ptr == ptr)
+				break;
+		}
+	}
+	return classify_reason_text(reason);
+}
+
+/* ---- shared handlers of the attach points ---- */
+
+static __always_inline void on_ipi_raise(const void *mask_bits, const char *reason)
+{
+	__u32 kind = reason_kind(reason);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 words[SW_MASK_WORDS] = {};
+
+	mask_read(mask_bits, words);
+	if (kind == SW_IPI_CPU_STOP)
+		fire_from_initiator(SW_RUNG_IPI, words);
+	else if (kind == SW_IPI_CPU_STOP_NMI)
+		fire_from_initiator(SW_RUNG_NMI, words);
+	mask_pending_mark(words, kind, now, SW_CNT_IPI_SENT, -1);
+}
+
+static __always_inline void on_ipi_entry_kind(__u32 kind)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 now = bpf_ktime_get_ns();
+	__u64 lat = pending_take(cpu, kind, now);
+
+	if (kind == SW_IPI_CPU_STOP)
+		stop_handler(SW_RUNG_IPI, NULL, false);
+	else if (kind == SW_IPI_CPU_STOP_NMI)
+		stop_handler(SW_RUNG_NMI, NULL, false);
+	if (lat) {
+		count(SW_CNT_IPI_MATCHED);
+		hist_add(SW_STREAM_IPI, kind, lat);
+	}
+}
+
+static __always_inline void on_sdei_signal(const struct cpumask *mask, __u32 sdei_kind, int exclude)
+{
+	__u64 words[SW_MASK_WORDS] = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	mask_read(mask, words);
+	if (sdei_kind == SW_SDEI_STOP)
+		fire_from_initiator(SW_RUNG_SDEI, words);
+	mask_pending_mark(words, SW_IPI_KINDS + sdei_kind, now, SW_CNT_SDEI_SIGNALLED, exclude);
+}
+
+static __always_inline void on_sdei_event(__u32 event, struct pt_regs *regs)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 now = bpf_ktime_get_ns();
+	__u32 irqs = sw_regs_irqs(regs, pseudo_nmi);
+	struct sw_store *st;
+	struct sw_stop_record *r;
+	__u32 kind = SW_SDEI_OTHER;
+	__u64 lat = 0;
+
+	if (event != 0)
+		return;
+	st = store();
+	r = st ? active_record(st) : NULL;
+	if (r && r->t_fire[SW_RUNG_SDEI - 1]) {
+		kind = SW_SDEI_STOP;
+		stop_handler(SW_RUNG_SDEI, regs, true);
+	}
+	/* one event, two services: take whichever signal is pending */
+	for (__u32 k = SW_SDEI_BACKTRACE; k < SW_SDEI_OTHER; k++) {
+		__u64 *p = pending_slot(cpu, SW_IPI_KINDS + k);
+		__u64 sent;
+
+		if (!p)
+			continue;
+		sent = __sync_lock_test_and_set(p, 0);
+		if (sent && sent <= now && now - sent <= max_pending_ns && !lat) {
+			lat = now - sent;
+			if (kind != SW_SDEI_STOP)
+				kind = k;
+		}
+	}
+	count(SW_CNT_SDEI_DELIVERED);
+	if (irqs == SW_IRQS_MASKED)
+		count(SW_CNT_SDEI_MASKED);
+	if (lat)
+		hist_add(SW_STREAM_SDEI, kind, lat);
+	emit(SW_EV_SDEI_DELIVERY, cpu, now, lat, kind, irqs, r ? r->seq : 0);
+}
+
+/*
+ * ---- attach points ----
+ * SW_FUNC defines the fentry and kprobe forms of one function point with
+ * the same typed arguments; SW_FUNC_RET the fexit and kretprobe forms.
+ */
+#define SW_FUNC(name, sym, body, args...)				\
+SEC("fentry/" #sym) int BPF_PROG(fentry_##name, ##args) { body; return 0; } \
+SEC("kprobe/" #sym) int BPF_KPROBE(kprobe_##name, ##args) { body; return 0; }
+
+#define SW_FUNC_RET(name, sym, body)					\
+SEC("fexit/" #sym) int BPF_PROG(fexit_##name) { body; return 0; }	\
+SEC("kretprobe/" #sym) int BPF_KRETPROBE(kretprobe_##name) { body; return 0; }
+
+/* Stop sequences */
+SW_FUNC(smp_send_stop, smp_send_stop, stop_begin(SW_KIND_STOP, 0))
+SW_FUNC_RET(smp_send_stop, smp_send_stop, stop_end())
+SW_FUNC(crash_smp_send_stop, crash_smp_send_stop, stop_begin(SW_KIND_CRASH, 0))
+SW_FUNC_RET(crash_smp_send_stop, crash_smp_send_stop, stop_end())
+/* x86: the stop IPI goes to all-but-self right at the start */
+SW_FUNC(native_stop_other_cpus, native_stop_other_cpus,
+	stop_begin(SW_KIND_STOP, SW_RUNG_IPI), int wait)
+SW_FUNC_RET(native_stop_other_cpus, native_stop_other_cpus, stop_end())
+/* x86 kdump: NMIs to all-but-self straight away */
+SW_FUNC(nmi_shootdown_cpus, nmi_shootdown_cpus,
+	stop_begin(SW_KIND_CRASH, SW_RUNG_NMI), void *callback)
+SW_FUNC_RET(nmi_shootdown_cpus, nmi_shootdown_cpus, stop_end())
+/* x86: the stop NMI handler is registered just before the NMI rung fires */
+SW_FUNC(register_nmi_handler, __register_nmi_handler,
+	if (type == 0 /* NMI_LOCAL */) fire_from_initiator(SW_RUNG_NMI, NULL),
+	unsigned int type, void *action)
+SW_FUNC(panic, panic, mark_panic())
+
+/* Stop handlers */
+SW_FUNC(stop_this_cpu, stop_this_cpu, stop_handler(SW_RUNG_IPI, NULL, false), void *dummy)
+SW_FUNC(smp_stop_nmi_callback, smp_stop_nmi_callback,
+	stop_handler(SW_RUNG_NMI, regs, true), unsigned int val, struct pt_regs *regs)
+SW_FUNC(crash_nmi_callback, crash_nmi_callback,
+	stop_handler(SW_RUNG_NMI, regs, true), unsigned int val, struct pt_regs *regs)
+SW_FUNC(local_cpu_stop, local_cpu_stop, stop_handler(SW_RUNG_IPI, NULL, false))
+SW_FUNC(ipi_cpu_crash_stop, ipi_cpu_crash_stop,
+	stop_handler(SW_RUNG_IPI, regs, true), unsigned int cpu, struct pt_regs *regs)
+SW_FUNC(panic_smp_self_stop, panic_smp_self_stop, stop_handler(SW_RUNG_SELF, NULL, false))
+/* the series: IPI handlers pass die_on_crash=true, SDEI and self-stop false */
+SW_FUNC(arm64_nmi_cpu_stop, arm64_nmi_cpu_stop,
+	stop_handler(!regs ? SW_RUNG_SELF : (die_on_crash ? SW_RUNG_IPI : SW_RUNG_SDEI),
+		     regs, regs != NULL),
+	struct pt_regs *regs, bool die_on_crash)
+
+/* SDEI (the series) */
+SW_FUNC(sdei_nmi_stop_cpus, sdei_nmi_stop_cpus,
+	on_sdei_signal(mask, SW_SDEI_STOP, -1), const struct cpumask *mask)
+SW_FUNC(sdei_nmi_backtrace, sdei_nmi_trigger_cpumask_backtrace,
+	on_sdei_signal(mask, SW_SDEI_BACKTRACE, exclude_cpu),
+	const struct cpumask *mask, int exclude_cpu)
+/* the series' event-0 callback ... */
+SW_FUNC(sdei_nmi_handler, sdei_nmi_handler,
+	on_sdei_event(event, regs), __u32 event, struct pt_regs *regs, void *arg)
+/* ... or the generic dispatcher every SDEI event goes through */
+SW_FUNC(sdei_event_handler, sdei_event_handler,
+	on_sdei_event(BPF_CORE_READ((struct sdei_registered_event___sw *)arg, event_num), regs),
+	struct pt_regs *regs, void *arg)
+
+/* Tracepoints: arm64 IPIs */
+SEC("tp_btf/ipi_raise")
+int BPF_PROG(tpbtf_ipi_raise, const struct cpumask *mask, const char *reason)
+{
+	on_ipi_raise(mask, reason);
+	return 0;
+}
+
+SEC("tracepoint/ipi/ipi_raise")
+int tp_ipi_raise(struct sw_tp_ipi_raise *ctx)
+{
+	/* __bitmask: the mask is copied into the event at this offset */
+	on_ipi_raise((void *)ctx + (ctx->data_loc_target_cpus & 0xffff), ctx->reason);
+	return 0;
+}
+
+SEC("tp_btf/ipi_entry")
+int BPF_PROG(tpbtf_ipi_entry, const char *reason)
+{
+	on_ipi_entry_kind(reason_kind(reason));
+	return 0;
+}
+
+SEC("tracepoint/ipi/ipi_entry")
+int tp_ipi_entry(struct sw_tp_ipi_handler *ctx)
+{
+	on_ipi_entry_kind(reason_kind(ctx->reason));
+	return 0;
+}
+
+/* Tracepoints: x86 IPIs (generic send side, per-vector entry side) */
+static __always_inline void on_send_cpu(__u32 cpu, void *callback)
+{
+	/* smp_send_reschedule() traces a NULL callback; CSD sends a function */
+	pending_mark(cpu, callback ? SW_IPI_CALL_FUNC_SINGLE : SW_IPI_RESCHED,
+		     bpf_ktime_get_ns(), SW_CNT_IPI_SENT);
+}
+
+static __always_inline void on_send_mask(const void *bits)
+{
+	__u64 words[SW_MASK_WORDS] = {};
+
+	mask_read(bits, words);
+	mask_pending_mark(words, SW_IPI_CALL_FUNC, bpf_ktime_get_ns(), SW_CNT_IPI_SENT, -1);
+}
+
+SEC("tp_btf/ipi_send_cpu")
+int BPF_PROG(tpbtf_ipi_send_cpu, unsigned int cpu, unsigned long callsite, void *callback)
+{
+	on_send_cpu(cpu, callback);
+	return 0;
+}
+
+SEC("tracepoint/ipi/ipi_send_cpu")
+int tp_ipi_send_cpu(struct sw_tp_ipi_send_cpu *ctx)
+{
+	on_send_cpu(ctx->cpu, ctx->callback);
+	return 0;
+}
+
+SEC("tp_btf/ipi_send_cpumask")
+int BPF_PROG(tpbtf_ipi_send_cpumask, const struct cpumask *mask, unsigned long callsite,
+	     void *callback)
+{
+	on_send_mask(mask);
+	return 0;
+}
+
+SEC("tracepoint/ipi/ipi_send_cpumask")
+int tp_ipi_send_cpumask(struct sw_tp_ipi_send_cpumask *ctx)
+{
+	on_send_mask((void *)ctx + (ctx->data_loc_cpumask & 0xffff));
+	return 0;
+}
+
+#define SW_VECTOR_ENTRY(tp, kind)					\
+SEC("tp_btf/" #tp) int BPF_PROG(tpbtf_##tp, int vector)		\
+{ on_ipi_entry_kind(kind); return 0; }					\
+SEC("tracepoint/irq_vectors/" #tp) int tp_##tp(void *ctx)		\
+{ on_ipi_entry_kind(kind); return 0; }
+
+SW_VECTOR_ENTRY(reschedule_entry, SW_IPI_RESCHED)
+SW_VECTOR_ENTRY(call_function_entry, SW_IPI_CALL_FUNC)
+SW_VECTOR_ENTRY(call_function_single_entry, SW_IPI_CALL_FUNC_SINGLE)
+
+/* A wake-up that needed no IPI (the target polls): nothing will answer. */
+static __always_inline void on_wake_without_ipi(__u32 cpu)
+{
+	__u64 *p = pending_slot(cpu, SW_IPI_CALL_FUNC_SINGLE);
+
+	if (p)
+		*p = 0;
+}
+
+SEC("tp_btf/sched_wake_idle_without_ipi")
+int BPF_PROG(tpbtf_sched_wake_idle_without_ipi, int cpu)
+{
+	on_wake_without_ipi(cpu);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_wake_idle_without_ipi")
+int tp_sched_wake_idle_without_ipi(struct sw_tp_cpu *ctx)
+{
+	on_wake_without_ipi(ctx->cpu);
+	return 0;
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * stopwatch arm / disarm / dump: pin the probes and maps in bpffs so the
+ * stop is recorded after every process is gone (a reboot kills user space
+ * before the kernel stops its CPUs), and read the pinned state back.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "env.h"
+#include "live.h"
+#include "loader.h"
+#include "record.h"
+
+static const struct argp_option pin_options[] = {
+	{ "force", 'F', NULL, 0, "arm: replace pins left by another stopwatch build" },
+	{ "pin-dir", 'p', "DIR", 0, "bpffs directory of the pins (default " SW_DEFAULT_PIN_DIR ")" },
+	{ "format", 'f', "FMT", 0, "dump: text (default), json or openmetrics" },
+	{ "loglinear", 'L', NULL, 0, "arm: log-linear histograms (4 buckets per power of two)" },
+	{},
+};
+
+static error_t pin_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'F':
+		env.force = true;
+		break;
+	case 'p':
+		env.pin_dir = arg;
+		break;
+	case 'L':
+		env.loglinear = true;
+		break;
+	case 'f':
+		if (sw_parse_format(arg, &env.format))
+			argp_error(state, "invalid format '%s' (text, json or openmetrics)", arg);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = { { &sw_common_argp }, {} };
+
+static const char arm_doc[] =
+	"Load the stop-path and live probes and pin them, with their maps, under\n"
+	SW_DEFAULT_PIN_DIR ", so the next reboot, halt, panic or kdump is recorded\n"
+	"after stopwatch exits. Prints a locator line for 'recover --pfn'.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    stopwatch arm                # arm now\n"
+	"    stopwatch arm --force        # replace pins of another stopwatch version\n"
+	"    kexec -p ... --append=\"... stopwatch.pfn=$(stopwatch arm | sed -n 's/.*pfn=\\([0-9]*\\).*/\\1/p')\"\n";
+
+int cmd_arm(int argc, char **argv)
+{
+	const struct argp argp = { pin_options, pin_parse, NULL, arm_doc, children };
+	struct sw_loaded L;
+	struct sw_store *old;
+	char err[256], boot[40];
+	struct stat st;
+	int ret, fd;
+
+	if (sw_argp_parse(&argp, argc, argv))
+		return SW_EXIT_USAGE;
+	if ((ret = sw_check_privileges()))
+		return ret;
+	if (stat(env.pin_dir, &st) == 0) {
+		ret = sw_open_pinned_store(&env, &fd, &old, err, sizeof(err));
+		if (old)
+			munmap(old, sizeof(*old));
+		if (fd >= 0)
+			close(fd);
+		if (ret == SW_EXIT_OK && !env.force) {
+			printf("already armed (%s)\n", env.pin_dir);
+			return SW_EXIT_OK;
+		}
+		if (ret != SW_EXIT_OK && !env.force) {
+			fprintf(stderr, "stopwatch: stale pins in %s: %s; run 'stopwatch disarm' "
+				"or 'stopwatch arm --force'\n", env.pin_dir, err);
+			return SW_EXIT_STALE;
+		}
+		if (sw_unpin(&env, true))
+			return SW_EXIT_FAIL;
+	}
+	ret = sw_load(&L, &env, SW_GROUP_STOP | SW_GROUP_LIVE);
+	if (ret) {
+		sw_unload(&L);
+		return ret;
+	}
+	ret = sw_pin(&L, &env);
+	if (ret) {
+		sw_unpin(&env, true);
+		sw_unload(&L);
+		return ret;
+	}
+	sw_boot_id_text(L.store->hdr.boot_id, boot, sizeof(boot));
+	printf("armed: %d attach points pinned under %s\n", L.attached, env.pin_dir);
+	for (int i = 0; i < L.plan.n; i++) {
+		const struct sw_choice *c = &L.plan.c[i];
+
+		if (c->status == SW_ST_UNAVAILABLE || c->status == SW_ST_FAILED)
+			printf("  %s: %s\n", c->pt->name, c->why);
+	}
+	for (unsigned int r = SW_RUNG_IPI; r <= SW_RUNG_SDEI; r++)
+		if (!sw_plan_rung_available(&L.plan, &L.kernel, r, err, sizeof(err)))
+			printf("  rung %s unavailable: %s\n", sw_rung_name(r), err);
+	if (!L.store->hdr.pfn[0])
+		printf("  warning: page frames unknown (no CAP_SYS_ADMIN?): recover will scan\n");
+	printf("locator: pfn=%llu boot_id=%s pages=%u\n",
+	       (unsigned long long)L.store->hdr.pfn[0], boot, L.store->hdr.nr_pages);
+	fflush(stdout);
+	sw_unload(&L); /* the pins keep everything alive */
+	return SW_EXIT_OK;
+}
+
+static const char disarm_doc[] =
+	"Remove the pinned probes and maps: recording stops.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    stopwatch disarm\n";
+
+int cmd_disarm(int argc, char **argv)
+{
+	const struct argp argp = { pin_options, pin_parse, NULL, disarm_doc, children };
+	int ret;
+
+	if (sw_argp_parse(&argp, argc, argv))
+		return SW_EXIT_USAGE;
+	if ((ret = sw_check_privileges()))
+		return ret;
+	ret = sw_unpin(&env, false);
+	if (!ret)
+		printf("disarmed\n");
+	return ret;
+}
+
+static const char dump_doc[] =
+	"Print what the armed probes recorded: stop records, then the live\n"
+	"histograms and counters accumulated since 'stopwatch arm'.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    stopwatch dump\n"
+	"    stopwatch dump --format json\n"
+	"    bpftool map dump pinned " SW_DEFAULT_PIN_DIR "/sw_store\n";
+
+int cmd_dump(int argc, char **argv)
+{
+	const struct argp argp = { pin_options, pin_parse, NULL, dump_doc, children };
+	struct sw_record_meta meta = { .source = SW_SRC_BPF, .exact = true };
+	struct sw_live_maps maps = {};
+	struct sw_store *st;
+	char err[256], path[512];
+	int ret, fd, n = 0;
+
+	if (sw_argp_parse(&argp, argc, argv))
+		return SW_EXIT_USAGE;
+	if ((ret = sw_check_privileges()))
+		return ret;
+	ret = sw_open_pinned_store(&env, &fd, &st, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "stopwatch: %s\n", err);
+		if (st)
+			munmap(st, sizeof(*st));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	sw_boot_id_text(st->hdr.boot_id, meta.boot_id, sizeof(meta.boot_id));
+	meta.mono_to_real_ns = (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns;
+	/* oldest first */
+	for (__u64 seq = st->hdr.next_seq > SW_STOP_SLOTS ? st->hdr.next_seq - SW_STOP_SLOTS + 1 : 1;
+	     seq <= st->hdr.next_seq; seq++) {
+		const struct sw_stop_record *r = &st->rec[(seq - 1) % SW_STOP_SLOTS];
+
+		if (r->seq != seq)
+			continue;
+		n++;
+		if (env.format == SW_FMT_JSON)
+			sw_record_print_json(stdout, &meta, r);
+		else if (env.format == SW_FMT_TEXT)
+			sw_record_print_text(stdout, &meta, r);
+	}
+	if (env.format == SW_FMT_TEXT && !n)
+		printf("no stop recorded since arming\n");
+	snprintf(path, sizeof(path), "%s/hists", env.pin_dir);
+	maps.hists_fd = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/counters", env.pin_dir);
+	maps.counters_fd = bpf_obj_get(path);
+	maps.nr_cpus = libbpf_num_possible_cpus();
+	maps.loglinear = st->hdr.flags & SW_STORE_F_LOGLINEAR;
+	if (maps.hists_fd >= 0 && maps.counters_fd >= 0) {
+		struct sw_live_snapshot *snap = sw_live_snapshot_new(maps.nr_cpus, env.per_cpu);
+
+		if (snap && !sw_live_read(&maps, snap))
+			sw_live_print(stdout, &env, &maps, snap, NULL, st);
+		sw_live_snapshot_free(snap);
+	}
+	munmap(st, sizeof(*st));
+	close(fd);
+	return SW_EXIT_OK;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* stopwatch live: IPI and SDEI delivery latency, every interval. */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "env.h"
+#include "live.h"
+#include "loader.h"
+#include "record.h"
+#include "stopwatch.skel.h"
+
+static const char live_doc[] =
+	"Stream the latency distributions behind the stop ladder on a healthy system:\n"
+	"IPI delivery latency per IPI kind (how fast rung 1 would be acknowledged) and\n"
+	"SDEI event-0 deliveries (signal to handler, and how many reached a CPU with\n"
+	"interrupts masked).\n"
+	"\n"
+	"USAGE: stopwatch live [OPTION...] [interval] [count]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    stopwatch live                 # 1 s intervals until Ctrl-C\n"
+	"    stopwatch live 5 3             # three 5-second intervals\n"
+	"    stopwatch live -C -T           # per CPU, with timestamps\n"
+	"    stopwatch live -L              # log-linear buckets: quantiles within 25%\n"
+	"    stopwatch live --format json   # one JSON object per interval\n"
+	"    stopwatch live --textfile /var/lib/node_exporter/stopwatch.prom\n";
+
+static const struct argp_option live_options[] = {
+	{ "interval", 'i', "SECS", 0, "Seconds between outputs (default 1)" },
+	{ "count", 'c', "COUNT", 0, "Number of outputs, then exit (default: until Ctrl-C)" },
+	{ "timestamp", 'T', NULL, 0, "Print a timestamp with each interval" },
+	{ "per-cpu", 'C', NULL, 0, "Histograms per CPU (the CPU that took the interrupt)" },
+	{ "loglinear", 'L', NULL, 0, "Log-linear buckets in ns (4 per power of two) instead of log2 us" },
+	{ "cumulative", 'a', NULL, 0, "Print totals since start instead of each interval" },
+	{ "format", 'f', "FMT", 0, "text (default), json or openmetrics" },
+	{ "textfile", 'o', "PATH", 0, "Also write OpenMetrics to PATH each interval, atomically" },
+	{},
+};
+
+static int positional;
+
+static error_t live_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'i':
+		if (sw_parse_double(arg, 0.01, 86400, &env.interval))
+			argp_error(state, "invalid interval '%s' (0.01 to 86400 seconds)", arg);
+		break;
+	case 'c':
+		if (sw_parse_long(arg, 1, 1000000000L, &env.count))
+			argp_error(state, "invalid count '%s'", arg);
+		break;
+	case 'T':
+		env.timestamp = true;
+		break;
+	case 'C':
+		env.per_cpu = true;
+		break;
+	case 'L':
+		env.loglinear = true;
+		break;
+	case 'a':
+		env.cumulative = true;
+		break;
+	case 'f':
+		if (sw_parse_format(arg, &env.format))
+			argp_error(state, "invalid format '%s' (text, json or openmetrics)", arg);
+		break;
+	case 'o':
+		if (!arg[0])
+			argp_error(state, "empty textfile path");
+		env.textfile = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (positional == 0) {
+			if (sw_parse_double(arg, 0.01, 86400, &env.interval))
+				argp_error(state, "invalid interval '%s'", arg);
+		} else if (positional == 1) {
+			if (sw_parse_long(arg, 1, 1000000000L, &env.count))
+				argp_error(state, "invalid count '%s'", arg);
+		} else {
+			argp_error(state, "unexpected argument '%s'", arg);
+		}
+		positional++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct sw_event *e = data;
+
+	(void)ctx;
+	if (len < sizeof(*e))
+		return 0;
+	if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_TEXT)
+		printf("sdei: event 0 (%s) reached CPU %u%s, latency %.1f us\n",
+		       sw_sdei_kind_name(e->kind), e->cpu,
+		       e->irqs == SW_IRQS_MASKED ? " with interrupts masked" : "",
+		       e->latency_ns / 1000.0);
+	else if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_JSON)
+		printf("{\"schema\":\"stopwatch.event/1\",\"event\":\"sdei_delivery\",\"cpu\":%u,"
+		       "\"kind\":\"%s\",\"masked\":%s,\"latency_us\":%.3f}\n", e->cpu,
+		       sw_sdei_kind_name(e->kind), e->irqs == SW_IRQS_MASKED ? "true" : "false",
+		       e->latency_ns / 1000.0);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cmd_live(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	const struct argp argp = { live_options, live_parse, NULL, live_doc, children };
+	struct sw_live_snapshot *prev = NULL, *cur = NULL, *delta = NULL;
+	struct ring_buffer *rb = NULL;
+	struct sw_live_maps maps;
+	struct sw_loaded L;
+	int ret;
+
+	if (sw_argp_parse(&argp, argc, argv))
+		return SW_EXIT_USAGE;
+	if ((ret = sw_check_privileges()))
+		return ret;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = sw_load(&L, &env, SW_GROUP_LIVE);
+	if (ret)
+		goto out;
+	if (env.verbose)
+		for (int i = 0; i < L.plan.n; i++)
+			if (L.plan.c[i].status != SW_ST_SKIPPED)
+				fprintf(stderr, "stopwatch: %s: %s %s\n", L.plan.c[i].pt->name,
+					sw_status_name(L.plan.c[i].status), L.plan.c[i].why);
+	maps.hists_fd = bpf_map__fd(L.skel->maps.hists);
+	maps.counters_fd = bpf_map__fd(L.skel->maps.counters);
+	maps.nr_cpus = L.nr_cpus;
+	maps.loglinear = env.loglinear;
+	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.events), on_event, NULL, NULL);
+	prev = sw_live_snapshot_new(L.nr_cpus, env.per_cpu);
+	cur = sw_live_snapshot_new(L.nr_cpus, env.per_cpu);
+	delta = sw_live_snapshot_new(L.nr_cpus, env.per_cpu);
+	if (!rb || !prev || !cur || !delta) {
+		fprintf(stderr, "stopwatch: failed to set up the live stream: %s\n", strerror(errno));
+		ret = SW_EXIT_FAIL;
+		goto out;
+	}
+	if (env.format == SW_FMT_TEXT)
+		printf("Tracing IPI%s delivery latency... Hit Ctrl-C to end.\n\n",
+		       L.kernel.arch == SW_ARCH_ARM64 ? " and SDEI" : "");
+	fflush(stdout);
+	sw_live_read(&maps, prev);
+	for (long n = 0; !exiting && (!env.count || n < env.count); n++) {
+		double deadline = now_s() + env.interval;
+
+		while (!exiting) {
+			double left = deadline - now_s();
+
+			if (left <= 0)
+				break;
+			ret = ring_buffer__poll(rb, (int)(left * 1000) + 1);
+			if (ret < 0 && ret != -EINTR) {
+				fprintf(stderr, "stopwatch: failed to poll events: %s\n", strerror(-ret));
+				ret = SW_EXIT_FAIL;
+				goto out;
+			}
+		}
+		if (sw_live_read(&maps, cur)) {
+			fprintf(stderr, "stopwatch: failed to read maps: %s\n", strerror(errno));
+			ret = SW_EXIT_FAIL;
+			goto out;
+		}
+		sw_store_refresh_online(L.store);
+		if (env.cumulative) {
+			sw_live_print(stdout, &env, &maps, cur, cur, NULL);
+		} else {
+			sw_live_delta(delta, cur, prev);
+			sw_live_print(stdout, &env, &maps, delta, cur, NULL);
+		}
+		if (env.textfile) {
+			int err = sw_write_textfile(env.textfile, &maps, cur, env.per_cpu);
+
+			if (err) {
+				fprintf(stderr, "stopwatch: failed to write %s: %s\n", env.textfile,
+					strerror(-err));
+				ret = SW_EXIT_FAIL;
+				goto out;
+			}
+		}
+		if (!env.cumulative) {
+			struct sw_live_snapshot *t = prev;
+
+			prev = cur;
+			cur = t;
+		}
+	}
+	ret = SW_EXIT_OK;
+out:
+	ring_buffer__free(rb);
+	sw_live_snapshot_free(prev);
+	sw_live_snapshot_free(cur);
+	sw_live_snapshot_free(delta);
+	sw_unload(&L);
+	return ret;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* stopwatch probes: every attach point on this kernel, and the rungs it can see. */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "env.h"
+#include "loader.h"
+#include "record.h"
+
+error_t argp_err_exit_status = SW_EXIT_USAGE;
+const char *argp_program_bug_address = NULL;
+
+int sw_argp_parse(const struct argp *argp, int argc, char **argv)
+{
+	return argp_parse(argp, argc, argv, 0, NULL, NULL) ? SW_EXIT_USAGE : 0;
+}
+
+static bool dry_run;
+
+static const char probes_doc[] =
+	"List every attach point stopwatch knows for this architecture: the method\n"
+	"chosen (fentry, kprobe, tp_btf, tracepoint), its status after a real attach,\n"
+	"and why a point is unavailable. Then which rungs of the stop ladder can be\n"
+	"observed on this kernel.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    stopwatch probes            # plan, load and attach, then detach\n"
+	"    stopwatch probes --plan     # only the plan from BTF, nothing loaded\n"
+	"    stopwatch probes --format json\n";
+
+static const struct argp_option probes_options[] = {
+	{ "plan", 'n', NULL, 0, "Show the plan only: load and attach nothing" },
+	{ "format", 'f', "FMT", 0, "text (default) or json" },
+	{},
+};
+
+static error_t probes_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'n':
+		dry_run = true;
+		break;
+	case 'f':
+		if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
+			argp_error(state, "invalid format '%s' (text or json)", arg);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void print_plan(const struct sw_plan *plan, const struct sw_kernel *k)
+{
+	static const unsigned int rungs[] = { SW_RUNG_IPI, SW_RUNG_NMI, SW_RUNG_SDEI };
+	char why[256];
+
+	if (env.format == SW_FMT_JSON) {
+		printf("{\"schema\":\"stopwatch.probes/1\",\"arch\":\"%s\",\"btf\":%s,\"kprobes\":%s,"
+		       "\"fentry\":%s,\"points\":[", k->arch == SW_ARCH_ARM64 ? "arm64" : "x86_64",
+		       k->btf ? "true" : "false", k->kprobes ? "true" : "false",
+		       k->fentry ? "true" : "false");
+		for (int i = 0; i < plan->n; i++) {
+			const struct sw_choice *c = &plan->c[i];
+
+			printf("%s{\"point\":\"%s\",\"method\":\"%s\",\"target\":\"%s\",\"status\":\"%s\","
+			       "\"why\":\"%s\"}", i ? "," : "", c->pt->name,
+			       c->variant >= 0 ? sw_method_name(c->pt->v[c->variant].method) : "",
+			       c->target && c->variant >= 0 ? c->target : "",
+			       sw_status_name(c->status), c->why);
+		}
+		printf("],\"rungs\":{");
+		for (unsigned int i = 0; i < 3; i++) {
+			bool ok = sw_plan_rung_available(plan, k, rungs[i], why, sizeof(why));
+
+			printf("%s\"%s\":{\"available\":%s,\"why\":\"%s\"}", i ? "," : "",
+			       sw_rung_name(rungs[i]), ok ? "true" : "false", why);
+		}
+		printf("}}\n");
+		return;
+	}
+	printf("%-30s %-10s %-34s %s\n", "POINT", "METHOD", "TARGET", "STATUS");
+	for (int i = 0; i < plan->n; i++) {
+		const struct sw_choice *c = &plan->c[i];
+
+		printf("%-30s %-10s %-34s %s%s%s\n", c->pt->name,
+		       c->variant >= 0 ? sw_method_name(c->pt->v[c->variant].method) : "-",
+		       c->variant >= 0 && c->target ? c->target : "-", sw_status_name(c->status),
+		       c->why[0] ? ": " : "", c->why);
+	}
+	printf("\nrungs on this kernel (%s, BTF %s, fentry %s, kprobes %s):\n",
+	       k->arch == SW_ARCH_ARM64 ? "arm64" : "x86_64", k->btf ? "yes" : "no",
+	       k->fentry ? "yes" : "no", k->kprobes ? "yes" : "no");
+	for (unsigned int i = 0; i < 3; i++) {
+		bool ok = sw_plan_rung_available(plan, k, rungs[i], why, sizeof(why));
+
+		printf("  %-5s %s%s%s\n", sw_rung_name(rungs[i]), ok ? "observable" : "unavailable",
+		       ok ? "" : ": ", why);
+	}
+}
+
+int cmd_probes(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	const struct argp argp = { probes_options, probes_parse, NULL, probes_doc, children };
+	struct sw_loaded L;
+	int ret;
+
+	if (sw_argp_parse(&argp, argc, argv))
+		return SW_EXIT_USAGE;
+	if (dry_run) {
+		struct sw_kernel k;
+		struct sw_plan plan;
+		char err[256];
+
+		sw_kernel_open(&k, err, sizeof(err));
+		if (!k.btf)
+			fprintf(stderr, "stopwatch: %s\n", err);
+		sw_plan_make(&plan, &k, SW_GROUP_STOP | SW_GROUP_LIVE);
+		print_plan(&plan, &k);
+		sw_kernel_close(&k);
+		return 0;
+	}
+	if ((ret = sw_check_privileges()))
+		return ret;
+	ret = sw_load(&L, &env, SW_GROUP_STOP | SW_GROUP_LIVE);
+	if (L.skel || ret == SW_EXIT_OK)
+		print_plan(&L.plan, &L.kernel);
+	sw_unload(&L);
+	return ret;
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <argp.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "env.h"
+
+struct env env = {
+	.interval = 1,
+	.pin_dir = SW_DEFAULT_PIN_DIR,
+};
+
+static const struct argp_option common_options[] = {
+	{ "verbose", 'v', NULL, 0, "Show libbpf's and the loader's messages", -1 },
+	{},
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	(void)state;
+	if (key == 'v') {
+		env.verbose = true;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+const struct argp sw_common_argp = { common_options, common_parse };
+
+int sw_parse_format(const char *s, enum sw_format *fmt)
+{
+	if (!strcmp(s, "text"))
+		*fmt = SW_FMT_TEXT;
+	else if (!strcmp(s, "json"))
+		*fmt = SW_FMT_JSON;
+	else if (!strcmp(s, "openmetrics"))
+		*fmt = SW_FMT_OPENMETRICS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int sw_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || isnan(v) || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int sw_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* One configuration for every subcommand. */
+#ifndef STOPWATCH_ENV_H
+#define STOPWATCH_ENV_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+enum sw_format { SW_FMT_TEXT = 0, SW_FMT_JSON, SW_FMT_OPENMETRICS };
+
+struct env {
+	bool verbose;
+	bool timestamp;		/* -T */
+	bool per_cpu;		/* -C */
+	bool loglinear;		/* --loglinear */
+	bool force;		/* arm --force */
+	bool cumulative;	/* live: print totals, not per-interval deltas */
+	enum sw_format format;
+	double interval;	/* seconds */
+	long count;		/* intervals, 0 = forever */
+	const char *textfile;	/* OpenMetrics textfile */
+	const char *pin_dir;	/* /sys/fs/bpf/stopwatch */
+	const char *vmcore;
+	__u64 pfn;
+	const char *boot_id;	/* recover: expected boot id */
+};
+
+extern struct env env;
+
+/* argp parser for -v, shared by every subcommand */
+extern const struct argp sw_common_argp;
+int sw_parse_format(const char *s, enum sw_format *fmt);
+/* Strict numeric parsing for arguments: the whole string or an error. */
+int sw_parse_double(const char *s, double min, double max, double *out);
+int sw_parse_long(const char *s, long min, long max, long *out);
+
+#define SW_DEFAULT_PIN_DIR "/sys/fs/bpf/stopwatch"
+
+#endif

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "hist.h"
+
+#define LL_EXACT	(2u << SW_LL_SUB_BITS)	/* slots below this hold exact ns */
+#define LL_SUB		(1u << SW_LL_SUB_BITS)
+#define OM_MAX_LE_NS	(1ULL << 34)	/* ~17 s: longer than any stop rung waits */
+
+static unsigned int log2_u64(__u64 v)
+{
+	return v ? 63 - __builtin_clzll(v) : 0;
+}
+
+unsigned int sw_hist_slot(bool loglinear, __u64 ns)
+{
+	unsigned int slot;
+
+	if (loglinear) {
+		if (ns < LL_EXACT)
+			return ns;
+		unsigned int k = log2_u64(ns);
+		unsigned int sub = (ns >> (k - SW_LL_SUB_BITS)) & (LL_SUB - 1);
+
+		slot = LL_EXACT + ((k - SW_LL_SUB_BITS - 1) << SW_LL_SUB_BITS) + sub;
+	} else {
+		__u64 us = ns / 1000;
+
+		slot = us ? log2_u64(us) + 1 : 0;
+	}
+	return slot < SW_HIST_SLOTS ? slot : SW_HIST_SLOTS - 1;
+}
+
+void sw_hist_bounds(bool loglinear, unsigned int slot, __u64 *lo, __u64 *hi)
+{
+	if (loglinear) {
+		if (slot < LL_EXACT) {
+			*lo = slot;
+			*hi = slot + 1;
+		} else {
+			unsigned int k = (slot - LL_EXACT) / LL_SUB + SW_LL_SUB_BITS + 1;
+			unsigned int sub = (slot - LL_EXACT) % LL_SUB;
+
+			*lo = (__u64)(LL_SUB + sub) << (k - SW_LL_SUB_BITS);
+			*hi = *lo + (1ULL << (k - SW_LL_SUB_BITS));
+		}
+	} else {
+		/* slot 0 is [0,1) us, slot s is [2^(s-1), 2^s) us */
+		*lo = slot ? (1ULL << (slot - 1)) * 1000 : 0;
+		*hi = (1ULL << slot) * 1000;
+	}
+	if (slot == SW_HIST_SLOTS - 1)
+		*hi = UINT64_MAX;
+}
+
+void sw_hist_merge(struct sw_hist *a, const struct sw_hist *b)
+{
+	for (int i = 0; i < SW_HIST_SLOTS; i++)
+		a->slots[i] += b->slots[i];
+	a->count += b->count;
+	a->sum_ns += b->sum_ns;
+	if (b->max_ns > a->max_ns)
+		a->max_ns = b->max_ns;
+}
+
+void sw_hist_sub(struct sw_hist *d, const struct sw_hist *a, const struct sw_hist *b)
+{
+	for (int i = 0; i < SW_HIST_SLOTS; i++)
+		d->slots[i] = a->slots[i] - b->slots[i];
+	d->count = a->count - b->count;
+	d->sum_ns = a->sum_ns - b->sum_ns;
+	/*
+	 * An interval's max is only known when the running max rose in it;
+	 * otherwise 0 (unknown), and quantiles fall back to bucket bounds.
+	 */
+	d->max_ns = a->max_ns > b->max_ns ? a->max_ns : 0;
+}
+
+double sw_hist_quantile(bool loglinear, const struct sw_hist *h, double q)
+{
+	__u64 total = 0, seen = 0;
+	double rank;
+
+	for (int i = 0; i < SW_HIST_SLOTS; i++)
+		total += h->slots[i];
+	if (!total)
+		return 0;
+	if (q < 0)
+		q = 0;
+	if (q > 1)
+		q = 1;
+	rank = q * total;
+	for (int i = 0; i < SW_HIST_SLOTS; i++) {
+		__u64 lo, hi;
+
+		if (!h->slots[i])
+			continue;
+		if (seen + h->slots[i] >= rank) {
+			double frac = (rank - seen) / h->slots[i];
+
+			sw_hist_bounds(loglinear, i, &lo, &hi);
+			if (hi == UINT64_MAX)
+				hi = h->max_ns > lo ? h->max_ns : lo;
+			/* never report beyond what was seen */
+			double v = lo + frac * (double)(hi - lo);
+			if (h->max_ns && v > h->max_ns)
+				v = h->max_ns;
+			return v;
+		}
+		seen += h->slots[i];
+	}
+	return h->max_ns;
+}
+
+static void stars(FILE *f, __u64 val, __u64 max, int width)
+{
+	int n = max ? (int)((double)val * width / max) : 0;
+
+	for (int i = 0; i < width; i++)
+		fputc(i < n ? '*' : ' ', f);
+	fputc(val > 0 && n == 0 ? '|' : '|', f);
+}
+
+/* Print a bound in us with just enough decimals for ns-wide buckets. */
+static void fmt_us(char *buf, size_t len, __u64 ns)
+{
+	if (ns == UINT64_MAX)
+		snprintf(buf, len, "inf");
+	else if (ns % 1000 == 0)
+		snprintf(buf, len, "%llu", (unsigned long long)(ns / 1000));
+	else
+		snprintf(buf, len, "%.3f", ns / 1000.0);
+}
+
+void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const char *title)
+{
+	int first = -1, last = -1;
+	__u64 max = 0;
+
+	for (int i = 0; i < SW_HIST_SLOTS; i++) {
+		if (!h->slots[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (h->slots[i] > max)
+			max = h->slots[i];
+	}
+	if (title)
+		fprintf(f, "%s\n", title);
+	if (last < 0) {
+		fprintf(f, "     (no events)\n");
+		return;
+	}
+	/* libbpf-tools starts log2 output at slot 0 */
+	if (!loglinear)
+		first = 0;
+	fprintf(f, "%24s : %-10s %s\n", "usecs", "count", "distribution");
+	for (int i = first; i <= last; i++) {
+		__u64 lo, hi;
+		char a[24], b[24], range[56];
+
+		sw_hist_bounds(loglinear, i, &lo, &hi);
+		fmt_us(a, sizeof(a), lo);
+		fmt_us(b, sizeof(b), hi == UINT64_MAX ? hi : hi - (loglinear ? 0 : 1000));
+		snprintf(range, sizeof(range), "%s -> %s", a, b);
+		fprintf(f, "%24s : %-10llu ", range, (unsigned long long)h->slots[i]);
+		stars(f, h->slots[i], max, 40);
+		fputc('\n', f);
+	}
+	fprintf(f, "     count %llu  avg %.1f us  p50 %.1f us  p99 %.1f us",
+		(unsigned long long)h->count,
+		h->count ? h->sum_ns / 1000.0 / h->count : 0.0,
+		sw_hist_quantile(loglinear, h, 0.5) / 1000.0,
+		sw_hist_quantile(loglinear, h, 0.99) / 1000.0);
+	if (h->max_ns)
+		fprintf(f, "  max %.1f us", h->max_ns / 1000.0);
+	fputc('\n', f);
+}
+
+void sw_hist_print_json(FILE *f, bool loglinear, const struct sw_hist *h)
+{
+	bool first = true;
+
+	fprintf(f, "{\"count\":%llu,\"sum_ns\":%llu,\"max_ns\":%llu,\"p50_us\":%.3f,"
+		   "\"p90_us\":%.3f,\"p99_us\":%.3f,\"buckets\":[",
+		(unsigned long long)h->count, (unsigned long long)h->sum_ns,
+		(unsigned long long)h->max_ns, sw_hist_quantile(loglinear, h, 0.5) / 1000.0,
+		sw_hist_quantile(loglinear, h, 0.9) / 1000.0,
+		sw_hist_quantile(loglinear, h, 0.99) / 1000.0);
+	for (int i = 0; i < SW_HIST_SLOTS; i++) {
+		__u64 lo, hi;
+
+		if (!h->slots[i])
+			continue;
+		sw_hist_bounds(loglinear, i, &lo, &hi);
+		if (hi == UINT64_MAX)
+			fprintf(f, "%s[null,%llu]", first ? "" : ",", (unsigned long long)h->slots[i]);
+		else
+			fprintf(f, "%s[%.3f,%llu]", first ? "" : ",", hi / 1000.0,
+				(unsigned long long)h->slots[i]);
+		first = false;
+	}
+	fprintf(f, "]}");
+}
+
+void sw_hist_print_openmetrics(FILE *f, bool loglinear, const struct sw_hist *h,
+			       const char *name, const char *labels)
+{
+	const char *sep = labels && labels[0] ? "," : "";
+	__u64 cum = 0;
+
+	labels = labels ? labels : "";
+	/*
+	 * A fixed set of buckets (every slot up to ~17 s) so that series keep
+	 * the same "le" labels from scrape to scrape; the rest fold into +Inf.
+	 */
+	for (int i = 0; i < SW_HIST_SLOTS - 1; i++) {
+		__u64 lo, hi;
+
+		sw_hist_bounds(loglinear, i, &lo, &hi);
+		if (hi > OM_MAX_LE_NS)
+			break;
+		cum += h->slots[i];
+		fprintf(f, "%s_bucket{%s%sle=\"%.9g\"} %llu\n", name, labels, sep, hi / 1e9,
+			(unsigned long long)cum);
+	}
+	cum = 0;
+	for (int i = 0; i < SW_HIST_SLOTS; i++)
+		cum += h->slots[i];
+	fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)cum);
+	fprintf(f, "%s_count{%s} %llu\n", name, labels, (unsigned long long)cum);
+	fprintf(f, "%s_sum{%s} %.9f\n", name, labels, h->sum_ns / 1e9);
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "live.h"
+#include "loader.h"
+#include "record.h"
+
+static const char *const counter_names[SW_COUNTERS] = {
+	[SW_CNT_IPI_SENT] = "ipi_sent",
+	[SW_CNT_IPI_MATCHED] = "ipi_matched",
+	[SW_CNT_IPI_UNMATCHED] = "ipi_unmatched",
+	[SW_CNT_IPI_STALE] = "ipi_stale",
+	[SW_CNT_SDEI_SIGNALLED] = "sdei_signalled",
+	[SW_CNT_SDEI_DELIVERED] = "sdei_delivered",
+	[SW_CNT_SDEI_MASKED] = "sdei_masked",
+	[SW_CNT_RINGBUF_DROPS] = "ringbuf_drops",
+	[SW_CNT_STOP_HANDLERS] = "stop_handlers",
+	[SW_CNT_ORPHAN_HANDLERS] = "orphan_stop_handlers",
+	[SW_CNT_STOPS] = "stops",
+	[SW_CNT_REASON_UNKNOWN] = "ipi_reason_unknown",
+};
+
+static const char *const counter_help[SW_COUNTERS] = {
+	[SW_CNT_IPI_SENT] = "IPI sends seen, per target CPU",
+	[SW_CNT_IPI_MATCHED] = "IPI handler entries paired with their send",
+	[SW_CNT_IPI_UNMATCHED] = "IPI handler entries with no send seen",
+	[SW_CNT_IPI_STALE] = "IPI send/handler pairs dropped as stale",
+	[SW_CNT_SDEI_SIGNALLED] = "SDEI event 0 signals, per target CPU",
+	[SW_CNT_SDEI_DELIVERED] = "SDEI event 0 deliveries",
+	[SW_CNT_SDEI_MASKED] = "SDEI event 0 deliveries to a CPU with interrupts masked",
+	[SW_CNT_RINGBUF_DROPS] = "events lost because the ring buffer was full",
+	[SW_CNT_STOP_HANDLERS] = "stop handlers seen in a stop sequence",
+	[SW_CNT_ORPHAN_HANDLERS] = "stop handlers seen outside any stop sequence",
+	[SW_CNT_STOPS] = "stop sequences begun",
+	[SW_CNT_REASON_UNKNOWN] = "IPI reasons stopwatch could not classify",
+};
+
+const char *sw_counter_name(unsigned int idx)
+{
+	return idx < SW_COUNTERS ? counter_names[idx] : "invalid";
+}
+
+struct sw_live_snapshot *sw_live_snapshot_new(int nr_cpus, bool per_cpu)
+{
+	struct sw_live_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->nr_cpus = nr_cpus;
+	if (per_cpu) {
+		s->percpu = calloc((size_t)nr_cpus * SW_HIST_KEYS, sizeof(struct sw_hist));
+		if (!s->percpu) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void sw_live_snapshot_free(struct sw_live_snapshot *s)
+{
+	if (s)
+		free(s->percpu);
+	free(s);
+}
+
+int sw_live_read(const struct sw_live_maps *m, struct sw_live_snapshot *s)
+{
+	int err = sw_read_hists(m->hists_fd, m->nr_cpus, s->total, s->percpu);
+
+	return err ? err : sw_read_counters(m->counters_fd, m->nr_cpus, s->counters);
+}
+
+void sw_live_delta(struct sw_live_snapshot *d, const struct sw_live_snapshot *a,
+		   const struct sw_live_snapshot *b)
+{
+	for (int k = 0; k < SW_HIST_KEYS; k++)
+		sw_hist_sub(&d->total[k], &a->total[k], &b->total[k]);
+	if (d->percpu && a->percpu && b->percpu)
+		for (int i = 0; i < a->nr_cpus * SW_HIST_KEYS; i++)
+			sw_hist_sub(&d->percpu[i], &a->percpu[i], &b->percpu[i]);
+	for (int c = 0; c < SW_COUNTERS; c++)
+		d->counters[c] = a->counters[c] - b->counters[c];
+}
+
+static const char *stream_name(int key)
+{
+	return key / SW_HIST_KINDS == SW_STREAM_IPI ? "ipi" : "sdei";
+}
+
+static const char *kind_name(int key)
+{
+	int kind = key % SW_HIST_KINDS;
+
+	return key / SW_HIST_KINDS == SW_STREAM_IPI ? sw_ipi_kind_name(kind) : sw_sdei_kind_name(kind);
+}
+
+static bool valid_key(int key)
+{
+	return key / SW_HIST_KINDS == SW_STREAM_IPI || key % SW_HIST_KINDS < SW_SDEI_KINDS;
+}
+
+static void print_time(FILE *f)
+{
+	char buf[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	fprintf(f, "%-8s\n", buf);
+}
+
+static void print_text(FILE *f, const struct env *e, const struct sw_live_maps *m,
+		       const struct sw_live_snapshot *s, const struct sw_store *st)
+{
+	char title[128];
+	bool any = false;
+
+	if (e->timestamp)
+		print_time(f);
+	for (int key = 0; key < SW_HIST_KEYS; key++) {
+		if (!valid_key(key))
+			continue;
+		if (e->per_cpu && s->percpu) {
+			for (int c = 0; c < s->nr_cpus; c++) {
+				const struct sw_hist *h = &s->percpu[c * SW_HIST_KEYS + key];
+
+				if (!h->count)
+					continue;
+				snprintf(title, sizeof(title), "%s %s delivery latency, CPU %d",
+					 stream_name(key), kind_name(key), c);
+				sw_hist_print_text(f, m->loglinear, h, title);
+				fputc('\n', f);
+				any = true;
+			}
+			continue;
+		}
+		if (!s->total[key].count)
+			continue;
+		snprintf(title, sizeof(title), "%s %s delivery latency", stream_name(key), kind_name(key));
+		sw_hist_print_text(f, m->loglinear, &s->total[key], title);
+		fputc('\n', f);
+		any = true;
+	}
+	if (!any)
+		fprintf(f, "(no IPI or SDEI deliveries in this interval)\n");
+	fprintf(f, "counters:");
+	for (int c = 0; c < SW_COUNTERS; c++)
+		if (s->counters[c])
+			fprintf(f, " %s=%llu", counter_names[c], (unsigned long long)s->counters[c]);
+	if (st)
+		fprintf(f, " stop_records=%llu", (unsigned long long)st->hdr.next_seq);
+	fprintf(f, "\n\n");
+}
+
+static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *m,
+		       const struct sw_live_snapshot *s, const struct sw_store *st)
+{
+	bool first;
+
+	fprintf(f, "{\"schema\":\"stopwatch.live/1\",\"time\":%lld,\"interval_s\":%.3f,"
+		   "\"bucketing\":\"%s\"", (long long)time(NULL), e->interval,
+		m->loglinear ? "loglinear_ns" : "log2_us");
+	for (int stream = 0; stream < SW_STREAMS; stream++) {
+		first = true;
+		fprintf(f, ",\"%s\":{", stream == SW_STREAM_IPI ? "ipi" : "sdei");
+		for (int kind = 0; kind < SW_HIST_KINDS; kind++) {
+			int key = stream * SW_HIST_KINDS + kind;
+
+			if (!valid_key(key) || !s->total[key].count)
+				continue;
+			fprintf(f, "%s\"%s\":", first ? "" : ",", kind_name(key));
+			sw_hist_print_json(f, m->loglinear, &s->total[key]);
+			first = false;
+		}
+		fprintf(f, "}");
+	}
+	if (e->per_cpu && s->percpu) {
+		fprintf(f, ",\"per_cpu\":[");
+		first = true;
+		for (int c = 0; c < s->nr_cpus; c++)
+			for (int key = 0; key < SW_HIST_KEYS; key++) {
+				const struct sw_hist *h = &s->percpu[c * SW_HIST_KEYS + key];
+
+				if (!valid_key(key) || !h->count)
+					continue;
+				fprintf(f, "%s{\"cpu\":%d,\"stream\":\"%s\",\"kind\":\"%s\",\"hist\":",
+					first ? "" : ",", c, stream_name(key), kind_name(key));
+				sw_hist_print_json(f, m->loglinear, h);
+				fprintf(f, "}");
+				first = false;
+			}
+		fprintf(f, "]");
+	}
+	fprintf(f, ",\"counters\":{");
+	for (int c = 0; c < SW_COUNTERS; c++)
+		fprintf(f, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
+			(unsigned long long)s->counters[c]);
+	fprintf(f, "}");
+	if (st)
+		fprintf(f, ",\"stop_records\":%llu", (unsigned long long)st->hdr.next_seq);
+	fprintf(f, "}\n");
+}
+
+void sw_live_print_openmetrics(FILE *f, const struct sw_live_maps *m,
+			       const struct sw_live_snapshot *cum, bool per_cpu)
+{
+	char labels[96];
+
+	for (int stream = 0; stream < SW_STREAMS; stream++) {
+		const char *name = stream == SW_STREAM_IPI ? "stopwatch_ipi_latency_seconds"
+							   : "stopwatch_sdei_latency_seconds";
+
+		fprintf(f, "# TYPE %s histogram\n# UNIT %s seconds\n# HELP %s %s\n", name, name, name,
+			stream == SW_STREAM_IPI ? "IPI send to handler entry, per IPI kind"
+						: "SDEI event 0 signal to handler, per reason");
+		for (int kind = 0; kind < SW_HIST_KINDS; kind++) {
+			int key = stream * SW_HIST_KINDS + kind;
+
+			if (!valid_key(key))
+				continue;
+			if (per_cpu && cum->percpu) {
+				for (int c = 0; c < cum->nr_cpus; c++) {
+					snprintf(labels, sizeof(labels), "kind=\"%s\",cpu=\"%d\"",
+						 kind_name(key), c);
+					sw_hist_print_openmetrics(f, m->loglinear,
+								  &cum->percpu[c * SW_HIST_KEYS + key],
+								  name, labels);
+				}
+			} else if (cum->total[key].count) {
+				snprintf(labels, sizeof(labels), "kind=\"%s\"", kind_name(key));
+				sw_hist_print_openmetrics(f, m->loglinear, &cum->total[key], name, labels);
+			}
+		}
+	}
+	for (int c = 0; c < SW_COUNTERS; c++) {
+		fprintf(f, "# TYPE stopwatch_%s counter\n# HELP stopwatch_%s %s\n", counter_names[c],
+			counter_names[c], counter_help[c]);
+		fprintf(f, "stopwatch_%s_total %llu\n", counter_names[c],
+			(unsigned long long)cum->counters[c]);
+	}
+	fprintf(f, "# EOF\n");
+}
+
+int sw_write_textfile(const char *path, const struct sw_live_maps *m,
+		      const struct sw_live_snapshot *cum, bool per_cpu)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	sw_live_print_openmetrics(f, m, cum, per_cpu);
+	/* node_exporter must never read a half-written file: temp, fsync, rename */
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+void sw_live_print(FILE *f, const struct env *e, const struct sw_live_maps *m,
+		   const struct sw_live_snapshot *shown, const struct sw_live_snapshot *cumulative,
+		   const struct sw_store *st)
+{
+	switch (e->format) {
+	case SW_FMT_TEXT:
+		print_text(f, e, m, shown, st);
+		break;
+	case SW_FMT_JSON:
+		print_json(f, e, m, shown, st);
+		break;
+	case SW_FMT_OPENMETRICS:
+		sw_live_print_openmetrics(f, m, cumulative ? cumulative : shown, e->per_cpu);
+		break;
+	}
+	fflush(f);
+}

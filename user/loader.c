@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "record.h"
+#include "stopwatch.skel.h"
+
+/* ---- libbpf messages: quiet unless -v, but remember the last load error ---- */
+
+static char last_prog_error[64];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	char line[512];
+	const char *p;
+
+	vsnprintf(line, sizeof(line), fmt, args);
+	/* "libbpf: prog 'NAME': failed to load..." names the program at fault */
+	if (level == LIBBPF_WARN && (p = strstr(line, "prog '")) && strstr(line, "fail")) {
+		const char *e = strchr(p + 6, '\'');
+
+		if (e && e - (p + 6) < (long)sizeof(last_prog_error)) {
+			memcpy(last_prog_error, p + 6, e - (p + 6));
+			last_prog_error[e - (p + 6)] = '\0';
+		}
+	}
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
+	if (!env.verbose)
+		return 0;
+	return fputs(line, stderr);
+}
+
+int sw_check_privileges(void)
+{
+	/* root, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_ADMIN for pagemap frames) */
+	if (geteuid() == 0)
+		return 0;
+	fprintf(stderr, "stopwatch: must run as root (or with CAP_BPF and CAP_PERFMON)\n");
+	return SW_EXIT_PERM;
+}
+
+__u64 sw_build_id(void)
+{
+	size_t sz;
+	const void *elf = stopwatch_bpf__elf_bytes(&sz);
+	__u64 h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (size_t i = 0; i < sz; i++)
+		h = (h ^ ((const unsigned char *)elf)[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* ---- identity, clocks, frames ---- */
+
+void sw_boot_id_text(const __u8 id[16], char *text, int len)
+{
+	snprintf(text, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10],
+		 id[11], id[12], id[13], id[14], id[15]);
+}
+
+int sw_read_boot_id(__u8 id[16], char *text, int len)
+{
+	char buf[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	int n = 0;
+
+	memset(id, 0, 16);
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	for (const char *p = buf; *p && n < 32; p++) {
+		int v;
+
+		if (*p == '-')
+			continue;
+		if (sscanf(p, "%1x", &v) != 1)
+			return -EINVAL;
+		id[n / 2] |= v << (n % 2 ? 0 : 4);
+		n++;
+	}
+	if (text)
+		sw_boot_id_text(id, text, len);
+	return n == 32 ? 0 : -EINVAL;
+}
+
+void sw_store_refresh_online(struct sw_store *st)
+{
+	char buf[1024];
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	__u64 mask[SW_MASK_WORDS];
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && sw_mask_parse(buf, mask, SW_MAX_CPUS) == 0)
+		memcpy(st->hdr.online, mask, sizeof(mask));
+	fclose(f);
+}
+
+static __u64 clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Physical frame of a mapped page, from /proc/self/pagemap (needs CAP_SYS_ADMIN). */
+static int page_pfn(int pagemap, const void *addr, long page, __u64 *pfn)
+{
+	__u64 ent;
+	off_t off = ((unsigned long)addr / page) * sizeof(ent);
+
+	if (pread(pagemap, &ent, sizeof(ent), off) != sizeof(ent))
+		return -EIO;
+	if (!(ent & (1ULL << 63)) || !(ent & ((1ULL << 55) - 1)))
+		return -ENOENT; /* not present, or frames hidden from us */
+	*pfn = ent & ((1ULL << 55) - 1);
+	return 0;
+}
+
+int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int len)
+{
+	struct sw_store_hdr *h = &st->hdr;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t sz = sizeof(*st);
+	int pagemap;
+
+	(void)map_fd;
+	memset(h, 0, offsetof(struct sw_store_hdr, next_seq));
+	h->magic = SW_STORE_MAGIC;
+	h->layout = SW_LAYOUT_VERSION;
+	h->size = sz;
+	sw_read_boot_id(h->boot_id, NULL, 0);
+	h->build_id = sw_build_id();
+	h->armed_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	h->armed_real_ns = clock_ns(CLOCK_REALTIME);
+	h->page_size = page;
+	h->nr_pages = (sz + page - 1) / page;
+	h->nr_cpus = nr_cpus;
+	snprintf((char *)h->version, sizeof(h->version), "%s", STOPWATCH_VERSION);
+	sw_store_refresh_online(st);
+	if (h->nr_pages > SW_MAX_PAGES) {
+		snprintf(err, len, "record store needs %u pages, header lists %d", h->nr_pages,
+			 SW_MAX_PAGES);
+		return -E2BIG;
+	}
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	for (unsigned int i = 0; pagemap >= 0 && i < h->nr_pages; i++) {
+		volatile const char *p = (const char *)st + i * page;
+
+		(void)*p; /* fault the page in */
+		if (page_pfn(pagemap, (const char *)st + i * page, page, &h->pfn[i])) {
+			h->pfn[i] = 0;
+			break;
+		}
+	}
+	if (pagemap >= 0)
+		close(pagemap);
+	h->hdr_csum = crc32(0, (const void *)h, offsetof(struct sw_store_hdr, hdr_csum));
+	return 0;
+}
+
+int sw_store_check(const struct sw_store_hdr *h, char *err, int len)
+{
+	char ver[sizeof(h->version) + 1];
+
+	memcpy(ver, h->version, sizeof(h->version));
+	ver[sizeof(h->version)] = '\0';
+	if (h->magic != SW_STORE_MAGIC) {
+		snprintf(err, len, "not a stopwatch record store (bad magic)");
+		return SW_EXIT_DATA;
+	}
+	if (h->layout != SW_LAYOUT_VERSION || h->size != sizeof(struct sw_store)) {
+		snprintf(err, len, "record store of layout %u (%u bytes) from stopwatch %s; "
+			 "this is layout %u", h->layout, h->size, ver, SW_LAYOUT_VERSION);
+		return SW_EXIT_STALE;
+	}
+	if (h->build_id != sw_build_id()) {
+		snprintf(err, len, "pinned by another stopwatch build (%s)", ver);
+		return SW_EXIT_STALE;
+	}
+	return 0;
+}
+
+/* ---- load and attach ---- */
+
+static struct bpf_program *prog_by_name(struct stopwatch_bpf *skel, const char *name)
+{
+	return name ? bpf_object__find_program_by_name(skel->obj, name) : NULL;
+}
+
+static const struct sw_variant *kprobe_variant(const struct sw_point *pt, int from)
+{
+	for (int v = from + 1; v < SW_MAX_VARIANTS && pt->v[v].prog; v++)
+		if (pt->v[v].method == SW_KPROBE || pt->v[v].method == SW_KRETPROBE)
+			return &pt->v[v];
+	return NULL;
+}
+
+static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const struct env *e,
+		      const struct sw_kernel *k, int nr_cpus)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (int i = 0; i < plan->n; i++) {
+		struct sw_choice *c = &plan->c[i];
+		const struct sw_variant *v;
+
+		if (c->status != SW_ST_PLANNED)
+			continue;
+		v = &c->pt->v[c->variant];
+		p = prog_by_name(skel, v->prog);
+		if (!p)
+			continue;
+		bpf_program__set_autoload(p, true);
+		if (v->method == SW_FENTRY || v->method == SW_FEXIT)
+			bpf_program__set_attach_target(p, 0, c->target);
+		if (c->kprobe_fallback && (v = kprobe_variant(c->pt, c->variant)))
+			bpf_program__set_autoload(prog_by_name(skel, v->prog), true);
+	}
+	skel->rodata->nr_cpus = nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
+	skel->rodata->hist_loglinear = e->loglinear;
+	skel->rodata->pseudo_nmi = k->pseudo_nmi;
+}
+
+/* A load failed in @prog: move its point to its next form, or drop the point. */
+static bool demote(struct sw_plan *plan, const char *prog, const struct sw_kernel *k)
+{
+	for (int i = 0; i < plan->n; i++) {
+		struct sw_choice *c = &plan->c[i];
+		const struct sw_variant *fb;
+
+		if (c->status != SW_ST_PLANNED)
+			continue;
+		fb = c->kprobe_fallback ? kprobe_variant(c->pt, c->variant) : NULL;
+		if (strcmp(sw_choice_prog(c), prog) && !(fb && !strcmp(fb->prog, prog)))
+			continue;
+		if (fb && strcmp(fb->prog, prog)) {
+			c->variant = fb - c->pt->v;
+			c->target = fb->targets[0];
+			c->kprobe_fallback = false;
+		} else {
+			c->status = SW_ST_FAILED;
+			snprintf(c->why, sizeof(c->why), "%s %s did not load on this kernel",
+				 sw_method_name(c->pt->v[c->variant].method), c->target);
+			c->variant = -1;
+		}
+		return true;
+	}
+	(void)k;
+	return false;
+}
+
+static struct bpf_link *attach_variant(struct bpf_program *p, const struct sw_variant *v,
+				       const char *target)
+{
+	if (v->method == SW_KPROBE || v->method == SW_KRETPROBE)
+		return bpf_program__attach_kprobe(p, v->method == SW_KRETPROBE, target);
+	return bpf_program__attach(p);
+}
+
+static void attach_all(struct sw_loaded *L)
+{
+	for (int i = 0; i < L->plan.n; i++) {
+		struct sw_choice *c = &L->plan.c[i];
+		const struct sw_variant *v;
+		struct bpf_link *link;
+		int err;
+
+		if (c->status != SW_ST_PLANNED)
+			continue;
+		v = &c->pt->v[c->variant];
+		link = attach_variant(prog_by_name(L->skel, v->prog), v, c->target);
+		err = libbpf_get_error(link);
+		if (err && c->kprobe_fallback && (v = kprobe_variant(c->pt, c->variant))) {
+			/* the BTF form refused: try every candidate name as a kprobe */
+			for (int t = 0; t < SW_MAX_TARGETS && v->targets[t] && err; t++) {
+				link = attach_variant(prog_by_name(L->skel, v->prog), v, v->targets[t]);
+				err = libbpf_get_error(link);
+				if (!err) {
+					c->variant = v - c->pt->v;
+					c->target = v->targets[t];
+				}
+			}
+		} else if (err && (v->method == SW_KPROBE || v->method == SW_KRETPROBE)) {
+			for (int t = 0; t < SW_MAX_TARGETS && v->targets[t] && err; t++) {
+				if (v->targets[t] == c->target)
+					continue;
+				link = attach_variant(prog_by_name(L->skel, v->prog), v, v->targets[t]);
+				err = libbpf_get_error(link);
+				if (!err)
+					c->target = v->targets[t];
+			}
+		}
+		if (err) {
+			c->status = v->method == SW_KPROBE || v->method == SW_KRETPROBE ?
+					    SW_ST_UNAVAILABLE : SW_ST_FAILED;
+			if (err == -ENOENT || err == -EINVAL)
+				snprintf(c->why, sizeof(c->why), "not in this kernel%s%s%s",
+					 c->pt->absent ? " (" : "", c->pt->absent ?: "",
+					 c->pt->absent ? ")" : "");
+			else
+				snprintf(c->why, sizeof(c->why), "attach %s failed: %s",
+					 c->target, strerror(-err));
+			continue;
+		}
+		L->links[i] = link;
+		c->status = SW_ST_ATTACHED;
+		L->attached++;
+	}
+}
+
+int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
+{
+	char err[256];
+	int ret;
+
+	memset(L, 0, sizeof(*L));
+	libbpf_set_print(libbpf_print);
+	sw_kernel_open(&L->kernel, err, sizeof(err));
+	if (!L->kernel.btf && !L->kernel.kprobes) {
+		fprintf(stderr, "stopwatch: %s\n", err);
+		return SW_EXIT_KERNEL;
+	}
+	if (!L->kernel.btf && e->verbose)
+		fprintf(stderr, "stopwatch: %s; using kprobes only\n", err);
+	L->nr_cpus = libbpf_num_possible_cpus();
+	if (L->nr_cpus <= 0)
+		L->nr_cpus = 1;
+	if (L->nr_cpus > SW_MAX_CPUS)
+		fprintf(stderr, "stopwatch: %d CPUs; CPUs from %d on are not recorded\n",
+			L->nr_cpus, SW_MAX_CPUS);
+	sw_plan_make(&L->plan, &L->kernel, groups);
+	for (int tries = 0;; tries++) {
+		L->skel = stopwatch_bpf__open();
+		if (!L->skel) {
+			fprintf(stderr, "stopwatch: failed to open BPF object: %s\n", strerror(errno));
+			return SW_EXIT_FAIL;
+		}
+		configure(L->skel, &L->plan, e, &L->kernel, L->nr_cpus);
+		last_prog_error[0] = '\0';
+		ret = stopwatch_bpf__load(L->skel);
+		if (!ret)
+			break;
+		stopwatch_bpf__destroy(L->skel);
+		L->skel = NULL;
+		/* one form of one point did not load here: plan around it and retry */
+		if ((ret == -EPERM || ret == -EACCES) && !last_prog_error[0]) {
+			fprintf(stderr, "stopwatch: failed to load BPF programs: %s "
+				"(need root, or CAP_BPF and CAP_PERFMON)\n", strerror(-ret));
+			return SW_EXIT_PERM;
+		}
+		if (tries > 8 || !last_prog_error[0] || !demote(&L->plan, last_prog_error, &L->kernel)) {
+			fprintf(stderr, "stopwatch: failed to load BPF programs: %s%s%s\n",
+				strerror(-ret), last_prog_error[0] ? " in " : "", last_prog_error);
+			return SW_EXIT_KERNEL;
+		}
+	}
+	L->store = mmap(NULL, sizeof(struct sw_store), PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(L->skel->maps.sw_store), 0);
+	if (L->store == MAP_FAILED) {
+		L->store = NULL;
+		fprintf(stderr, "stopwatch: failed to map the record store: %s\n", strerror(errno));
+		return SW_EXIT_FAIL;
+	}
+	if (sw_store_init(L->store, bpf_map__fd(L->skel->maps.sw_store), L->nr_cpus, err,
+			  sizeof(err))) {
+		fprintf(stderr, "stopwatch: %s\n", err);
+		return SW_EXIT_FAIL;
+	}
+	if (e->loglinear)
+		L->store->hdr.flags |= SW_STORE_F_LOGLINEAR;
+	attach_all(L);
+	if (!L->attached) {
+		fprintf(stderr, "stopwatch: failed to attach: no attach point works on this kernel "
+			"(see 'stopwatch probes')\n");
+		return SW_EXIT_KERNEL;
+	}
+	return SW_EXIT_OK;
+}
+
+void sw_unload(struct sw_loaded *L)
+{
+	for (int i = 0; i < SW_MAX_POINTS; i++)
+		bpf_link__destroy(L->links[i]);
+	if (L->store)
+		munmap(L->store, sizeof(struct sw_store));
+	stopwatch_bpf__destroy(L->skel);
+	sw_kernel_close(&L->kernel);
+	memset(L, 0, sizeof(*L));
+}
+
+/* ---- pins ---- */
+
+static int pin_path(char *buf, size_t len, const struct env *e, const char *sub, const char *name)
+{
+	int n = snprintf(buf, len, "%s%s%s/%s", e->pin_dir, sub[0] ? "/" : "", sub, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int sw_pin(struct sw_loaded *L, const struct env *e)
+{
+	char path[512];
+	struct bpf_map *m;
+	int err;
+
+	if (mkdir(e->pin_dir, 0700) && errno != EEXIST)
+		goto fail_errno;
+	pin_path(path, sizeof(path), e, "", "links");
+	if (mkdir(path, 0700) && errno != EEXIST)
+		goto fail_errno;
+	bpf_object__for_each_map(m, L->skel->obj) {
+		const char *name = bpf_map__name(m);
+
+		if (strchr(name, '.'))
+			continue; /* .rodata: internal */
+		pin_path(path, sizeof(path), e, "", name);
+		err = bpf_map__pin(m, path);
+		if (err) {
+			fprintf(stderr, "stopwatch: failed to pin %s: %s\n", path, strerror(-err));
+			return SW_EXIT_FAIL;
+		}
+	}
+	for (int i = 0; i < L->plan.n; i++) {
+		if (!L->links[i])
+			continue;
+		pin_path(path, sizeof(path), e, "links", sw_choice_prog(&L->plan.c[i]));
+		err = bpf_link__pin(L->links[i], path);
+		if (err) {
+			fprintf(stderr, "stopwatch: failed to pin %s: %s\n", path, strerror(-err));
+			return SW_EXIT_FAIL;
+		}
+	}
+	return SW_EXIT_OK;
+fail_errno:
+	fprintf(stderr, "stopwatch: failed to create %s: %s%s\n", e->pin_dir, strerror(errno),
+		errno == ENOENT ? " (is bpffs mounted at /sys/fs/bpf?)" : "");
+	return SW_EXIT_FAIL;
+}
+
+/* The pin dir holds pinned objects and the links dir, nothing else. */
+static void unlink_dir(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	char path[512];
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (unlink(path) && errno == EISDIR)
+			unlink_dir(path);
+	}
+	closedir(dp);
+	rmdir(dir);
+}
+
+int sw_unpin(const struct env *e, bool quiet)
+{
+	struct stat st;
+
+	if (stat(e->pin_dir, &st)) {
+		if (!quiet)
+			fprintf(stderr, "stopwatch: not armed (%s does not exist)\n", e->pin_dir);
+		return SW_EXIT_FAIL;
+	}
+	unlink_dir(e->pin_dir);
+	if (stat(e->pin_dir, &st) == 0) {
+		fprintf(stderr, "stopwatch: failed to remove %s\n", e->pin_dir);
+		return SW_EXIT_FAIL;
+	}
+	return SW_EXIT_OK;
+}
+
+int sw_open_pinned_store(const struct env *e, int *fd, struct sw_store **store, char *err, int len)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	char path[512];
+	void *p;
+	int ret;
+
+	*store = NULL;
+	pin_path(path, sizeof(path), e, "", "sw_store");
+	*fd = bpf_obj_get(path);
+	if (*fd < 0) {
+		snprintf(err, len, "not armed: %s: %s", path, strerror(errno));
+		return errno == EPERM || errno == EACCES ? SW_EXIT_PERM : SW_EXIT_FAIL;
+	}
+	if (bpf_obj_get_info_by_fd(*fd, &info, &info_len) ||
+	    info.value_size != sizeof(struct sw_store) || info.max_entries != 1) {
+		snprintf(err, len, "%s is not this stopwatch's record store (value size %u, "
+			 "want %zu): pinned by another version", path, info.value_size,
+			 sizeof(struct sw_store));
+		close(*fd);
+		*fd = -1;
+		return SW_EXIT_STALE;
+	}
+	p = mmap(NULL, sizeof(struct sw_store), PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, len, "failed to map %s: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return SW_EXIT_FAIL;
+	}
+	*store = p;
+	ret = sw_store_check(&(*store)->hdr, err, len);
+	return ret;
+}
+
+/* ---- reading maps ---- */
+
+int sw_read_hists(int fd, int nr_cpus, struct sw_hist *total, struct sw_hist *percpu)
+{
+	struct sw_hist *vals = calloc(nr_cpus, sizeof(*vals));
+
+	if (!vals)
+		return -ENOMEM;
+	memset(total, 0, SW_HIST_KEYS * sizeof(*total));
+	for (__u32 key = 0; key < SW_HIST_KEYS; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < nr_cpus; c++) {
+			sw_hist_merge(&total[key], &vals[c]);
+			if (percpu)
+				percpu[c * SW_HIST_KEYS + key] = vals[c];
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS])
+{
+	__u64 *vals = calloc(nr_cpus, sizeof(*vals));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 key = 0; key < SW_COUNTERS; key++) {
+		out[key] = 0;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < nr_cpus; c++)
+			out[key] += vals[c];
+	}
+	free(vals);
+	return 0;
+}

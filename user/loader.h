@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Load, attach, pin and read back the BPF side. Shared by every command. */
+#ifndef STOPWATCH_LOADER_H
+#define STOPWATCH_LOADER_H
+
+#include <stdbool.h>
+#include "env.h"
+#include "points.h"
+#include "hist.h"
+
+struct stopwatch_bpf;
+struct bpf_link;
+
+struct sw_loaded {
+	struct stopwatch_bpf *skel;
+	struct sw_kernel kernel;
+	struct sw_plan plan;
+	struct bpf_link *links[SW_MAX_POINTS];
+	struct sw_store *store;		/* mmap of the sw_store map */
+	int nr_cpus;
+	int attached;
+};
+
+/* Exit codes, documented in the README. */
+enum sw_exit {
+	SW_EXIT_OK = 0,
+	SW_EXIT_FAIL = 1,
+	SW_EXIT_USAGE = 2,
+	SW_EXIT_PERM = 3,	/* not root / no CAP_BPF+CAP_PERFMON */
+	SW_EXIT_KERNEL = 4,	/* no BTF, no BPF, nothing attachable */
+	SW_EXIT_STALE = 5,	/* pins from another stopwatch build */
+	SW_EXIT_DATA = 6,	/* corrupt or foreign input file */
+};
+
+/* Check privileges; prints the one-line error. */
+int sw_check_privileges(void);
+/* Open, plan for @groups, load and attach. Returns an sw_exit code. */
+int sw_load(struct sw_loaded *L, const struct env *env, unsigned int groups);
+void sw_unload(struct sw_loaded *L);
+/* Hash of the BPF object this binary carries: another build, another id. */
+__u64 sw_build_id(void);
+
+/* Pins under env->pin_dir. */
+int sw_pin(struct sw_loaded *L, const struct env *env);
+int sw_unpin(const struct env *env, bool quiet);
+/* Open the pinned store; checks layout and build. Returns sw_exit code. */
+int sw_open_pinned_store(const struct env *env, int *fd, struct sw_store **store, char *err, int len);
+/* Whether the pinned store header is one this build wrote. */
+int sw_store_check(const struct sw_store_hdr *h, char *err, int len);
+
+/* Fill the record-store header: identity, clocks, online CPUs, page frames. */
+int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int len);
+/* Refresh the online mask user space keeps for the BPF side. */
+void sw_store_refresh_online(struct sw_store *st);
+int sw_read_boot_id(__u8 id[16], char *text, int len);
+void sw_boot_id_text(const __u8 id[16], char *text, int len);
+
+/* Read the per-CPU histograms: @total[key] summed, @percpu[cpu*KEYS+key] if non-NULL. */
+int sw_read_hists(int fd, int nr_cpus, struct sw_hist *total, struct sw_hist *percpu);
+int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS]);
+
+#endif

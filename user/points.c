@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The attach points, the plan, and kernel detection (the one place for it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/btf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "points.h"
+#include "record.h"
+
+#define A_X86	SW_ARCH_X86
+#define A_ARM	SW_ARCH_ARM64
+#define A_ALL	(SW_ARCH_X86 | SW_ARCH_ARM64)
+#define G_STOP	SW_GROUP_STOP
+#define G_LIVE	SW_GROUP_LIVE
+
+/* Function point: fentry, then kprobe, same candidates. */
+#define FN(prog, ...)							\
+	{ { SW_FENTRY, "fentry_" prog, { __VA_ARGS__ } },			\
+	  { SW_KPROBE, "kprobe_" prog, { __VA_ARGS__ } } }
+#define FN_RET(prog, ...)						\
+	{ { SW_FEXIT, "fexit_" prog, { __VA_ARGS__ } },			\
+	  { SW_KRETPROBE, "kretprobe_" prog, { __VA_ARGS__ } } }
+#define TP(prog, cat, ev)						\
+	{ { SW_TP_BTF, "tpbtf_" prog, { ev } },				\
+	  { SW_TRACEPOINT, "tp_" prog, { cat "/" ev } } }
+
+/*
+ * Candidate names per point: symbol names differ between kernel versions
+ * and between versions of the SDEI series. Order is preference.
+ */
+const struct sw_point sw_points[] = {
+	/* stop sequences */
+	{ "smp_send_stop", "stop begins (reboot, halt, panic)", A_ARM, G_STOP, 0, false, false,
+	  NULL, FN("smp_send_stop", "smp_send_stop") },
+	{ "smp_send_stop:return", "stop ends", A_ARM, G_STOP, 0, false, false,
+	  NULL, FN_RET("smp_send_stop", "smp_send_stop") },
+	{ "crash_smp_send_stop", "crash stop begins (kdump)", A_ALL, G_STOP, 0, false, false,
+	  "kernel without KEXEC_CORE", FN("crash_smp_send_stop", "crash_smp_send_stop") },
+	{ "crash_smp_send_stop:return", "crash stop ends", A_ALL, G_STOP, 0, false, false,
+	  "kernel without KEXEC_CORE", FN_RET("crash_smp_send_stop", "crash_smp_send_stop") },
+	{ "native_stop_other_cpus", "stop begins, stop IPI sent", A_X86, G_STOP, SW_RUNG_IPI, false,
+	  false, NULL, FN("native_stop_other_cpus", "native_stop_other_cpus") },
+	{ "native_stop_other_cpus:return", "stop ends", A_X86, G_STOP, 0, false, false, NULL,
+	  FN_RET("native_stop_other_cpus", "native_stop_other_cpus") },
+	{ "nmi_shootdown_cpus", "kdump stop begins, NMIs sent", A_X86, G_STOP, SW_RUNG_NMI, false,
+	  false, "kernel without KEXEC_CORE", FN("nmi_shootdown_cpus", "nmi_shootdown_cpus") },
+	{ "nmi_shootdown_cpus:return", "kdump stop ends", A_X86, G_STOP, 0, false, false,
+	  "kernel without KEXEC_CORE", FN_RET("nmi_shootdown_cpus", "nmi_shootdown_cpus") },
+	{ "register_nmi_handler", "NMI rung fires (stop handler registered)", A_X86, G_STOP,
+	  SW_RUNG_NMI, false, false, NULL, FN("register_nmi_handler", "__register_nmi_handler") },
+	/*
+	 * panic(): variadic, so fentry cannot attach; newer kernels have vpanic().
+	 * printk_legacy_allow_panic_sync() runs right after the stop in 6.12's
+	 * panic() only, so it can still mark the stop a panic.
+	 */
+	{ "panic", "marks stops begun by panic()", A_ALL, G_STOP, 0, false, false, NULL,
+	  { { SW_FENTRY, "fentry_panic", { "vpanic", "printk_legacy_allow_panic_sync" } },
+	    { SW_KPROBE, "kprobe_panic", { "vpanic", "panic" } } } },
+	/* stop handlers */
+	{ "stop_this_cpu", "CPU stopped (IPI, or NMI via the callback)", A_X86, G_STOP,
+	  SW_RUNG_IPI, false, false, NULL, FN("stop_this_cpu", "stop_this_cpu") },
+	{ "smp_stop_nmi_callback", "CPU stopped by NMI", A_X86, G_STOP, SW_RUNG_NMI, false, false,
+	  NULL, FN("smp_stop_nmi_callback", "smp_stop_nmi_callback") },
+	{ "crash_nmi_callback", "CPU stopped by the kdump NMI", A_X86, G_STOP, SW_RUNG_NMI, false,
+	  false, "kernel without KEXEC_CORE", FN("crash_nmi_callback", "crash_nmi_callback") },
+	{ "local_cpu_stop", "CPU stopped (IPI or pseudo-NMI)", A_ARM, G_STOP, SW_RUNG_IPI, false,
+	  false, "folded into arm64_nmi_cpu_stop by the SDEI NMI series",
+	  FN("local_cpu_stop", "local_cpu_stop") },
+	{ "ipi_cpu_crash_stop", "CPU stopped by a crash stop", A_ARM, G_STOP, SW_RUNG_IPI, false,
+	  false, "inlined (arm64 6.12), or folded into arm64_nmi_cpu_stop by the series",
+	  FN("ipi_cpu_crash_stop", "ipi_cpu_crash_stop") },
+	{ "panic_smp_self_stop", "CPU stopped itself", A_ARM, G_STOP, SW_RUNG_SELF, false, false,
+	  NULL, FN("panic_smp_self_stop", "panic_smp_self_stop") },
+	{ "arm64_nmi_cpu_stop", "CPU stopped (IPI, NMI, SDEI or self)", A_ARM, G_STOP, 0, true,
+	  false, "kernel lacks the SDEI NMI series",
+	  FN("arm64_nmi_cpu_stop", "arm64_nmi_cpu_stop", "arm64_cpu_stop_nmi") },
+	/* the SDEI rung and SDEI backtraces (the series) */
+	{ "sdei_nmi_stop_cpus", "SDEI rung fires", A_ARM, G_STOP, SW_RUNG_SDEI, true, false,
+	  "kernel lacks the SDEI NMI series",
+	  FN("sdei_nmi_stop_cpus", "sdei_nmi_stop_cpus", "sdei_nmi_stop") },
+	{ "sdei_nmi_backtrace", "SDEI backtrace signalled", A_ARM, G_LIVE, SW_RUNG_SDEI, true, false,
+	  "kernel lacks the SDEI NMI series",
+	  FN("sdei_nmi_backtrace", "sdei_nmi_trigger_cpumask_backtrace") },
+	{ "sdei_event0_handler", "SDEI event 0 delivered", A_ARM, G_STOP | G_LIVE, SW_RUNG_SDEI,
+	  true, false, "kernel lacks the SDEI NMI series (no event-0 handler)",
+	  { { SW_FENTRY, "fentry_sdei_nmi_handler", { "sdei_nmi_handler", "sdei_nmi_event_handler" } },
+	    { SW_FENTRY, "fentry_sdei_event_handler", { "sdei_event_handler" } },
+	    { SW_KPROBE, "kprobe_sdei_nmi_handler", { "sdei_nmi_handler", "sdei_nmi_event_handler" } } } },
+	/* IPIs (arm64: one tracepoint with the reason string for every kind) */
+	{ "ipi_raise", "IPI sent; stop and NMI rungs fire", A_ARM, G_STOP | G_LIVE, 0, false, false,
+	  NULL, TP("ipi_raise", "ipi", "ipi_raise") },
+	{ "ipi_entry", "IPI handled; CPU stopped by IPI or NMI", A_ARM, G_STOP | G_LIVE, 0, false,
+	  false, NULL, TP("ipi_entry", "ipi", "ipi_entry") },
+	/* IPIs (x86: generic send side, one entry tracepoint per vector) */
+	{ "ipi_send_cpu", "IPI sent to one CPU", A_X86, G_LIVE, 0, false, false,
+	  "kernel older than 6.5", TP("ipi_send_cpu", "ipi", "ipi_send_cpu") },
+	{ "ipi_send_cpumask", "IPI sent to several CPUs", A_X86, G_LIVE, 0, false, false,
+	  "kernel older than 6.5", TP("ipi_send_cpumask", "ipi", "ipi_send_cpumask") },
+	{ "reschedule_entry", "reschedule IPI handled", A_X86, G_LIVE, 0, false, false, NULL,
+	  TP("reschedule_entry", "irq_vectors", "reschedule_entry") },
+	{ "call_function_entry", "call-function IPI handled", A_X86, G_LIVE, 0, false, false, NULL,
+	  TP("call_function_entry", "irq_vectors", "call_function_entry") },
+	{ "call_function_single_entry", "single call-function IPI handled", A_X86, G_LIVE, 0, false,
+	  false, NULL, TP("call_function_single_entry", "irq_vectors", "call_function_single_entry") },
+	{ "sched_wake_idle_without_ipi", "wake-up that needed no IPI", A_X86, G_LIVE, 0, false,
+	  false, NULL, TP("sched_wake_idle_without_ipi", "sched", "sched_wake_idle_without_ipi") },
+};
+const int sw_nr_points = sizeof(sw_points) / sizeof(sw_points[0]);
+
+const char *sw_method_name(enum sw_method m)
+{
+	switch (m) {
+	case SW_FENTRY: return "fentry";
+	case SW_KPROBE: return "kprobe";
+	case SW_FEXIT: return "fexit";
+	case SW_KRETPROBE: return "kretprobe";
+	case SW_TP_BTF: return "tp_btf";
+	case SW_TRACEPOINT: return "tracepoint";
+	}
+	return "?";
+}
+
+const char *sw_status_name(enum sw_status s)
+{
+	switch (s) {
+	case SW_ST_SKIPPED: return "skipped";
+	case SW_ST_PLANNED: return "planned";
+	case SW_ST_ATTACHED: return "attached";
+	case SW_ST_UNAVAILABLE: return "unavailable";
+	case SW_ST_FAILED: return "failed";
+	}
+	return "?";
+}
+
+const char *sw_choice_prog(const struct sw_choice *c)
+{
+	return c->variant >= 0 ? c->pt->v[c->variant].prog : NULL;
+}
+
+static bool is_kprobe(enum sw_method m)
+{
+	return m == SW_KPROBE || m == SW_KRETPROBE;
+}
+
+/* First target of @v that this kernel has, NULL if none (kprobes: unknown, take the first). */
+static const char *variant_target(const struct sw_variant *v, const struct sw_kernel *k)
+{
+	for (int t = 0; t < SW_MAX_TARGETS && v->targets[t]; t++) {
+		const char *name = v->targets[t];
+
+		switch (v->method) {
+		case SW_FENTRY:
+		case SW_FEXIT:
+			if (k->btf && k->fentry && k->btf_func(k->ctx, name))
+				return name;
+			break;
+		case SW_KPROBE:
+		case SW_KRETPROBE:
+			/*
+			 * No kallsyms scan (seconds in an emulated guest): a name
+			 * BTF knows is taken first; otherwise the attach will tell.
+			 */
+			if (!k->kprobes)
+				return NULL;
+			if (k->btf && k->btf_func(k->ctx, name))
+				return name;
+			break;
+		case SW_TP_BTF:
+			if (k->btf && k->btf_tp(k->ctx, name))
+				return name;
+			break;
+		case SW_TRACEPOINT:
+			if (k->tracefs_event(k->ctx, name))
+				return name;
+			break;
+		}
+	}
+	if (is_kprobe(v->method) && k->kprobes)
+		return v->targets[0];
+	return NULL;
+}
+
+static void absent_reason(struct sw_choice *c, const struct sw_kernel *k)
+{
+	const struct sw_point *pt = c->pt;
+	bool has_kprobe_form = false;
+
+	for (int i = 0; i < SW_MAX_VARIANTS && pt->v[i].prog; i++)
+		has_kprobe_form |= is_kprobe(pt->v[i].method);
+	bool has_fentry_form = pt->v[0].method == SW_FENTRY || pt->v[0].method == SW_FEXIT;
+
+	if (!k->btf && !(has_kprobe_form && k->kprobes))
+		snprintf(c->why, sizeof(c->why), "no vmlinux BTF%s",
+			 has_kprobe_form ? " and no kprobes" : "");
+	else if (has_fentry_form && !k->fentry && !k->kprobes)
+		snprintf(c->why, sizeof(c->why), "kernel refuses fentry programs and has no kprobes");
+	else
+		snprintf(c->why, sizeof(c->why), "not in this kernel%s%s%s",
+			 pt->absent ? " (" : "", pt->absent ? pt->absent : "", pt->absent ? ")" : "");
+}
+
+void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int groups)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->arch = k->arch;
+	plan->groups = groups;
+	for (int i = 0; i < sw_nr_points && plan->n < SW_MAX_POINTS; i++) {
+		const struct sw_point *pt = &sw_points[i];
+		struct sw_choice *c;
+
+		if (!(pt->arches & k->arch))
+			continue;
+		c = &plan->c[plan->n++];
+		c->pt = pt;
+		c->variant = -1;
+		if (!(pt->groups & groups)) {
+			c->status = SW_ST_SKIPPED;
+			snprintf(c->why, sizeof(c->why), "not used by this command");
+			continue;
+		}
+		for (int v = 0; v < SW_MAX_VARIANTS && pt->v[v].prog; v++) {
+			const char *t = variant_target(&pt->v[v], k);
+
+			if (!t)
+				continue;
+			c->variant = v;
+			c->target = t;
+			c->status = SW_ST_PLANNED;
+			break;
+		}
+		if (c->variant < 0) {
+			c->status = SW_ST_UNAVAILABLE;
+			absent_reason(c, k);
+			continue;
+		}
+		/* a BTF-based form may still refuse to attach: keep a kprobe ready */
+		if (!is_kprobe(pt->v[c->variant].method) && k->kprobes)
+			for (int v = c->variant + 1; v < SW_MAX_VARIANTS && pt->v[v].prog; v++)
+				if (is_kprobe(pt->v[v].method))
+					c->kprobe_fallback = true;
+	}
+}
+
+static const struct sw_choice *find_choice(const struct sw_plan *plan, const char *name)
+{
+	for (int i = 0; i < plan->n; i++)
+		if (!strcmp(plan->c[i].pt->name, name))
+			return &plan->c[i];
+	return NULL;
+}
+
+static bool usable(const struct sw_choice *c)
+{
+	return c && (c->status == SW_ST_PLANNED || c->status == SW_ST_ATTACHED);
+}
+
+bool sw_plan_rung_available(const struct sw_plan *plan, const struct sw_kernel *k,
+			    unsigned int rung, char *why, int len)
+{
+	const struct sw_choice *c;
+
+	why[0] = '\0';
+	switch (rung) {
+	case SW_RUNG_IPI:
+		c = find_choice(plan, k->arch == SW_ARCH_X86 ? "stop_this_cpu" : "ipi_entry");
+		if (!usable(c)) {
+			snprintf(why, len, "cannot observe the stop IPI: %s",
+				 c ? c->why : "no attach point");
+			return false;
+		}
+		return true;
+	case SW_RUNG_NMI:
+		if (k->arch == SW_ARCH_ARM64 && !k->pseudo_nmi) {
+			snprintf(why, len, "pseudo-NMI is off (boot with irqchip.gicv3_pseudo_nmi=1 "
+				 "on a kernel with ARM64_PSEUDO_NMI)");
+			return false;
+		}
+		c = find_choice(plan, k->arch == SW_ARCH_X86 ? "smp_stop_nmi_callback" : "ipi_entry");
+		if (!usable(c)) {
+			snprintf(why, len, "cannot observe the NMI rung: %s",
+				 c ? c->why : "no attach point");
+			return false;
+		}
+		return true;
+	case SW_RUNG_SDEI:
+		if (k->arch != SW_ARCH_ARM64) {
+			snprintf(why, len, "no SDEI rung on this architecture");
+			return false;
+		}
+		c = find_choice(plan, "sdei_nmi_stop_cpus");
+		if (!usable(c)) {
+			snprintf(why, len, "kernel lacks the SDEI NMI series (no sdei_nmi_stop_cpus)");
+			return false;
+		}
+		c = find_choice(plan, "sdei_event0_handler");
+		if (!usable(c)) {
+			snprintf(why, len, "SDEI event-0 handler cannot be traced: %s",
+				 c ? c->why : "no attach point");
+			return false;
+		}
+		return true;
+	}
+	snprintf(why, len, "no such rung");
+	return false;
+}
+
+/* ---- the real kernel ---- */
+
+/*
+ * BTF is read by hand here, one pass over the raw type section, because the
+ * plan only needs "does this FUNC / typedef exist": libbpf's btf__parse()
+ * plus btf__find_by_name_kind() (a linear scan per name) cost about 15 ms
+ * plus 1-4 ms per name on this machine, and libbpf parses the same BTF
+ * again at load. Start-up time is a target of this tool.
+ */
+struct btf_names {
+	char *raw;
+	size_t len;
+	const struct btf_header *hdr;
+	const char *strs;
+	__u32 *type_off;	/* offset in the type section of type id i */
+	__u32 nr_types;
+};
+
+static const struct btf_type *bt_type(const struct btf_names *b, __u32 id)
+{
+	if (id == 0 || id >= b->nr_types)
+		return NULL;
+	return (const void *)(b->raw + b->hdr->hdr_len + b->hdr->type_off + b->type_off[id]);
+}
+
+static const char *bt_name(const struct btf_names *b, __u32 off)
+{
+	return off < b->hdr->str_len ? b->strs + off : "";
+}
+
+static size_t bt_size(const struct btf_type *t)
+{
+	__u16 vlen = BTF_INFO_VLEN(t->info);
+
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT: return sizeof(*t) + 4;
+	case BTF_KIND_ARRAY: return sizeof(*t) + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: return sizeof(*t) + vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM: return sizeof(*t) + vlen * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO: return sizeof(*t) + vlen * sizeof(struct btf_param);
+	case BTF_KIND_VAR: return sizeof(*t) + sizeof(struct btf_var);
+	case BTF_KIND_DATASEC: return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_DECL_TAG: return sizeof(*t) + 4;
+	case 19 /* BTF_KIND_ENUM64 */: return sizeof(*t) + vlen * 12;
+	default: return sizeof(*t); /* PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG */
+	}
+}
+
+static int btf_names_load(struct btf_names *b, const char *path, char *err, int errlen)
+{
+	struct stat st;
+	size_t cap, off;
+	int fd;
+
+	memset(b, 0, sizeof(*b));
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		snprintf(err, errlen, "no vmlinux BTF (%s: %s): kernel needs CONFIG_DEBUG_INFO_BTF",
+			 path, strerror(errno));
+		return -ENOENT;
+	}
+	/* sysfs reports size 0 or the real size: read to EOF either way */
+	cap = fstat(fd, &st) == 0 && st.st_size > 0 ? st.st_size : (8 << 20);
+	b->raw = malloc(cap);
+	for (off = 0; b->raw;) {
+		ssize_t n = read(fd, b->raw + off, cap - off);
+
+		if (n <= 0)
+			break;
+		off += n;
+		if (off == cap) {
+			char *p = realloc(b->raw, cap * 2);
+
+			if (!p)
+				break;
+			b->raw = p;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	b->len = off;
+	b->hdr = (const void *)b->raw;
+	if (!b->raw || b->len < sizeof(*b->hdr) || b->hdr->magic != BTF_MAGIC ||
+	    (size_t)b->hdr->hdr_len + b->hdr->str_off + b->hdr->str_len > b->len ||
+	    (size_t)b->hdr->type_off + b->hdr->type_len > b->hdr->str_off) {
+		snprintf(err, errlen, "%s is not valid BTF", path);
+		free(b->raw);
+		b->raw = NULL;
+		return -EINVAL;
+	}
+	b->strs = b->raw + b->hdr->hdr_len + b->hdr->str_off;
+	/* one pass to index type offsets */
+	size_t cnt = 1, tcap = 1 << 17;
+	const char *types = b->raw + b->hdr->hdr_len + b->hdr->type_off;
+
+	b->type_off = malloc(tcap * sizeof(__u32));
+	for (off = 0; b->type_off && off + sizeof(struct btf_type) <= b->hdr->type_len; cnt++) {
+		const struct btf_type *t = (const void *)(types + off);
+
+		if (cnt == tcap) {
+			__u32 *p = realloc(b->type_off, (tcap *= 2) * sizeof(__u32));
+
+			if (!p)
+				break;
+			b->type_off = p;
+		}
+		b->type_off[cnt] = off;
+		off += bt_size(t);
+	}
+	b->nr_types = cnt;
+	return b->type_off ? 0 : -ENOMEM;
+}
+
+static bool btf_has(const struct btf_names *b, const char *name, unsigned int kind)
+{
+	for (__u32 id = 1; id < b->nr_types; id++) {
+		const struct btf_type *t = bt_type(b, id);
+
+		if (BTF_INFO_KIND(t->info) == kind && !strcmp(bt_name(b, t->name_off), name)) {
+			if (kind == BTF_KIND_FUNC) {
+				/* variadic: last parameter has type 0 */
+				const struct btf_type *p = bt_type(b, t->type);
+				__u16 vlen = p ? BTF_INFO_VLEN(p->info) : 0;
+				const struct btf_param *params = (const void *)(p + 1);
+
+				if (p && vlen && params[vlen - 1].type == 0)
+					return false;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Names the plan asks about are looked up in one pass and remembered: the
+ * set is small and fixed (the point table), so the pass indexes exactly it.
+ */
+#define MAX_CACHED 96
+struct kernel_ctx {
+	struct btf_names btf;
+	__u32 some_func_id;	/* any traceable FUNC, for the fentry probe */
+	int n;
+	struct { const char *name; unsigned int kind; bool has; } cache[MAX_CACHED];
+};
+
+static void cache_fill(struct kernel_ctx *kc)
+{
+	/* collect every name of the point table, then match in one scan */
+	for (int i = 0; i < sw_nr_points; i++)
+		for (int v = 0; v < SW_MAX_VARIANTS; v++) {
+			const struct sw_variant *var = &sw_points[i].v[v];
+
+			if (!var->prog || var->method == SW_TRACEPOINT)
+				continue;
+			for (int t = 0; t < SW_MAX_TARGETS && var->targets[t]; t++) {
+				if (kc->n == MAX_CACHED)
+					return;
+				kc->cache[kc->n].name = var->targets[t];
+				kc->cache[kc->n].kind = var->method == SW_TP_BTF ? BTF_KIND_TYPEDEF
+										  : BTF_KIND_FUNC;
+				kc->n++;
+			}
+		}
+	for (__u32 id = 1; id < kc->btf.nr_types; id++) {
+		const struct btf_type *t = bt_type(&kc->btf, id);
+		unsigned int kind = BTF_INFO_KIND(t->info);
+		const char *name;
+
+		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF)
+			continue;
+		name = bt_name(&kc->btf, t->name_off);
+		if (kind == BTF_KIND_TYPEDEF) {
+			if (strncmp(name, "btf_trace_", 10))
+				continue;
+			name += 10;
+		}
+		for (int i = 0; i < kc->n; i++)
+			if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name)) {
+				kc->cache[i].has = kind == BTF_KIND_TYPEDEF ||
+						   btf_has(&kc->btf, name, BTF_KIND_FUNC);
+				if (kind == BTF_KIND_FUNC && kc->cache[i].has && !kc->some_func_id)
+					kc->some_func_id = id;
+			}
+	}
+}
+
+static bool cached(struct kernel_ctx *kc, const char *name, unsigned int kind)
+{
+	for (int i = 0; i < kc->n; i++)
+		if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name))
+			return kc->cache[i].has;
+	/* not a table name: look it up directly */
+	if (kind == BTF_KIND_TYPEDEF) {
+		char buf[128];
+
+		snprintf(buf, sizeof(buf), "btf_trace_%s", name);
+		return btf_has(&kc->btf, buf, kind);
+	}
+	return btf_has(&kc->btf, name, kind);
+}
+
+static bool real_btf_func(void *ctx, const char *fn)
+{
+	return cached(ctx, fn, BTF_KIND_FUNC);
+}
+
+static bool real_btf_tp(void *ctx, const char *ev)
+{
+	return cached(ctx, ev, BTF_KIND_TYPEDEF);
+}
+
+static bool real_tracefs_event(void *ctx, const char *cat_ev)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events",
+					     "/sys/kernel/debug/tracing/events" };
+	char path[256];
+
+	(void)ctx;
+	for (unsigned int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s/id", roots[i], cat_ev);
+		if (access(path, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+unsigned int sw_host_arch(void)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0 && !strcmp(u.machine, "aarch64"))
+		return SW_ARCH_ARM64;
+	return SW_ARCH_X86;
+}
+
+static bool cmdline_has(const char *needle)
+{
+	char buf[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool has = false;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			has = strstr(buf, needle) != NULL;
+		fclose(f);
+	}
+	return has;
+}
+
+/*
+ * Whether this kernel loads fentry programs: some refuse BPF trampolines
+ * (EPERM even as root, seen on this project's CI host), some arches lack
+ * them. A two-instruction program against a function the plan wants
+ * answers it in well under a millisecond.
+ */
+static bool fentry_works(__u32 btf_id)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .attach_btf_id = btf_id,
+		    .expected_attach_type = BPF_TRACE_FENTRY);
+	int fd;
+
+	if (!btf_id)
+		return false;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sw_fentry_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int sw_kernel_open(struct sw_kernel *k, char *err, int errlen)
+{
+	struct kernel_ctx *kc = calloc(1, sizeof(*kc));
+	const char *btf_path = getenv("STOPWATCH_BTF") ?: "/sys/kernel/btf/vmlinux";
+
+	memset(k, 0, sizeof(*k));
+	if (!kc) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	k->arch = sw_host_arch();
+	k->ctx = kc;
+	k->btf_func = real_btf_func;
+	k->btf_tp = real_btf_tp;
+	k->tracefs_event = real_tracefs_event;
+	/* the kprobe PMU exists exactly when the kernel has CONFIG_KPROBES */
+	k->kprobes = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+	k->pseudo_nmi = k->arch == SW_ARCH_ARM64 && cmdline_has("irqchip.gicv3_pseudo_nmi=1");
+	if (btf_names_load(&kc->btf, btf_path, err, errlen) == 0) {
+		k->btf = true;
+		cache_fill(kc);
+		k->fentry = fentry_works(kc->some_func_id);
+	}
+	return 0;
+}
+
+void sw_kernel_close(struct sw_kernel *k)
+{
+	struct kernel_ctx *kc = k->ctx;
+
+	if (kc) {
+		free(kc->btf.raw);
+		free(kc->btf.type_off);
+		free(kc);
+	}
+	k->ctx = NULL;
+}
