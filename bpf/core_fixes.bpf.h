@@ -19,6 +19,14 @@ struct sdei_registered_event___sw {
 	__u32 event_num;
 } __attribute__((preserve_access_index));
 
+/* Event number of an SDEI dispatch; ~0 where the kernel has no SDEI. */
+static __always_inline __u32 sdei_event_num(void *arg)
+{
+	if (!bpf_core_type_exists(struct sdei_registered_event___sw))
+		return ~0u;
+	return BPF_CORE_READ((struct sdei_registered_event___sw *)arg, event_num);
+}
+
 /* arm64 pt_regs: the saved GIC PMR is "pmr_save" (6.12) or "pmr" (later). */
 struct pt_regs___pmr_save {
 	__u64 pmr_save;

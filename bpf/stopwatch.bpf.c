@@ -538,7 +538,9 @@ static __always_inline __u32 reason_kind(const char *reason)
 	__u32 kind;
 
 	for (__u32 i = 0; i < SW_REASON_SLOTS; i++) {
-		struct sw_reason *e = bpf_map_lookup_elem(&reasons, &i);
+		/* a copy as the key: &i would spill the counter and lose its bounds */
+		__u32 key = i;
+		struct sw_reason *e = bpf_map_lookup_elem(&reasons, &key);
 
 		if (!e)
 			break;
@@ -703,8 +705,7 @@ SW_FUNC(sdei_nmi_handler, sdei_nmi_handler,
 	on_sdei_event(event, regs), __u32 event, struct pt_regs *regs, void *arg)
 /* ... or the generic dispatcher every SDEI event goes through */
 SW_FUNC(sdei_event_handler, sdei_event_handler,
-	on_sdei_event(BPF_CORE_READ((struct sdei_registered_event___sw *)arg, event_num), regs),
-	struct pt_regs *regs, void *arg)
+	on_sdei_event(sdei_event_num(arg), regs), struct pt_regs *regs, void *arg)
 
 /* Tracepoints: arm64 IPIs */
 SEC("tp_btf/ipi_raise")

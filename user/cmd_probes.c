@@ -16,7 +16,7 @@ int sw_argp_parse(const struct argp *argp, int argc, char **argv)
 	return argp_parse(argp, argc, argv, 0, NULL, NULL) ? SW_EXIT_USAGE : 0;
 }
 
-static bool dry_run;
+static bool dry_run, verify;
 
 static const char probes_doc[] =
 	"List every attach point stopwatch knows for this architecture: the method\n"
@@ -27,10 +27,12 @@ static const char probes_doc[] =
 	"EXAMPLES:\n"
 	"    stopwatch probes            # plan, load and attach, then detach\n"
 	"    stopwatch probes --plan     # only the plan from BTF, nothing loaded\n"
+	"    stopwatch probes --verify   # every program form through the verifier\n"
 	"    stopwatch probes --format json\n";
 
 static const struct argp_option probes_options[] = {
 	{ "plan", 'n', NULL, 0, "Show the plan only: load and attach nothing" },
+	{ "verify", 'V', NULL, 0, "Load every program form alone through the verifier" },
 	{ "format", 'f', "FMT", 0, "text (default) or json" },
 	{},
 };
@@ -40,6 +42,9 @@ static error_t probes_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'n':
 		dry_run = true;
+		break;
+	case 'V':
+		verify = true;
 		break;
 	case 'f':
 		if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
@@ -127,6 +132,16 @@ int cmd_probes(int argc, char **argv)
 	}
 	if ((ret = sw_check_privileges()))
 		return ret;
+	if (verify) {
+		int ok, skipped, failed = sw_verify_programs(stdout, &ok, &skipped);
+
+		if (failed < 0) {
+			fprintf(stderr, "stopwatch: failed to open BPF object: %s\n", strerror(-failed));
+			return SW_EXIT_FAIL;
+		}
+		printf("%d verified, %d failed, %d skipped\n", ok, failed, skipped);
+		return failed ? SW_EXIT_FAIL : SW_EXIT_OK;
+	}
 	ret = sw_load(&L, &env, SW_GROUP_STOP | SW_GROUP_LIVE);
 	if (L.skel || ret == SW_EXIT_OK)
 		print_plan(&L.plan, &L.kernel);

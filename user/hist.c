@@ -46,9 +46,9 @@ void sw_hist_bounds(bool loglinear, unsigned int slot, __u64 *lo, __u64 *hi)
 			*hi = *lo + (1ULL << (k - SW_LL_SUB_BITS));
 		}
 	} else {
-		/* slot 0 is [0,1) us, slot s is [2^(s-1), 2^s) us */
-		*lo = slot ? (1ULL << (slot - 1)) * 1000 : 0;
-		*hi = (1ULL << slot) * 1000;
+		/* slot 0 is [0,1) us, slot s is [2^(s-1), 2^s) us; saturate past 2^64 ns */
+		*lo = !slot ? 0 : slot - 1 < 54 ? (1ULL << (slot - 1)) * 1000 : UINT64_MAX;
+		*hi = slot < 54 ? (1ULL << slot) * 1000 : UINT64_MAX;
 	}
 	if (slot == SW_HIST_SLOTS - 1)
 		*hi = UINT64_MAX;

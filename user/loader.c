@@ -26,7 +26,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	char line[512];
 	const char *p;
+	va_list copy;
 
+	/* keep a copy for the full message: verifier logs are long */
+	va_copy(copy, args);
 	vsnprintf(line, sizeof(line), fmt, args);
 	/* "libbpf: prog 'NAME': failed to load..." names the program at fault */
 	if (level == LIBBPF_WARN && (p = strstr(line, "prog '")) && strstr(line, "fail")) {
@@ -37,11 +40,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 			last_prog_error[e - (p + 6)] = '\0';
 		}
 	}
-	if (level == LIBBPF_DEBUG && !env.verbose)
+	if (!env.verbose) {
+		va_end(copy);
 		return 0;
-	if (!env.verbose)
-		return 0;
-	return fputs(line, stderr);
+	}
+	int n = vfprintf(stderr, fmt, copy);
+
+	va_end(copy);
+	return n;
 }
 
 int sw_check_privileges(void)
@@ -570,4 +576,65 @@ int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS])
 	}
 	free(vals);
 	return 0;
+}
+
+/*
+ * Load every program of the object on its own, so each form this kernel
+ * accepts goes through the verifier (the plan loads only one form per
+ * point). Returns the number that failed verification.
+ */
+int sw_verify_programs(FILE *out, int *verified, int *skipped)
+{
+	struct stopwatch_bpf *probe = stopwatch_bpf__open();
+	struct sw_kernel k;
+	struct bpf_program *p;
+	char err[256];
+	int failed = 0, n = 0, nr_cpus = libbpf_num_possible_cpus();
+
+	*verified = *skipped = 0;
+	libbpf_set_print(libbpf_print);
+	if (!probe)
+		return -errno;
+	sw_kernel_open(&k, err, sizeof(err));
+	bpf_object__for_each_program(p, probe->obj)
+		n++;
+	for (int i = 0; i < n; i++) {
+		struct stopwatch_bpf *skel = stopwatch_bpf__open();
+		struct bpf_program *target = NULL;
+		enum bpf_attach_type at;
+		const char *name, *verdict;
+		int j = 0, ret;
+
+		if (!skel)
+			return -errno;
+		bpf_object__for_each_program(p, skel->obj) {
+			bpf_program__set_autoload(p, j == i);
+			if (j++ == i)
+				target = p;
+		}
+		skel->rodata->nr_cpus = nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
+		name = bpf_program__name(target);
+		at = bpf_program__expected_attach_type(target);
+		last_prog_error[0] = '\0';
+		ret = stopwatch_bpf__load(skel);
+		if (!ret) {
+			verdict = "verified";
+			(*verified)++;
+		} else if ((at == BPF_TRACE_FENTRY || at == BPF_TRACE_FEXIT) && !k.fentry) {
+			verdict = "skipped: kernel refuses fentry programs";
+			(*skipped)++;
+		} else if (ret == -ESRCH || ret == -ENOENT) {
+			verdict = "skipped: no such function or tracepoint on this kernel";
+			(*skipped)++;
+		} else {
+			verdict = "FAILED verification";
+			failed++;
+		}
+		fprintf(out, "%-44s %s%s%s\n", name, verdict, ret && !strstr(verdict, "skipped") ? ": " : "",
+			ret && !strstr(verdict, "skipped") ? strerror(-ret) : "");
+		stopwatch_bpf__destroy(skel);
+	}
+	stopwatch_bpf__destroy(probe);
+	sw_kernel_close(&k);
+	return failed;
 }

@@ -4,6 +4,7 @@
 #define STOPWATCH_LOADER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include "env.h"
 #include "points.h"
 #include "hist.h"
@@ -39,6 +40,9 @@ int sw_load(struct sw_loaded *L, const struct env *env, unsigned int groups);
 void sw_unload(struct sw_loaded *L);
 /* Hash of the BPF object this binary carries: another build, another id. */
 __u64 sw_build_id(void);
+
+/* Verify every program alone; prints a line each; returns how many failed. */
+int sw_verify_programs(FILE *out, int *verified, int *skipped);
 
 /* Pins under env->pin_dir. */
 int sw_pin(struct sw_loaded *L, const struct env *env);

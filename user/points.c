@@ -164,12 +164,13 @@ static const char *variant_target(const struct sw_variant *v, const struct sw_ke
 		case SW_KPROBE:
 		case SW_KRETPROBE:
 			/*
-			 * No kallsyms scan (seconds in an emulated guest): a name
-			 * BTF knows is taken first; otherwise the attach will tell.
+			 * No kallsyms scan (seconds in an emulated guest): with BTF,
+			 * a function BTF lacks is taken as absent (inlined or not
+			 * there); without BTF, the attach will tell.
 			 */
 			if (!k->kprobes)
 				return NULL;
-			if (k->btf && k->btf_func(k->ctx, name))
+			if (!k->btf || k->btf_func(k->ctx, name))
 				return name;
 			break;
 		case SW_TP_BTF:
@@ -182,8 +183,6 @@ static const char *variant_target(const struct sw_variant *v, const struct sw_ke
 			break;
 		}
 	}
-	if (is_kprobe(v->method) && k->kprobes)
-		return v->targets[0];
 	return NULL;
 }
 

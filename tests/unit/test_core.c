@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Unit tests of the user-space logic: histograms, records, masks, the attach plan, parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "env.h"
+#include "hist.h"
+#include "live.h"
+#include "points.h"
+#include "record.h"
+
+/* ---- histograms ---- */
+
+static void test_hist_slot_in_bounds(void **state)
+{
+	(void)state;
+	for (int ll = 0; ll < 2; ll++) {
+		__u64 vals[] = { 0, 1, 7, 8, 9, 15, 16, 999, 1000, 1001, 1999, 2000, 12345,
+				 1000000, 123456789, 1ULL << 40, UINT64_MAX / 2 };
+
+		for (unsigned int i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+			unsigned int s = sw_hist_slot(ll, vals[i]);
+			__u64 lo, hi;
+
+			sw_hist_bounds(ll, s, &lo, &hi);
+			assert_true(s < SW_HIST_SLOTS);
+			assert_true(vals[i] >= lo);
+			if (s < SW_HIST_SLOTS - 1)
+				assert_true(vals[i] < hi);
+		}
+	}
+}
+
+static void test_hist_slots_contiguous(void **state)
+{
+	(void)state;
+	for (int ll = 0; ll < 2; ll++)
+		for (unsigned int s = 0; s + 1 < SW_HIST_SLOTS - 1; s++) {
+			__u64 lo, hi, lo2, hi2;
+
+			sw_hist_bounds(ll, s, &lo, &hi);
+			if (hi == UINT64_MAX)
+				break; /* beyond 2^64 ns: the rest are unreachable */
+			sw_hist_bounds(ll, s + 1, &lo2, &hi2);
+			assert_int_equal(hi, lo2);
+			assert_true(hi > lo);
+		}
+}
+
+static void test_loglinear_width(void **state)
+{
+	(void)state;
+	/* the point of log-linear buckets: width at most 1/4 of the lower bound */
+	for (unsigned int s = 8; s < SW_HIST_SLOTS - 1; s++) {
+		__u64 lo, hi;
+
+		sw_hist_bounds(true, s, &lo, &hi);
+		assert_true((hi - lo) * 4 <= lo);
+	}
+}
+
+static void fill(struct sw_hist *h, bool ll, __u64 ns, __u64 n)
+{
+	h->slots[sw_hist_slot(ll, ns)] += n;
+	h->count += n;
+	h->sum_ns += ns * n;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static void test_quantiles(void **state)
+{
+	struct sw_hist h = {};
+
+	(void)state;
+	/* 100 samples at 10..1000 us; true p50 = 500 us */
+	for (int i = 1; i <= 100; i++)
+		fill(&h, true, i * 10000ULL, 1);
+	double p50 = sw_hist_quantile(true, &h, 0.5);
+	assert_true(p50 > 500000 * 0.85 && p50 < 500000 * 1.15);
+	memset(&h, 0, sizeof(h));
+	for (int i = 1; i <= 100; i++)
+		fill(&h, false, i * 10000ULL, 1);
+	p50 = sw_hist_quantile(false, &h, 0.5);
+	/* log2 buckets can only promise a factor of two */
+	assert_true(p50 > 250000 && p50 < 1000000);
+	memset(&h, 0, sizeof(h));
+	assert_true(sw_hist_quantile(true, &h, 0.99) == 0);
+}
+
+static void test_hist_delta(void **state)
+{
+	struct sw_hist a = {}, b = {}, d;
+
+	(void)state;
+	fill(&a, false, 5000, 3);
+	b = a;
+	fill(&a, false, 50000, 2);
+	sw_hist_sub(&d, &a, &b);
+	assert_int_equal(d.count, 2);
+	assert_int_equal(d.slots[sw_hist_slot(false, 50000)], 2);
+	assert_int_equal(d.slots[sw_hist_slot(false, 5000)], 0);
+	assert_int_equal(d.max_ns, 50000);
+	/* max unchanged in the interval: unknown, not the old max */
+	sw_hist_sub(&d, &a, &a);
+	assert_int_equal(d.max_ns, 0);
+}
+
+static char *capture(void (*fn)(FILE *, void *), void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void om_one(FILE *f, void *arg)
+{
+	sw_hist_print_openmetrics(f, false, arg, "x_seconds", "kind=\"resched\"");
+}
+
+static void test_openmetrics_hist(void **state)
+{
+	struct sw_hist h = {};
+	char *out;
+
+	(void)state;
+	fill(&h, false, 3000, 4);	/* 3 us */
+	fill(&h, false, 40000, 1);	/* 40 us */
+	out = capture(om_one, &h);
+	/* cumulative: 4 below 4 us, 5 by 64 us; +Inf, _count, _sum in seconds */
+	assert_non_null(strstr(out, "x_seconds_bucket{kind=\"resched\",le=\"4e-06\"} 4\n"));
+	assert_non_null(strstr(out, "x_seconds_bucket{kind=\"resched\",le=\"6.4e-05\"} 5\n"));
+	assert_non_null(strstr(out, "x_seconds_bucket{kind=\"resched\",le=\"+Inf\"} 5\n"));
+	assert_non_null(strstr(out, "x_seconds_count{kind=\"resched\"} 5\n"));
+	assert_non_null(strstr(out, "x_seconds_sum{kind=\"resched\"} 0.000052000\n"));
+	free(out);
+}
+
+static void om_all(FILE *f, void *arg)
+{
+	struct sw_live_maps m = { .loglinear = false };
+
+	sw_live_print_openmetrics(f, &m, arg, false);
+}
+
+static void test_openmetrics_exposition(void **state)
+{
+	struct sw_live_snapshot s = { .nr_cpus = 1 };
+	char *out, *line;
+	int types = 0;
+
+	(void)state;
+	fill(&s.total[SW_STREAM_IPI * SW_HIST_KINDS + SW_IPI_RESCHED], false, 3000, 1);
+	s.counters[SW_CNT_SDEI_MASKED] = 7;
+	out = capture(om_all, &s);
+	/* counters end in _total, the exposition ends with # EOF */
+	assert_non_null(strstr(out, "stopwatch_sdei_masked_total 7\n"));
+	assert_non_null(strstr(out, "# TYPE stopwatch_ipi_latency_seconds histogram\n"));
+	assert_non_null(strstr(out, "kind=\"resched\""));
+	assert_true(strlen(out) > 6 && !strcmp(out + strlen(out) - 6, "# EOF\n"));
+	for (line = out; (line = strstr(line, "# TYPE ")); line++)
+		types++;
+	assert_int_equal(types, SW_STREAMS + SW_COUNTERS);
+	free(out);
+}
+
+/* ---- masks ---- */
+
+static void test_mask_roundtrip(void **state)
+{
+	const char *lists[] = { "", "0", "1-3", "0,2,4-7,63-65,255", "5\n" };
+	__u64 m[SW_MASK_WORDS];
+	char buf[256];
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%s", lists[i]);
+		want[strcspn(want, "\n")] = '\0';
+		assert_int_equal(sw_mask_parse(lists[i], m, SW_MAX_CPUS), 0);
+		assert_int_equal(sw_mask_format(m, SW_MAX_CPUS, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, want);
+	}
+	assert_int_not_equal(sw_mask_parse("3-1", m, SW_MAX_CPUS), 0);
+	assert_int_not_equal(sw_mask_parse("1-", m, SW_MAX_CPUS), 0);
+	assert_int_not_equal(sw_mask_parse("x", m, SW_MAX_CPUS), 0);
+	assert_int_not_equal(sw_mask_parse("256", m, SW_MAX_CPUS), 0);
+	assert_int_not_equal(sw_mask_parse("1;2", m, SW_MAX_CPUS), 0);
+	/* too small a buffer is an error, not an overflow */
+	sw_mask_parse("0,2,4,6,8,10", m, SW_MAX_CPUS);
+	assert_int_not_equal(sw_mask_format(m, SW_MAX_CPUS, buf, 4), 0);
+}
+
+/* ---- records ---- */
+
+/* 4 CPUs, initiator 0; CPU 2 wedged until the NMI rung 1 s later. */
+static void escalated_record(struct sw_stop_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = 1;
+	r->kind = SW_KIND_STOP;
+	r->initiator = 0;
+	r->nr_cpus = 4;
+	r->state = SW_REC_DONE;
+	r->t_start = 1000000000ULL;
+	r->t_end = r->t_start + 1012000000ULL;
+	sw_mask_parse("0-3", r->online, 4);
+	r->t_fire[SW_RUNG_IPI - 1] = r->t_start + 2000;
+	sw_mask_parse("1-3", r->target[SW_RUNG_IPI - 1], 4);
+	r->t_fire[SW_RUNG_NMI - 1] = r->t_start + 1000000000ULL;
+	sw_mask_parse("2", r->target[SW_RUNG_NMI - 1], 4);
+	r->cpu[1] = (struct sw_cpu_stop){ r->t_start + 12000, SW_RUNG_IPI, SW_IRQS_ENABLED };
+	r->cpu[3] = (struct sw_cpu_stop){ r->t_start + 15000, SW_RUNG_IPI, SW_IRQS_ENABLED };
+	r->cpu[2] = (struct sw_cpu_stop){ r->t_start + 1000030000ULL, SW_RUNG_NMI, SW_IRQS_MASKED };
+}
+
+static void test_outcomes(void **state)
+{
+	struct sw_stop_record r;
+	__u64 never[SW_MASK_WORDS];
+	char buf[64];
+
+	(void)state;
+	escalated_record(&r);
+	assert_int_equal(sw_record_outcome(&r), SW_OUT_ESCALATED);
+	assert_int_equal(sw_record_top_rung(&r), SW_RUNG_NMI);
+	/* CPU 2 never answers: failed, and listed as never stopped */
+	r.cpu[2].rung = SW_RUNG_NONE;
+	assert_int_equal(sw_record_outcome(&r), SW_OUT_FAILED);
+	sw_record_never_stopped(&r, never);
+	sw_mask_format(never, 4, buf, sizeof(buf));
+	assert_string_equal(buf, "2");
+	/* only the IPI rung, every CPU answered */
+	escalated_record(&r);
+	r.t_fire[SW_RUNG_NMI - 1] = 0;
+	memset(r.target[SW_RUNG_NMI - 1], 0, sizeof(r.target[0]));
+	r.cpu[2].rung = SW_RUNG_IPI;
+	assert_int_equal(sw_record_outcome(&r), SW_OUT_CLEAN);
+	/* a reboot still running with CPUs to go: no verdict */
+	r.state = SW_REC_RUNNING;
+	r.t_end = 0;
+	r.cpu[3].rung = SW_RUNG_NONE;
+	assert_int_equal(sw_record_outcome(&r), SW_OUT_INCOMPLETE);
+	/* a single-CPU system has nothing to stop */
+	memset(&r, 0, sizeof(r));
+	r.seq = 1;
+	r.kind = SW_KIND_STOP;
+	r.nr_cpus = 1;
+	r.state = SW_REC_DONE;
+	sw_mask_parse("0", r.online, 1);
+	assert_int_equal(sw_record_outcome(&r), SW_OUT_NOOP);
+}
+
+struct print_arg {
+	struct sw_record_meta m;
+	struct sw_stop_record r;
+};
+
+static void print_json(FILE *f, void *arg)
+{
+	struct print_arg *a = arg;
+
+	sw_record_print_json(f, &a->m, &a->r);
+}
+
+static void print_text(FILE *f, void *arg)
+{
+	struct print_arg *a = arg;
+
+	sw_record_print_text(f, &a->m, &a->r);
+}
+
+static void test_record_json_schema(void **state)
+{
+	struct print_arg a = { .m = { .source = SW_SRC_VMCORE, .exact = true,
+				      .boot_id = "6a66884a-d058-4bcf-9108-0f6e7296f024" } };
+	char *out;
+
+	(void)state;
+	escalated_record(&a.r);
+	out = capture(print_json, &a);
+	/* one line, the documented fields and rung names */
+	assert_non_null(strstr(out, "\"schema\":\"stopwatch.stop/1\""));
+	assert_non_null(strstr(out, "\"source\":\"vmcore\""));
+	assert_non_null(strstr(out, "\"kind\":\"stop\""));
+	assert_non_null(strstr(out, "\"outcome\":\"escalated\""));
+	assert_non_null(strstr(out, "{\"rung\":\"nmi\",\"fired_us\":1000000.000,\"targets\":\"2\"}"));
+	assert_non_null(strstr(out, "{\"cpu\":2,\"rung\":\"nmi\",\"at_us\":1000030.000,"
+				    "\"ack_us\":30.000,\"irqs\":\"masked\"}"));
+	assert_non_null(strstr(out, "{\"cpu\":1,\"rung\":\"ipi\",\"at_us\":12.000,\"ack_us\":10.000"));
+	assert_non_null(strstr(out, "\"never_stopped\":\"\""));
+	assert_non_null(strstr(out, "\"duration_us\":1012000.000"));
+	assert_int_equal(strcspn(out, "\n"), strlen(out) - 1);
+	free(out);
+	out = capture(print_text, &a);
+	assert_non_null(strstr(out, "rung nmi  fired at +1000000.0 us to CPUs 2"));
+	assert_non_null(strstr(out, "never stopped: none"));
+	free(out);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sw_rung_name(SW_RUNG_SDEI), "sdei");
+	assert_string_equal(sw_rung_name(SW_RUNG_SELF), "self");
+	assert_string_equal(sw_rung_name(SW_RUNG_NONE), "none");
+	assert_string_equal(sw_rung_name(99), "invalid");
+	for (int r = 0; r < SW_RUNG_COUNT; r++)
+		assert_int_equal(sw_rung_parse(sw_rung_name(r)), r);
+	assert_int_equal(sw_rung_parse("bogus"), -1);
+	assert_string_equal(sw_kind_name(SW_KIND_CRASH), "crash");
+}
+
+/* ---- the attach plan against fake kernels ---- */
+
+struct fake {
+	const char *const *funcs;	/* BTF FUNCs */
+	const char *const *tps;		/* btf_trace_* */
+	const char *const *events;	/* tracefs cat/event */
+};
+
+static bool in(const char *const *list, const char *s)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+static bool fake_func(void *ctx, const char *n) { return in(((struct fake *)ctx)->funcs, n); }
+static bool fake_tp(void *ctx, const char *n) { return in(((struct fake *)ctx)->tps, n); }
+static bool fake_ev(void *ctx, const char *n) { return in(((struct fake *)ctx)->events, n); }
+
+static const struct sw_choice *choice(const struct sw_plan *p, const char *name)
+{
+	for (int i = 0; i < p->n; i++)
+		if (!strcmp(p->c[i].pt->name, name))
+			return &p->c[i];
+	return NULL;
+}
+
+static const char *const arm_stock_funcs[] = { "smp_send_stop", "crash_smp_send_stop",
+	"local_cpu_stop", "panic_smp_self_stop", "sdei_event_handler",
+	"printk_legacy_allow_panic_sync", NULL };
+static const char *const arm_series_funcs[] = { "smp_send_stop", "crash_smp_send_stop",
+	"panic_smp_self_stop", "arm64_nmi_cpu_stop", "sdei_nmi_stop_cpus",
+	"sdei_nmi_trigger_cpumask_backtrace", "sdei_nmi_handler", "sdei_event_handler", NULL };
+static const char *const arm_tps[] = { "ipi_raise", "ipi_entry", NULL };
+static const char *const x86_funcs[] = { "native_stop_other_cpus", "stop_this_cpu",
+	"smp_stop_nmi_callback", "crash_nmi_callback", "nmi_shootdown_cpus",
+	"crash_smp_send_stop", "__register_nmi_handler", "vpanic", NULL };
+static const char *const x86_tps[] = { "ipi_send_cpu", "ipi_send_cpumask", "reschedule_entry",
+	"call_function_entry", "call_function_single_entry", "sched_wake_idle_without_ipi", NULL };
+static const char *const x86_events[] = { "ipi/ipi_send_cpu", "irq_vectors/reschedule_entry", NULL };
+
+static struct sw_kernel kernel(unsigned int arch, struct fake *f, bool btf, bool fentry, bool kprobes)
+{
+	return (struct sw_kernel){ .arch = arch, .btf = btf, .fentry = fentry, .kprobes = kprobes,
+				   .ctx = f, .btf_func = fake_func, .btf_tp = fake_tp,
+				   .tracefs_event = fake_ev };
+}
+
+static void test_plan_arm64_stock(void **state)
+{
+	struct fake f = { arm_stock_funcs, arm_tps, NULL };
+	struct sw_kernel k = kernel(SW_ARCH_ARM64, &f, true, true, true);
+	struct sw_plan p;
+	char why[256];
+
+	(void)state;
+	sw_plan_make(&p, &k, SW_GROUP_STOP | SW_GROUP_LIVE);
+	assert_int_equal(choice(&p, "smp_send_stop")->status, SW_ST_PLANNED);
+	assert_int_equal(p.c[choice(&p, "smp_send_stop") - p.c].pt->v[choice(&p, "smp_send_stop")->variant].method, SW_FENTRY);
+	assert_int_equal(choice(&p, "ipi_raise")->status, SW_ST_PLANNED);
+	/* x86 points do not appear on arm64 */
+	assert_null(choice(&p, "native_stop_other_cpus"));
+	/* no series: no SDEI rung, and the reason says so */
+	assert_false(sw_plan_rung_available(&p, &k, SW_RUNG_SDEI, why, sizeof(why)));
+	assert_non_null(strstr(why, "kernel lacks the SDEI NMI series"));
+	/* the generic SDEI dispatcher is the event-0 handler point's fallback */
+	assert_string_equal(choice(&p, "sdei_event0_handler")->target, "sdei_event_handler");
+	/* pseudo-NMI off: no NMI rung, with the boot parameter to use */
+	assert_false(sw_plan_rung_available(&p, &k, SW_RUNG_NMI, why, sizeof(why)));
+	assert_non_null(strstr(why, "irqchip.gicv3_pseudo_nmi=1"));
+	assert_true(sw_plan_rung_available(&p, &k, SW_RUNG_IPI, why, sizeof(why)));
+	/* the panic marker: variadic panic is skipped for fentry, the 6.12 marker is used */
+	assert_string_equal(choice(&p, "panic")->target, "printk_legacy_allow_panic_sync");
+}
+
+static void test_plan_arm64_series(void **state)
+{
+	struct fake f = { arm_series_funcs, arm_tps, NULL };
+	struct sw_kernel k = kernel(SW_ARCH_ARM64, &f, true, true, false);
+	struct sw_plan p;
+	char why[256];
+
+	(void)state;
+	k.pseudo_nmi = true;
+	sw_plan_make(&p, &k, SW_GROUP_STOP | SW_GROUP_LIVE);
+	assert_true(sw_plan_rung_available(&p, &k, SW_RUNG_SDEI, why, sizeof(why)));
+	assert_true(sw_plan_rung_available(&p, &k, SW_RUNG_NMI, why, sizeof(why)));
+	assert_string_equal(choice(&p, "sdei_event0_handler")->target, "sdei_nmi_handler");
+	assert_int_equal(choice(&p, "arm64_nmi_cpu_stop")->status, SW_ST_PLANNED);
+	/* folded away by the series, and said why */
+	assert_int_equal(choice(&p, "local_cpu_stop")->status, SW_ST_UNAVAILABLE);
+	assert_non_null(strstr(choice(&p, "local_cpu_stop")->why, "folded into arm64_nmi_cpu_stop"));
+	/* no kprobes: nothing to fall back to */
+	assert_false(choice(&p, "smp_send_stop")->kprobe_fallback);
+}
+
+static void test_plan_x86_fallbacks(void **state)
+{
+	struct fake f = { x86_funcs, x86_tps, x86_events };
+	struct sw_kernel k = kernel(SW_ARCH_X86, &f, true, true, true);
+	struct sw_plan p;
+	const struct sw_choice *c;
+	char why[256];
+
+	(void)state;
+	sw_plan_make(&p, &k, SW_GROUP_STOP | SW_GROUP_LIVE);
+	c = choice(&p, "stop_this_cpu");
+	assert_int_equal(c->pt->v[c->variant].method, SW_FENTRY);
+	assert_true(c->kprobe_fallback);
+	assert_int_equal(choice(&p, "ipi_send_cpu")->pt->v[choice(&p, "ipi_send_cpu")->variant].method,
+			 SW_TP_BTF);
+	assert_false(sw_plan_rung_available(&p, &k, SW_RUNG_SDEI, why, sizeof(why)));
+	/* kernel refuses trampolines (this CI host): kprobes take over */
+	k = kernel(SW_ARCH_X86, &f, true, false, true);
+	sw_plan_make(&p, &k, SW_GROUP_STOP);
+	c = choice(&p, "native_stop_other_cpus");
+	assert_int_equal(c->pt->v[c->variant].method, SW_KPROBE);
+	c = choice(&p, "native_stop_other_cpus:return");
+	assert_int_equal(c->pt->v[c->variant].method, SW_KRETPROBE);
+	/* live points were not asked for */
+	assert_int_equal(choice(&p, "ipi_send_cpu")->status, SW_ST_SKIPPED);
+	/* no fentry, no kprobes: stop points unavailable, and said why */
+	k = kernel(SW_ARCH_X86, &f, true, false, false);
+	sw_plan_make(&p, &k, SW_GROUP_STOP | SW_GROUP_LIVE);
+	c = choice(&p, "stop_this_cpu");
+	assert_int_equal(c->status, SW_ST_UNAVAILABLE);
+	assert_non_null(strstr(c->why, "refuses fentry"));
+	assert_int_equal(choice(&p, "reschedule_entry")->status, SW_ST_PLANNED);
+	/* no BTF: classic tracepoints where tracefs has them, nothing else */
+	k = kernel(SW_ARCH_X86, &f, false, false, false);
+	sw_plan_make(&p, &k, SW_GROUP_LIVE);
+	c = choice(&p, "ipi_send_cpu");
+	assert_int_equal(c->pt->v[c->variant].method, SW_TRACEPOINT);
+	assert_string_equal(c->target, "ipi/ipi_send_cpu");
+	assert_int_equal(choice(&p, "ipi_send_cpumask")->status, SW_ST_UNAVAILABLE);
+	assert_non_null(strstr(choice(&p, "ipi_send_cpumask")->why, "no vmlinux BTF"));
+}
+
+static void test_point_table(void **state)
+{
+	(void)state;
+	/* every point has a form, names are unique, programs follow the naming */
+	for (int i = 0; i < sw_nr_points; i++) {
+		const struct sw_point *pt = &sw_points[i];
+
+		assert_non_null(pt->v[0].prog);
+		assert_non_null(pt->v[0].targets[0]);
+		for (int j = i + 1; j < sw_nr_points; j++)
+			assert_string_not_equal(pt->name, sw_points[j].name);
+		for (int v = 0; v < SW_MAX_VARIANTS && pt->v[v].prog; v++) {
+			const char *prefix = pt->v[v].method == SW_FENTRY ? "fentry_" :
+					     pt->v[v].method == SW_KPROBE ? "kprobe_" :
+					     pt->v[v].method == SW_FEXIT ? "fexit_" :
+					     pt->v[v].method == SW_KRETPROBE ? "kretprobe_" :
+					     pt->v[v].method == SW_TP_BTF ? "tpbtf_" : "tp_";
+			assert_int_equal(strncmp(pt->v[v].prog, prefix, strlen(prefix)), 0);
+		}
+	}
+	assert_true(sw_nr_points <= SW_MAX_POINTS);
+}
+
+/* ---- argument parsing ---- */
+
+static void test_parse_numbers(void **state)
+{
+	double d;
+	long l;
+
+	(void)state;
+	assert_int_equal(sw_parse_double("1.5", 0.01, 10, &d), 0);
+	assert_true(d == 1.5);
+	assert_int_not_equal(sw_parse_double("", 0.01, 10, &d), 0);
+	assert_int_not_equal(sw_parse_double("nan", 0.01, 10, &d), 0);
+	assert_int_not_equal(sw_parse_double("1x", 0.01, 10, &d), 0);
+	assert_int_not_equal(sw_parse_double("0", 0.01, 10, &d), 0);
+	assert_int_not_equal(sw_parse_double("1e999", 0.01, 10, &d), 0);
+	assert_int_equal(sw_parse_long("10", 1, 100, &l), 0);
+	assert_int_not_equal(sw_parse_long("-1", 1, 100, &l), 0);
+	assert_int_not_equal(sw_parse_long("99999999999999999999", 1, 100, &l), 0);
+}
+
+static void test_parse_fuzz(void **state)
+{
+	unsigned int seed = 12345;
+	char buf[32];
+	__u64 mask[SW_MASK_WORDS];
+	enum sw_format fmt;
+	double d;
+	long l;
+
+	(void)state;
+	/* random bytes into every parser: no crash, and any success is in range */
+	for (int i = 0; i < 200000; i++) {
+		int n = rand_r(&seed) % (sizeof(buf) - 1);
+
+		for (int j = 0; j < n; j++) {
+			static const char alphabet[] = "0123456789-,.eExn \n\t+;:abcdef";
+
+			buf[j] = rand_r(&seed) % 4 ? alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)]
+						   : (char)rand_r(&seed);
+		}
+		buf[n] = '\0';
+		if (sw_parse_double(buf, 0.01, 86400, &d) == 0)
+			assert_true(d >= 0.01 && d <= 86400);
+		if (sw_parse_long(buf, 1, 1000, &l) == 0)
+			assert_true(l >= 1 && l <= 1000);
+		if (sw_mask_parse(buf, mask, 8) == 0)
+			for (int c = 8; c < SW_MAX_CPUS; c++)
+				assert_false(sw_mask_test(mask, c));
+		sw_parse_format(buf, &fmt);
+		sw_rung_parse(buf);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hist_slot_in_bounds),
+		cmocka_unit_test(test_hist_slots_contiguous),
+		cmocka_unit_test(test_loglinear_width),
+		cmocka_unit_test(test_quantiles),
+		cmocka_unit_test(test_hist_delta),
+		cmocka_unit_test(test_openmetrics_hist),
+		cmocka_unit_test(test_openmetrics_exposition),
+		cmocka_unit_test(test_mask_roundtrip),
+		cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_record_json_schema),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_plan_arm64_stock),
+		cmocka_unit_test(test_plan_arm64_series),
+		cmocka_unit_test(test_plan_x86_fallbacks),
+		cmocka_unit_test(test_point_table),
+		cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_parse_fuzz),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
