@@ -6,6 +6,8 @@
 #include <string.h>
 #include "env.h"
 
+double sw_t0_ms;
+
 struct env env = {
 	.interval = 1,
 	.pin_dir = SW_DEFAULT_PIN_DIR,

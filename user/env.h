@@ -26,6 +26,8 @@ struct env {
 };
 
 extern struct env env;
+/* CLOCK_MONOTONIC ms at main() entry, for the start-up benchmark */
+extern double sw_t0_ms;
 
 /* argp parser for -v, shared by every subcommand */
 extern const struct argp sw_common_argp;

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Read the record store out of an ELF core (/proc/vmcore, QMP dump-guest-memory). */
+#ifndef STOPWATCH_VMCORE_H
+#define STOPWATCH_VMCORE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "../bpf/stopwatch.h"
+
+/*
+ * Find the store at physical frame @first_pfn (0: scan page starts for the
+ * magic), check its header (magic, layout, size, checksum) and assemble its
+ * pages from the frames the header lists. Returns 0, or a negative errno
+ * with a one-line reason in @err: -ENOENT/-EACCES (file), -EINVAL (not an
+ * ELF core, or no store), -EIO (truncated), -EBADMSG (checksum),
+ * -EPROTO (another stopwatch layout).
+ */
+int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
+			 char *err, size_t errlen);
+
+#endif
