@@ -1,0 +1,75 @@
+# Helpers for scenario scripts, inside the guest (busybox sh).
+
+# mark TEXT: a marker on the console through printk, with the kernel's
+# timestamp; /dev/kmsg lines survive a reset that follows at once, lines
+# written to the console by user space may not.
+mark() {
+	echo "SWLAB: $*" > /dev/kmsg
+}
+
+have_stopwatch() {
+	[ -x /bin/stopwatch ]
+}
+
+# emit TAG CMD...: run CMD, copy its output to the console as
+# "SWOUT TAG: line" and its exit code as "SWRC TAG: N". Returns CMD's code.
+emit() {
+	_tag=$1
+	shift
+	"$@" > /tmp/emit.out 2>&1
+	_rc=$?
+	while IFS= read -r _l; do
+		echo "SWOUT $_tag: $_l"
+	done < /tmp/emit.out
+	echo "SWRC $_tag: $_rc"
+	mark "emit $_tag rc=$_rc"
+	return $_rc
+}
+
+# arm: stopwatch arm, its output (with the locator line) on the console.
+arm() {
+	emit arm stopwatch arm "$@"
+}
+
+# wedge CPU [now|shutdown]: spin CPU with interrupts disabled
+# (tests/module/wedge.ko), now or at the end of a reboot.
+# Tasks queued on that CPU would never run again: init and this shell (and
+# so every later child) are first kept off it.
+wedge() {
+	_n=$(grep -c ^processor /proc/cpuinfo)
+	_m=$(printf %x $(( ((1 << _n) - 1) & ~(1 << $1) )))
+	taskset -p "$_m" 1 >/dev/null && taskset -p "$_m" $$ >/dev/null ||
+		{ mark "wedge: taskset failed"; return 1; }
+	insmod /lib/modules/wedge.ko cpu="$1" || { mark "wedge: insmod failed"; return 1; }
+	if ! echo "${2:-now}" > /sys/module/wedge/parameters/trigger; then
+		mark "wedge: trigger failed"
+		return 1
+	fi
+	mark "wedge cpu $1 ${2:-now}: $(cat /sys/module/wedge/parameters/trigger)"
+}
+
+# load_crash_kernel [EXTRA_CMDLINE]: kexec -p this kernel and this initramfs
+# (kept by retain_initrd) as the kdump capture kernel.
+load_crash_kernel() {
+	cp /sys/firmware/initrd /tmp/initrd.img || { mark "kdump: no /sys/firmware/initrd (retain_initrd?)"; return 1; }
+	_cl="console=ttyS0 printk.time=1 printk.devkmsg=on nmi_watchdog=0 panic=-1 nr_cpus=1 irqpoll reset_devices sw.scenario=$SW_SCENARIO sw.run=$SW_RUN $*"
+	if kexec -p /boot/vmlinuz --initrd=/tmp/initrd.img --append="$_cl"; then
+		mark "kdump: capture kernel loaded ($(cat /sys/kernel/kexec_crash_loaded))"
+	else
+		mark "kdump: kexec -p failed"
+		return 1
+	fi
+}
+
+# do_reboot / do_panic: the stop under test, announced on the console.
+do_reboot() {
+	mark "action: reboot -f"
+	reboot -f
+	sleep 30
+}
+
+do_panic() {
+	mark "action: sysrq c"
+	echo c > /proc/sysrq-trigger
+	sleep 30
+}

@@ -1,0 +1,81 @@
+# shellcheck shell=bash
+# Common helpers of the x86_64 VM lab (sourced, never run).
+#
+# Cache layout: $SW_CACHE/x86/<product>-<hash>/ where <hash> covers every
+# input of the product (package versions, script contents, sources), so a
+# product is rebuilt exactly when one of its inputs changed.
+
+set -euo pipefail
+
+SW_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SW_TOP=$(cd "$SW_VM_DIR/../.." && pwd)
+SW_CACHE=${STOPWATCH_CACHE:-$HOME/.cache/stopwatch}
+SW_X86_CACHE=$SW_CACHE/x86
+SW_LAB_OUT=${SW_LAB_OUT:-$SW_TOP/build/lab/x86}
+
+sw_t0=${sw_t0:-$(date +%s.%N)}
+
+# log MSG...: progress on stderr, with seconds since the first helper call.
+sw_log() {
+	local now
+	now=$(date +%s.%N)
+	printf '[lab %6.1fs] %s\n' "$(echo "$now - $sw_t0" | bc)" "$*" >&2
+}
+
+sw_die() {
+	echo "lab: error: $*" >&2
+	exit 1
+}
+
+# sw_hash FILE_OR_STRING...: sha256 (16 hex) of the arguments; a readable
+# file contributes its content, anything else its literal text.
+sw_hash() {
+	local a
+	for a in "$@"; do
+		if [ -f "$a" ]; then
+			printf 'file %s\n' "$(basename "$a")"
+			cat "$a"
+		else
+			printf 'str %s\n' "$a"
+		fi
+	done | sha256sum | cut -c1-16
+}
+
+# sw_hash_tree DIR: hash of the files under DIR (names and contents).
+sw_hash_tree() {
+	(cd "$1" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '*.mod*' \
+		! -name '.*.cmd' ! -name 'Module.symvers' ! -name 'modules.order' \
+		-print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+
+# sw_timed LABEL CMD...: run CMD, print how long it took.
+sw_timed() {
+	local label=$1 s e
+	shift
+	s=$(date +%s.%N)
+	"$@"
+	e=$(date +%s.%N)
+	sw_log "$label: $(printf '%.1f' "$(echo "$e - $s" | bc)") s"
+}
+
+# Package versions: the kernel ABI is the newest 6.12 amd64 one apt knows,
+# unless STOPWATCH_X86_KREL (e.g. 6.12.117+deb12-amd64) pins it.
+sw_x86_krel() {
+	if [ -n "${STOPWATCH_X86_KREL:-}" ]; then
+		echo "$STOPWATCH_X86_KREL"
+		return
+	fi
+	local p
+	p=$(apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' | sort -V | tail -1)
+	[ -n "$p" ] || sw_die "no linux-image-6.12.*-amd64-unsigned known to apt (run apt-get update)"
+	p=${p#linux-image-}
+	echo "${p%-unsigned}"
+}
+
+# sw_pkg_spec PKG...: "PKG=VERSION ..." with apt's candidate versions (one
+# apt-cache call: each costs about a second here).
+sw_pkg_spec() {
+	apt-cache show --no-all-versions "$@" 2>/dev/null |
+		awk '/^Package:/ {p=$2} /^Version:/ {printf "%s=%s ", p, $2}'
+}

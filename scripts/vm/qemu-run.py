@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Run one x86_64 lab guest under QEMU TCG.
+
+- the serial console goes to --log, each line prefixed with the host time
+  in seconds since QEMU started ("   12.345678|line"); QMP events are
+  written into the same log as "   12.345678|@qmp EVENT {data}";
+- -action reboot=shutdown,shutdown=pause: a reboot, panic reset or power-off
+  stops the guest with its memory intact; the runner then optionally writes
+  it as an ELF core with QMP dump-guest-memory (--dump) and quits;
+- a hard --timeout kills a hung guest (exit code 124).
+
+Exit: 0 after a guest shutdown/reset, 124 on timeout, 1 on other errors.
+Only the Python standard library is used.
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--append", default="")
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--qmp", required=True, help="unix socket path")
+    ap.add_argument("--dump", help="ELF core to write after the guest stops")
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--smp", default="4")
+    ap.add_argument("--mem", default="1G")
+    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    a = ap.parse_args()
+
+    if os.path.exists(a.qmp):
+        os.unlink(a.qmp)
+    cmd = [a.qemu, "-accel", "tcg",
+           "-smp", a.smp, "-m", a.mem, "-nographic", "-net", "none",
+           "-no-user-config", "-nodefaults", "-serial", "stdio", "-monitor", "none",
+           "-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append,
+           "-action", "reboot=shutdown,shutdown=pause",
+           "-qmp", "unix:%s,server=on,wait=off" % a.qmp]
+    log = open(a.log, "w", buffering=1, errors="replace")
+    lock = threading.Lock()
+    t0 = time.monotonic()
+
+    def put(line):
+        with lock:
+            log.write("%12.6f|%s\n" % (time.monotonic() - t0, line))
+
+    put("@host " + " ".join(cmd))
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+
+    def reader():
+        buf = b""
+        while True:
+            chunk = p.stdout.read1(4096)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                put(line.rstrip(b"\r").decode("utf-8", "replace"))
+        if buf:
+            put(buf.decode("utf-8", "replace"))
+
+    rt = threading.Thread(target=reader, daemon=True)
+    rt.start()
+
+    # QMP: connect (QEMU creates the socket shortly after start)
+    sock = None
+    while time.monotonic() - t0 < 10 and p.poll() is None:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(a.qmp)
+            sock = s
+            break
+        except OSError:
+            time.sleep(0.05)
+    if sock is None:
+        put("@host ERROR: no QMP socket")
+        p.kill()
+        return 1
+    f = sock.makefile("rwb", buffering=0)
+    events = []
+    stopped = threading.Event()
+
+    def qmp_read():
+        line = f.readline()
+        if not line:
+            return None
+        return json.loads(line)
+
+    def on_event(m):
+        ts = m.get("timestamp", {})
+        put("@qmp %s %s host_ts=%d.%06d" % (m["event"], json.dumps(m.get("data", {})),
+                                            ts.get("seconds", 0), ts.get("microseconds", 0)))
+        events.append(m)
+        if m["event"] in ("STOP", "SHUTDOWN", "GUEST_PANICKED"):
+            if m["event"] == "STOP" or m["event"] == "SHUTDOWN":
+                stopped.set()
+
+    replies = []
+    rcond = threading.Condition()
+
+    def qmp_loop():
+        while True:
+            try:
+                m = qmp_read()
+            except (OSError, ValueError):
+                m = None
+            if m is None:
+                with rcond:
+                    replies.append(None)
+                    rcond.notify_all()
+                stopped.set()
+                return
+            if "event" in m:
+                on_event(m)
+            else:
+                with rcond:
+                    replies.append(m)
+                    rcond.notify_all()
+
+    greeting = qmp_read()
+    qt = threading.Thread(target=qmp_loop, daemon=True)
+    qt.start()
+
+    def command(name, args=None, timeout=300):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        f.write((json.dumps(msg) + "\n").encode())
+        end = time.monotonic() + timeout
+        with rcond:
+            while not replies:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return {"error": {"desc": "timeout"}}
+                rcond.wait(left)
+            r = replies.pop(0)
+        return r if r is not None else {"error": {"desc": "QMP closed"}}
+
+    command("qmp_capabilities")
+    deadline = t0 + a.timeout
+    while not stopped.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if p.poll() is not None:
+            break
+        stopped.wait(min(left, 0.5))
+
+    rc = 0
+    if not stopped.is_set() and p.poll() is None:
+        put("@host TIMEOUT after %.0f s: guest hung, killed" % a.timeout)
+        p.kill()
+        rc = 124
+    elif p.poll() is not None and not events:
+        put("@host QEMU exited (%d) before the guest stopped" % p.returncode)
+        rc = 1
+    else:
+        # SHUTDOWN arrives first, the pause (STOP) right after: wait for it
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not any(e["event"] == "STOP" for e in events):
+            time.sleep(0.05)
+        if a.dump:
+            if os.path.exists(a.dump):
+                os.unlink(a.dump)
+            s = time.monotonic()
+            r = command("dump-guest-memory", {"paging": False, "protocol": "file:" + a.dump})
+            if "error" in r:
+                put("@host dump-guest-memory failed: %s" % r["error"].get("desc"))
+                rc = 1
+            else:
+                put("@host dump-guest-memory %s: %d bytes in %.1f s" %
+                    (a.dump, os.path.getsize(a.dump), time.monotonic() - s))
+        command("quit", timeout=10)
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    rt.join(timeout=5)
+    put("@host end rc=%d" % rc)
+    log.close()
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
