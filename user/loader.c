@@ -337,8 +337,14 @@ static void attach_all(struct sw_loaded *L)
 	}
 }
 
+static double now_ms(void)
+{
+	return clock_ns(CLOCK_MONOTONIC) / 1e6;
+}
+
 int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 {
+	double t0 = now_ms(), t_plan, t_load;
 	char err[256];
 	int ret;
 
@@ -358,6 +364,8 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 		fprintf(stderr, "stopwatch: %d CPUs; CPUs from %d on are not recorded\n",
 			L->nr_cpus, SW_MAX_CPUS);
 	sw_plan_make(&L->plan, &L->kernel, groups);
+	sw_kernel_release_btf(&L->kernel);
+	t_plan = now_ms();
 	for (int tries = 0;; tries++) {
 		L->skel = stopwatch_bpf__open();
 		if (!L->skel) {
@@ -397,7 +405,11 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	}
 	if (e->loglinear)
 		L->store->hdr.flags |= SW_STORE_F_LOGLINEAR;
+	t_load = now_ms();
 	attach_all(L);
+	if (e->verbose)
+		fprintf(stderr, "stopwatch: BTF and plan %.1f ms, load %.1f ms, attach %.1f ms\n",
+			t_plan - t0, t_load - t_plan, now_ms() - t_load);
 	if (!L->attached) {
 		fprintf(stderr, "stopwatch: failed to attach: no attach point works on this kernel "
 			"(see 'stopwatch probes')\n");

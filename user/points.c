@@ -424,23 +424,23 @@ static int btf_names_load(struct btf_names *b, const char *path, char *err, int 
 	return b->type_off ? 0 : -ENOMEM;
 }
 
+/* A FUNC is attachable by fentry unless variadic (last parameter of type 0). */
+static bool func_attachable(const struct btf_names *b, const struct btf_type *t)
+{
+	const struct btf_type *p = bt_type(b, t->type);
+	__u16 vlen = p ? BTF_INFO_VLEN(p->info) : 0;
+	const struct btf_param *params = (const void *)(p + 1);
+
+	return !(p && vlen && params[vlen - 1].type == 0);
+}
+
 static bool btf_has(const struct btf_names *b, const char *name, unsigned int kind)
 {
 	for (__u32 id = 1; id < b->nr_types; id++) {
 		const struct btf_type *t = bt_type(b, id);
 
-		if (BTF_INFO_KIND(t->info) == kind && !strcmp(bt_name(b, t->name_off), name)) {
-			if (kind == BTF_KIND_FUNC) {
-				/* variadic: last parameter has type 0 */
-				const struct btf_type *p = bt_type(b, t->type);
-				__u16 vlen = p ? BTF_INFO_VLEN(p->info) : 0;
-				const struct btf_param *params = (const void *)(p + 1);
-
-				if (p && vlen && params[vlen - 1].type == 0)
-					return false;
-			}
-			return true;
-		}
+		if (BTF_INFO_KIND(t->info) == kind && !strcmp(bt_name(b, t->name_off), name))
+			return kind != BTF_KIND_FUNC || func_attachable(b, t);
 	}
 	return false;
 }
@@ -489,9 +489,10 @@ static void cache_fill(struct kernel_ctx *kc)
 			name += 10;
 		}
 		for (int i = 0; i < kc->n; i++)
-			if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name)) {
+			if (kc->cache[i].kind == kind && kc->cache[i].name[0] == name[0] &&
+			    !strcmp(kc->cache[i].name, name)) {
 				kc->cache[i].has = kind == BTF_KIND_TYPEDEF ||
-						   btf_has(&kc->btf, name, BTF_KIND_FUNC);
+						   func_attachable(&kc->btf, t);
 				if (kind == BTF_KIND_FUNC && kc->cache[i].has && !kc->some_func_id)
 					kc->some_func_id = id;
 			}
@@ -504,6 +505,8 @@ static bool cached(struct kernel_ctx *kc, const char *name, unsigned int kind)
 		if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name))
 			return kc->cache[i].has;
 	/* not a table name: look it up directly */
+	if (!kc->btf.raw)
+		return false;
 	if (kind == BTF_KIND_TYPEDEF) {
 		char buf[128];
 
@@ -610,6 +613,19 @@ int sw_kernel_open(struct sw_kernel *k, char *err, int errlen)
 		k->fentry = fentry_works(kc->some_func_id);
 	}
 	return 0;
+}
+
+void sw_kernel_release_btf(struct sw_kernel *k)
+{
+	struct kernel_ctx *kc = k->ctx;
+
+	if (!kc)
+		return;
+	free(kc->btf.raw);
+	free(kc->btf.type_off);
+	kc->btf.raw = NULL;
+	kc->btf.type_off = NULL;
+	kc->btf.nr_types = 0;	/* later look-ups answer from the cache only */
 }
 
 void sw_kernel_close(struct sw_kernel *k)

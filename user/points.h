@@ -99,6 +99,8 @@ bool sw_plan_rung_available(const struct sw_plan *plan, const struct sw_kernel *
  */
 int sw_kernel_open(struct sw_kernel *k, char *err, int errlen);
 void sw_kernel_close(struct sw_kernel *k);
+/* Drop the BTF copy once the plan is made: libbpf parses its own at load. */
+void sw_kernel_release_btf(struct sw_kernel *k);
 unsigned int sw_host_arch(void);
 
 #endif
