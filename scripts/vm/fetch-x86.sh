@@ -5,6 +5,21 @@
 # Nothing is installed on the host.
 . "$(dirname "$0")/lib.sh"
 
+# Package versions: the kernel ABI is the newest 6.12 amd64 one apt knows,
+# unless STOPWATCH_X86_KREL (e.g. 6.12.117+deb12-amd64) pins it.
+sw_x86_krel() {
+	if [ -n "${STOPWATCH_X86_KREL:-}" ]; then
+		echo "$STOPWATCH_X86_KREL"
+		return
+	fi
+	local p
+	p=$(apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' | sort -V | tail -1)
+	[ -n "$p" ] || sw_die "no linux-image-6.12.*-amd64-unsigned known to apt (run apt-get update)"
+	p=${p#linux-image-}
+	echo "${p%-unsigned}"
+}
+
 krel=$(sw_x86_krel)
 kver_base=${krel%-amd64}		# 6.12.117+deb12
 pkgs=(
@@ -24,7 +39,7 @@ spec=$(sw_pkg_spec "${pkgs[@]}")
 for p in "${pkgs[@]}"; do
 	case " $spec" in *" $p="*) ;; *) sw_die "apt knows no package $p (run apt-get update)" ;; esac
 done
-h=$(sw_hash "$spec" "$0" "$SW_VM_DIR/lib.sh")
+h=$(sw_hash "$spec" "$0")
 dir=$SW_X86_CACHE/pkgs-$h
 if [ -f "$dir/.done" ]; then
 	echo "$dir"
@@ -47,4 +62,9 @@ echo "$krel" > "$dir/krel"
 echo "$spec" > "$dir/packages"
 rm -rf "$dir/debs"
 touch "$dir/.done"
+# keep the cache small: only the newest two package sets (about 200 MB each)
+ls -dt "$SW_X86_CACHE"/pkgs-* 2>/dev/null | tail -n +3 | while read -r old; do
+	sw_log "removing old $old"
+	rm -rf "$old"
+done
 echo "$dir"

@@ -14,6 +14,7 @@ SW_X86_CACHE=$SW_CACHE/x86
 SW_LAB_OUT=${SW_LAB_OUT:-$SW_TOP/build/lab/x86}
 
 sw_t0=${sw_t0:-$(date +%s.%N)}
+export sw_t0
 
 # log MSG...: progress on stderr, with seconds since the first helper call.
 sw_log() {
@@ -58,24 +59,14 @@ sw_timed() {
 	sw_log "$label: $(printf '%.1f' "$(echo "$e - $s" | bc)") s"
 }
 
-# Package versions: the kernel ABI is the newest 6.12 amd64 one apt knows,
-# unless STOPWATCH_X86_KREL (e.g. 6.12.117+deb12-amd64) pins it.
-sw_x86_krel() {
-	if [ -n "${STOPWATCH_X86_KREL:-}" ]; then
-		echo "$STOPWATCH_X86_KREL"
-		return
-	fi
-	local p
-	p=$(apt-cache pkgnames linux-image-6.12. 2>/dev/null |
-		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' | sort -V | tail -1)
-	[ -n "$p" ] || sw_die "no linux-image-6.12.*-amd64-unsigned known to apt (run apt-get update)"
-	p=${p#linux-image-}
-	echo "${p%-unsigned}"
-}
-
 # sw_pkg_spec PKG...: "PKG=VERSION ..." with apt's candidate versions (one
 # apt-cache call: each costs about a second here).
 sw_pkg_spec() {
 	apt-cache show --no-all-versions "$@" 2>/dev/null |
 		awk '/^Package:/ {p=$2} /^Version:/ {printf "%s=%s ", p, $2}'
+}
+
+# sw_elapsed START END: END - START in seconds, one decimal
+sw_elapsed() {
+	echo "$1 $2" | awk '{printf "%.1f", $2 - $1}'
 }

@@ -1,0 +1,171 @@
+# shellcheck shell=bash
+# Host-side helpers for the check() part of x86 scenario files: assertions
+# and measurements on a run's console log (build/lab/x86/<scenario>/<run>/).
+#
+# Console log lines are "HOST_SECONDS|TEXT", HOST_SECONDS since QEMU start;
+# printk lines carry the guest's "[ SECONDS]" too. QMP events appear as
+# "HOST_SECONDS|@qmp EVENT {...}".
+#
+# A check() returns non-zero at the first failed assertion; the reason is
+# in $SW_FAIL. note TEXT adds to the scenario's measurement summary.
+
+SW_FAIL=
+SW_NOTES=()
+
+fail() {
+	SW_FAIL=$*
+	return 1
+}
+
+note() {
+	SW_NOTES+=("$*")
+}
+
+runlog() {
+	echo "$SW_SCEN_OUT/$1/console.log"
+}
+
+# payload R: the console text of run R without the host timestamps
+payload() {
+	cut -d'|' -f2- "$(runlog "$1")"
+}
+
+# has R ERE: the console of run R has a line matching ERE
+has() {
+	# no grep -q: it would close the pipe early and fail it (pipefail)
+	payload "$1" | grep -E -- "$2" >/dev/null
+}
+
+# expect R ERE [WHAT] / expect_not R ERE [WHAT]: assertions
+expect() {
+	has "$1" "$2" || fail "${1}: no '${3:-$2}' on the console"
+}
+
+expect_not() {
+	! has "$1" "$2" || fail "${1}: unexpected '${3:-$2}' on the console"
+}
+
+# ktime R ERE: printk time (guest seconds) of the first line matching ERE
+ktime() {
+	payload "$1" | grep -E -m1 -- "$2" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}
+
+# htime R ERE: host time of the first console line matching ERE
+htime() {
+	grep -E -m1 -- "^[ 0-9.]*\|.*$2" "$(runlog "$1")" | cut -d'|' -f1 | tr -d ' '
+}
+
+# stopped R: the guest of run R stopped by itself (reset or power-off)
+stopped() {
+	grep -Eq '\|@qmp SHUTDOWN \{"guest": true' "$(runlog "$1")" ||
+		fail "$1: guest did not reset or power off"
+}
+
+# qtime R: host time of the guest's own SHUTDOWN (reset) event
+qtime() {
+	grep -E -m1 '\|@qmp SHUTDOWN \{"guest": true' "$(runlog "$1")" | cut -d'|' -f1 | tr -d ' '
+}
+
+# secs A B: B - A in seconds, 3 decimals ("?" if either is missing)
+secs() {
+	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then
+		echo "?"
+		return
+	fi
+	echo "$1 $2" | awk '{printf "%.3f", $2 - $1}'
+}
+
+# ms A B: B - A in milliseconds
+ms() {
+	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then
+		echo "?"
+		return
+	fi
+	echo "$1 $2" | awk '{printf "%.0f", ($2 - $1) * 1000}'
+}
+
+# stop_time R: how long the stop took by the console alone, in seconds:
+# from the last line printed before the other CPUs are stopped ("reboot:
+# Restarting system", "Kernel panic - not syncing") to the first line the
+# kernel prints after it ("Kernel Offset:" on panic; on reboot nothing is
+# printed, so the guest's reset as QEMU saw it, in host time).
+stop_time() {
+	local r=$1 a b
+	if has "$r" 'Kernel panic - not syncing'; then
+		a=$(ktime "$r" 'Kernel panic - not syncing')
+		b=$(ktime "$r" 'Kernel Offset:')
+		secs "$a" "$b"
+	else
+		a=$(htime "$r" 'reboot: Restarting system')
+		b=$(qtime "$r")
+		secs "$a" "$b"
+	fi
+}
+
+# nmi_after R: seconds from the stop's start to "Shutting down cpus with NMI"
+nmi_after() {
+	local r=$1 a
+	if has "$r" 'Kernel panic - not syncing'; then
+		a=$(ktime "$r" 'Kernel panic - not syncing')
+	else
+		a=$(ktime "$r" 'reboot: Restarting system')
+	fi
+	secs "$a" "$(ktime "$r" 'Shutting down cpus with NMI')"
+}
+
+# locator R: the pfn stopwatch arm printed in run R
+locator() {
+	payload "$1" | sed -n 's/^SWOUT arm: locator: pfn=\([0-9]*\).*/\1/p' | tail -1
+}
+
+# recover R: stopwatch recover on the host from run R's vmcore, JSON into
+# R/recover.json; fails if the command fails
+recover() {
+	local r=$1 d pfn
+	d=$SW_SCEN_OUT/$r
+	pfn=$(locator "$r")
+	[ -n "$pfn" ] || { fail "$r: no locator line from stopwatch arm"; return 1; }
+	[ -f "$d/vmcore.elf" ] || { fail "$r: no vmcore"; return 1; }
+	if ! "$SW_STOPWATCH" recover --vmcore "$d/vmcore.elf" --pfn "$pfn" --format json \
+		>"$d/recover.json" 2>"$d/recover.err"; then
+		fail "$r: stopwatch recover failed: $(head -c 200 "$d/recover.err")"
+		return 1
+	fi
+}
+
+# rec R EXPR: evaluate a python expression on the last stop record of run R
+# (variable r: the JSON record from R/recover.json, or from the console
+# lines "SWOUT recover: {...}" for kdump runs); prints the value
+rec() {
+	python3 - "$SW_SCEN_OUT/$1" "$2" <<'PY'
+import json, os, sys
+d, expr = sys.argv[1], sys.argv[2]
+lines = []
+p = os.path.join(d, "recover.json")
+if os.path.exists(p):
+    lines = open(p, errors="replace").read().splitlines()
+else:
+    for l in open(os.path.join(d, "console.log"), errors="replace"):
+        l = l.split("|", 1)[-1].rstrip("\n")
+        if l.startswith("SWOUT recover: {"):
+            lines.append(l[len("SWOUT recover: "):])
+recs = []
+for l in lines:
+    try:
+        o = json.loads(l)
+    except ValueError:
+        continue
+    if isinstance(o, dict) and o.get("schema", "").startswith("stopwatch.stop/"):
+        recs.append(o)
+if not recs:
+    print("")
+    sys.exit(1)
+r = recs[-1]
+try:
+    v = eval(expr, {"r": r, "recs": recs})
+except Exception as e:
+    print("error: %s" % e)
+    sys.exit(1)
+print(v if not isinstance(v, (dict, list)) else json.dumps(v))
+PY
+}
