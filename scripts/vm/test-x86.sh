@@ -144,7 +144,8 @@ for f in "${files[@]}"; do
 	fi
 	te=$(date +%s.%N)
 	took=$(echo "$ts $te" | awk '{printf "%.0f", $2 - $1}')
-	notes=$(IFS=';'; echo "${SW_NOTES[*]}" | sed 's/;/; /g')
+	notes=
+	for n in "${SW_NOTES[@]}"; do notes+="${notes:+; }$n"; done
 	if [ -z "$SW_FAIL" ]; then
 		result "$num" "$name" PASS "${notes:+$notes; }${took} s"
 		[ "${SW_LAB_KEEP:-0}" = 1 ] || rm -f "$SW_SCEN_OUT"/*/vmcore.elf
