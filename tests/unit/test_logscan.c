@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* logscan: the sample logs in tests/data/logs/ and the records they give. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "logscan.h"
+
+#define MAX_RECS 16
+#define S(x) ((__u64)(x##ULL))
+
+struct got {
+	int n;
+	struct sw_record_meta m[MAX_RECS];
+	struct sw_stop_record r[MAX_RECS];
+};
+
+static void collect(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+{
+	struct got *g = ctx;
+
+	assert_true(g->n < MAX_RECS);
+	g->m[g->n] = *m;
+	g->r[g->n] = *r;
+	g->n++;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	fstat(fd, &st);
+	buf = malloc(st.st_size + 1);
+	*len = read(fd, buf, st.st_size);
+	close(fd);
+	return buf;
+}
+
+/* tests/data/logs beside this file (or $SW_TEST_LOGS) */
+static void data_path(const char *name, char *out, size_t size)
+{
+	const char *env = getenv("SW_TEST_LOGS");
+	char src[] = __FILE__;
+
+	if (env)
+		snprintf(out, size, "%s/%s", env, name);
+	else
+		snprintf(out, size, "%s/../data/logs/%s", dirname(src), name);
+}
+
+static struct got *scan(const char *name, const char *host)
+{
+	static struct got g;
+	char path[4096];
+	size_t len = 0;
+	char *buf;
+	int ret;
+
+	memset(&g, 0, sizeof(g));
+	data_path(name, path, sizeof(path));
+	buf = read_all(path, &len);
+	if (!buf)
+		fail_msg("cannot read %s: %s", path, strerror(errno));
+	ret = sw_logscan_buffer(buf, len, host, collect, &g);
+	free(buf);
+	assert_int_equal(ret, g.n);
+	return &g;
+}
+
+static void assert_mask(const __u64 *mask, const char *want)
+{
+	__u64 w[SW_MASK_WORDS];
+
+	assert_int_equal(sw_mask_parse(want, w, SW_MAX_CPUS), 0);
+	assert_memory_equal(mask, w, sizeof(w));
+}
+
+static void assert_never(const struct sw_stop_record *r, const char *want)
+{
+	__u64 never[SW_MASK_WORDS];
+
+	sw_record_never_stopped(r, never);
+	assert_mask(never, want);
+}
+
+static void test_arm64_clean_reboot(void **state)
+{
+	struct got *g = scan("arm64-clean-reboot.log", "fallback");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(g->m[0].source, SW_SRC_LOG);
+	assert_false(g->m[0].exact);
+	assert_string_equal(g->m[0].host, "fallback");
+	assert_int_equal(r->seq, 1);
+	assert_int_equal(r->kind, SW_KIND_STOP);
+	assert_int_equal(r->initiator, 0);
+	assert_int_equal(r->state, SW_REC_RUNNING);
+	assert_int_equal(r->nr_cpus, 4);
+	assert_mask(r->online, "0-3");
+	assert_int_equal(r->t_start, S(61790160000));
+	assert_int_equal(r->t_fire[0], S(61790160000));
+	assert_int_equal(r->t_fire[1], 0);
+	assert_int_equal(r->t_fire[2], 0);
+	assert_int_equal(r->t_end, 0);
+	for (int c = 1; c < 4; c++)
+		assert_int_equal(r->cpu[c].rung, SW_RUNG_IPI);
+	assert_int_equal(r->cpu[0].rung, SW_RUNG_NONE);
+	assert_int_equal(sw_record_outcome(r), SW_OUT_CLEAN);
+}
+
+static void test_arm64_nmi_retry(void **state)
+{
+	struct got *g = scan("arm64-nmi-retry.log", NULL);
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_string_equal(g->m[0].host, "");
+	assert_int_equal(r->kind, SW_KIND_STOP);	/* sysrq reset: no panic */
+	assert_int_equal(r->t_start, S(45000120000));
+	assert_int_equal(r->t_fire[0], S(45000120000));
+	assert_int_equal(r->t_fire[1], S(46000502000));
+	assert_mask(r->target[0], "");			/* the IPI's targets are not printed */
+	assert_mask(r->target[1], "2-3");
+	assert_int_equal(r->cpu[1].rung, SW_RUNG_IPI);
+	/* CPU 1 was not named by the retry: it had stopped by then */
+	assert_int_equal(r->cpu[1].t_handler, S(46000502000));
+	assert_int_equal(r->cpu[2].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[3].rung, SW_RUNG_NMI);
+	assert_never(r, "");
+	assert_int_equal(sw_record_top_rung(r), SW_RUNG_NMI);
+	assert_int_equal(sw_record_outcome(r), SW_OUT_ESCALATED);
+}
+
+static void test_arm64_failed_stop(void **state)
+{
+	struct got *g = scan("arm64-failed-stop.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_PANIC);
+	assert_int_equal(r->initiator, 1);		/* dump_stack's "CPU: 1" */
+	assert_int_equal(r->state, SW_REC_DONE);
+	assert_int_equal(r->t_start, S(82502203000));
+	assert_int_equal(r->t_end, S(83502799000));
+	assert_int_equal(r->t_fire[1], 0);		/* no pseudo-NMI: no NMI rung */
+	assert_int_equal(r->cpu[3].rung, SW_RUNG_NONE);
+	assert_int_equal(r->cpu[0].rung, SW_RUNG_IPI);
+	assert_int_equal(r->cpu[2].rung, SW_RUNG_IPI);
+	assert_int_equal(r->cpu[1].rung, SW_RUNG_NONE);	/* the initiator */
+	assert_never(r, "3");
+	assert_int_equal(sw_record_outcome(r), SW_OUT_FAILED);
+}
+
+static void test_arm64_sdei_kdump(void **state)
+{
+	struct got *g = scan("arm64-sdei-kdump.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	/* the capture kernel's boot has no stop of its own */
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_CRASH);
+	assert_int_equal(r->initiator, 0);		/* printk caller id [    C0] */
+	assert_int_equal(r->t_start, S(95330402000));
+	assert_int_equal(r->t_fire[1], S(96330911000));
+	assert_int_equal(r->t_fire[2], S(96341007000));
+	assert_mask(r->target[1], "2-3");
+	assert_mask(r->target[2], "2");
+	assert_int_equal(r->cpu[1].rung, SW_RUNG_IPI);
+	assert_int_equal(r->cpu[3].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[3].t_handler, S(96341007000));
+	assert_int_equal(r->cpu[2].rung, SW_RUNG_SDEI);
+	assert_never(r, "");
+	assert_int_equal(sw_record_top_rung(r), SW_RUNG_SDEI);
+	assert_int_equal(sw_record_outcome(r), SW_OUT_ESCALATED);
+}
+
+static void test_arm64_ftrace_dump(void **state)
+{
+	struct got *g = scan("arm64-ftrace-dump.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_PANIC);
+	assert_int_equal(r->state, SW_REC_DONE);
+	/* the BPF side's own times win over the inference */
+	assert_int_equal(r->cpu[1].rung, SW_RUNG_IPI);
+	assert_int_equal(r->cpu[1].t_handler, S(200000411873));
+	assert_int_equal(r->cpu[2].t_handler, S(200000430102));
+	assert_int_equal(r->cpu[3].rung, SW_RUNG_SDEI);
+	assert_int_equal(r->cpu[3].t_handler, S(201000850977));
+	assert_int_equal(r->cpu[3].irqs, SW_IRQS_MASKED);
+	assert_mask(r->target[2], "3");
+	assert_int_equal(sw_record_outcome(r), SW_OUT_ESCALATED);
+}
+
+static void test_x86_nmi_shutdown(void **state)
+{
+	struct got *g = scan("x86-nmi-shutdown.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	/* "reboot: machine restart" follows "Restarting system": one stop */
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_STOP);
+	assert_int_equal(r->t_start, S(330515206000));
+	assert_int_equal(r->t_fire[0], S(330515206000));
+	assert_int_equal(r->t_fire[1], S(331516110000));
+	assert_mask(r->target[1], "");			/* x86 does not print them */
+	assert_mask(r->online, "0-3");
+	assert_int_equal(sw_record_top_rung(r), SW_RUNG_NMI);
+	assert_int_equal(sw_record_outcome(r), SW_OUT_ESCALATED);
+}
+
+static void test_x86_panic(void **state)
+{
+	struct got *g = scan("x86-panic.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_PANIC);
+	assert_int_equal(r->initiator, 5);
+	assert_int_equal(r->nr_cpus, 8);
+	assert_int_equal(r->t_start, S(120004350000));
+	assert_int_equal(r->t_fire[1], S(121005020000));
+	assert_int_equal(r->state, SW_REC_DONE);	/* "---[ end Kernel panic" */
+	assert_int_equal(r->t_end, S(121016002000));
+	assert_int_equal(r->cpu[5].rung, SW_RUNG_NONE);
+	assert_never(r, "");
+	assert_int_equal(sw_record_outcome(r), SW_OUT_ESCALATED);
+}
+
+static void test_x86_kdump(void **state)
+{
+	struct got *g = scan("x86-kdump.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	/* the panic's stop becomes a crash stop once the capture kernel boots;
+	 * x86's nmi_shootdown_cpus() fires NMIs at once */
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_CRASH);
+	assert_int_equal(r->initiator, 2);
+	assert_int_equal(r->t_fire[0], 0);
+	assert_int_equal(r->t_fire[1], S(310250001000));
+	assert_int_equal(r->cpu[0].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[1].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[3].rung, SW_RUNG_NMI);
+}
+
+static void test_syslog_multihost(void **state)
+{
+	struct got *g = scan("syslog-multihost.log", "kern.log");
+
+	/* web01's user-space "SMP: stopping" line is not the kernel's */
+	assert_int_equal(g->n, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct sw_stop_record *r = &g->r[i];
+
+		assert_int_equal(r->seq, 1);
+		if (!strcmp(g->m[i].host, "db02")) {
+			assert_int_equal(r->kind, SW_KIND_STOP);
+			assert_int_equal(r->t_start, S(254510230000));
+			assert_mask(r->target[1], "1");
+			assert_mask(r->online, "0-3");
+			assert_int_equal(r->cpu[1].rung, SW_RUNG_NMI);
+			assert_int_equal(r->cpu[2].rung, SW_RUNG_IPI);
+			assert_int_equal(sw_record_outcome(r), SW_OUT_ESCALATED);
+		} else {
+			assert_string_equal(g->m[i].host, "web01");
+			assert_int_equal(r->kind, SW_KIND_STOP);
+			assert_int_equal(r->t_start, S(256001771000));
+			assert_mask(r->online, "0-1");
+			assert_int_equal(r->t_fire[1], 0);
+			assert_int_equal(sw_record_outcome(r), SW_OUT_CLEAN);
+		}
+	}
+}
+
+static void test_journal_export(void **state)
+{
+	struct got *g = scan("journal-export.log", "journal");
+	const struct sw_stop_record *r;
+
+	/* two boots (two _BOOT_IDs); the stdout "reboot:" line is not the kernel's */
+	assert_int_equal(g->n, 2);
+	r = &g->r[0];
+	assert_string_equal(g->m[0].host, "node17");
+	assert_string_equal(g->m[0].boot_id, "4d3c2b1a-0f9e-8d7c-6b5a-493827161504");
+	assert_int_equal(r->seq, 1);
+	assert_int_equal(r->kind, SW_KIND_STOP);
+	assert_int_equal(r->t_start, S(45000120000));	/* _SOURCE_MONOTONIC_TIMESTAMP */
+	assert_int_equal(r->t_fire[1], S(46000502000));
+	assert_mask(r->target[1], "2-3");
+	/* __REALTIME_TIMESTAMP - _SOURCE_MONOTONIC_TIMESTAMP */
+	assert_int_equal(g->m[0].mono_to_real_ns, (__s64)(S(1732194258000120) - S(45000114)) * 1000);
+	r = &g->r[1];
+	assert_string_equal(g->m[1].boot_id, "8899aabb-ccdd-eeff-0011-223344556677");
+	assert_int_equal(r->seq, 1);
+	assert_int_equal(r->kind, SW_KIND_STOP);
+	assert_int_equal(r->t_start, S(100800990000));
+	assert_mask(r->online, "0-3");
+	assert_int_equal(sw_record_outcome(r), SW_OUT_CLEAN);
+}
+
+static void test_journal_short_monotonic(void **state)
+{
+	struct got *g = scan("journal-short-monotonic.log", "x");
+
+	assert_int_equal(g->n, 1);
+	assert_string_equal(g->m[0].host, "node03");
+	assert_int_equal(g->r[0].t_start, S(77640113000));
+	assert_mask(g->r[0].online, "0-1");
+	assert_int_equal(sw_record_outcome(&g->r[0]), SW_OUT_CLEAN);
+}
+
+static void test_pstore(void **state)
+{
+	struct got *g = scan("dmesg-ramoops-0", "dmesg-ramoops-0");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_string_equal(g->m[0].host, "dmesg-ramoops-0");
+	assert_int_equal(r->kind, SW_KIND_PANIC);
+	assert_int_equal(r->initiator, 2);
+	assert_int_equal(r->t_start, S(140120210000));
+	assert_int_equal(r->t_fire[1], S(141120700000));
+	assert_mask(r->target[1], "0");
+	assert_int_equal(r->cpu[0].rung, SW_RUNG_NMI);
+}
+
+static void test_netconsole_extended(void **state)
+{
+	struct got *g = scan("netconsole-ext.log", "nc");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->kind, SW_KIND_PANIC);
+	assert_int_equal(r->initiator, 1);
+	assert_int_equal(r->t_start, S(88120001000));	/* usec field of "0,2201,88120001,-;" */
+	assert_int_equal(r->t_end, S(88131100000));
+	assert_int_equal(r->cpu[0].rung, SW_RUNG_IPI);
+}
+
+static void test_no_timestamps(void **state)
+{
+	struct got *g = scan("no-timestamps.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(r->t_start, 0);
+	/* fired rungs are marked with 1 ns: 0 means "not fired" in the record */
+	assert_int_equal(r->t_fire[0], 1);
+	assert_int_equal(r->t_fire[1], 1);
+	assert_int_equal(r->t_fire[2], 0);
+	assert_mask(r->target[1], "1,3");
+	assert_int_equal(r->state, SW_REC_DONE);
+	assert_int_equal(r->cpu[1].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[2].rung, SW_RUNG_IPI);
+	assert_int_equal(r->cpu[3].rung, SW_RUNG_NONE);
+	assert_never(r, "3");
+	assert_int_equal(sw_record_outcome(r), SW_OUT_FAILED);
+}
+
+static void test_two_boots(void **state)
+{
+	struct got *g = scan("two-boots.log", "h");
+
+	/* the second boot has no banner: its timestamps go back */
+	assert_int_equal(g->n, 2);
+	assert_int_equal(g->r[0].seq, 1);
+	assert_int_equal(g->r[0].kind, SW_KIND_PANIC);
+	assert_int_equal(g->r[0].t_start, S(12000210000));
+	assert_int_equal(g->r[0].state, SW_REC_DONE);
+	assert_int_equal(g->r[1].seq, 1);
+	/* the panic belonged to the first boot only */
+	assert_int_equal(g->r[1].kind, SW_KIND_STOP);
+	assert_int_equal(g->r[1].t_start, S(50120033000));
+}
+
+static void test_garbage(void **state)
+{
+	struct got *g = scan("garbage-truncated.log", "h");
+	const struct sw_stop_record *r = &g->r[0];
+
+	/* NUL lines and the 9 kB line are skipped; unparsable lists leave targets unknown */
+	assert_true(g->n >= 1);
+	assert_int_equal(r->t_start, S(10000000000));
+	assert_int_equal(r->state, SW_REC_RUNNING);	/* the failed line was too long */
+	assert_int_equal(r->t_fire[1], S(12000000000));
+	assert_mask(r->target[1], "");
+	for (int i = 0; i < g->n; i++)
+		for (int c = 0; c < SW_MAX_CPUS; c++)
+			assert_true(g->r[i].cpu[c].rung < SW_RUNG_COUNT);
+}
+
+/* Edge cases on synthetic buffers: nothing may crash or read out of bounds. */
+static void test_edges(void **state)
+{
+	static const char *const bufs[] = {
+		"", "\n", "SMP: ", "SMP: retry stop with NMI for CPUs ",
+		"SMP: retry stop with NMI for CPUs 0-300\n",
+		"SMP: failed to stop secondary CPUs\n",
+		"stopwatch: cpu=1 rung=bogus t=5\nstopwatch: cpu=1\n",
+		"[ 1.0] stopwatch: cpu=1 rung=self t=5",
+		"MESSAGE=SMP: stopping secondary CPUs",
+		"\n\nMESSAGE=SMP: stopping secondary CPUs\n_BOOT_ID=zz\n_SOURCE_MONOTONIC_TIMESTAMP=99999999999999999999\n",
+		"Nov",
+		"Nov 21 13:04:18 h kernel:SMP: stopping secondary CPUs",
+		"2024-11-21T13:04:18+00:00 a\"b kernel: SMP: stopping secondary CPUs\n",
+		"1,2,3,;SMP: stopping secondary CPUs",
+	};
+	struct got g;
+
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		char *copy = malloc(strlen(bufs[i]) + 1);	/* ASan: exact size */
+
+		memcpy(copy, bufs[i], strlen(bufs[i]));
+		memset(&g, 0, sizeof(g));
+		assert_true(sw_logscan_buffer(copy, strlen(bufs[i]), "h", collect, &g) >= 0);
+		free(copy);
+	}
+	/* host names are made safe for JSON */
+	memset(&g, 0, sizeof(g));
+	sw_logscan_buffer(bufs[12], strlen(bufs[12]), "h", collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.m[0].host, "a_b");
+	/* the self-stop line with a timestamp opens a record */
+	memset(&g, 0, sizeof(g));
+	sw_logscan_buffer(bufs[7], strlen(bufs[7]), NULL, collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].cpu[1].rung, SW_RUNG_SELF);
+	/* no emit callback: just a count */
+	assert_int_equal(sw_logscan_buffer(bufs[2], 5, NULL, NULL, NULL), 0);
+}
+
+/* A stop split across many hosts interleaved, plus a big buffer of chatter. */
+static void test_bulk(void **state)
+{
+	size_t cap = 8 << 20, len = 0;
+	char *buf = malloc(cap);
+	struct got g = {};
+	int n;
+
+	while (len + 200 < cap) {
+		len += snprintf(buf + len, cap - len,
+				"[%5zu.%06zu] EXT4-fs (vda): mounted filesystem with ordered data mode.\n",
+				len / 1000000, len % 1000000);
+	}
+	n = snprintf(buf + len / 2, 120, "[%5zu.000000] SMP: stopping secondary CPUs\n",
+		     len / 2 / 1000000 + 1);
+	buf[len / 2 + n] = '[';	/* keep the next line's bracket */
+	sw_logscan_buffer(buf, len, "bulk", collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].kind, SW_KIND_STOP);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arm64_clean_reboot),
+		cmocka_unit_test(test_arm64_nmi_retry),
+		cmocka_unit_test(test_arm64_failed_stop),
+		cmocka_unit_test(test_arm64_sdei_kdump),
+		cmocka_unit_test(test_arm64_ftrace_dump),
+		cmocka_unit_test(test_x86_nmi_shutdown),
+		cmocka_unit_test(test_x86_panic),
+		cmocka_unit_test(test_x86_kdump),
+		cmocka_unit_test(test_syslog_multihost),
+		cmocka_unit_test(test_journal_export),
+		cmocka_unit_test(test_journal_short_monotonic),
+		cmocka_unit_test(test_pstore),
+		cmocka_unit_test(test_netconsole_extended),
+		cmocka_unit_test(test_no_timestamps),
+		cmocka_unit_test(test_two_boots),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_bulk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * stopwatch logscan: stop records from the kernel logs of hosts that were
+ * never armed (console, dmesg, netconsole, pstore, syslog, journal export).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "commands.h"
+#include "env.h"
+#include "loader.h"
+#include "logscan.h"
+
+static const char logscan_doc[] =
+	"Read kernel logs and print one stop record per CPU stop found in them\n"
+	"(reboot, halt, power-off, panic, kdump): which rungs fired (stop IPI, NMI,\n"
+	"SDEI), to which CPUs, and which CPUs never stopped. Accepts console and\n"
+	"serial captures, dmesg, netconsole, pstore (dmesg-ramoops-N), syslog\n"
+	"('Nov 21 13:04:18 host kernel: ...'), journalctl -o short-monotonic and\n"
+	"-o export; files may hold several boots and, for syslog and journal, many\n"
+	"hosts. Times come from printk timestamps (printk resolution). Text output\n"
+	"ends with a summary per host. FILE '-' is standard input.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    stopwatch logscan /var/log/kern.log\n"
+	"    stopwatch logscan --format json /srv/consoles/*.log > stops.jsonl\n"
+	"    journalctl -k -o export -b -1 | stopwatch logscan -\n"
+	"    stopwatch logscan --host node17 /sys/fs/pstore/dmesg-ramoops-0\n";
+
+static const struct argp_option logscan_options[] = {
+	{ "host", 'H', "NAME", 0, "Host of lines that do not name one (default: the file name)" },
+	{ "format", 'f', "FMT", 0, "text (default) or json" },
+	{},
+};
+
+static const char *opt_host;
+static char **files;
+static int nfiles;
+
+static error_t logscan_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'H':
+		if (!*arg)
+			argp_error(state, "empty host name");
+		opt_host = arg;
+		break;
+	case 'f':
+		if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
+			argp_error(state, "invalid format '%s' (text or json)", arg);
+		break;
+	case ARGP_KEY_ARG:
+		files = realloc(files, (nfiles + 1) * sizeof(*files));
+		if (!files)
+			argp_failure(state, SW_EXIT_FAIL, ENOMEM, "out of memory");
+		files[nfiles++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!nfiles)
+			argp_error(state, "no FILE given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct summary {
+	char host[64];
+	unsigned long stops, escalated, failed, never;
+};
+
+struct out {
+	struct summary *s;
+	size_t n, cap, hint;
+	size_t *index;		/* open addressing over s[], SIZE_MAX = empty */
+	size_t index_cap;
+	char last_host[64];
+	bool oom;
+};
+
+static size_t host_hash(const char *p)
+{
+	size_t h = 5381;
+
+	while (*p)
+		h = h * 33 + (unsigned char)*p++;
+	return h;
+}
+
+static void on_record(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+{
+	struct out *o = ctx;
+	struct summary *s = NULL;
+	__u64 never[SW_MASK_WORDS];
+	enum sw_outcome out = sw_record_outcome(r);
+
+	if (env.format == SW_FMT_JSON) {
+		sw_record_print_json(stdout, m, r);
+	} else {
+		if (strcmp(o->last_host, m->host))
+			printf("host %s\n", m->host[0] ? m->host : "?");
+		snprintf(o->last_host, sizeof(o->last_host), "%s", m->host);
+		sw_record_print_text(stdout, m, r);
+	}
+	if (o->hint < o->n && !strcmp(o->s[o->hint].host, m->host))
+		s = &o->s[o->hint];
+	for (size_t i = o->index_cap ? host_hash(m->host) & (o->index_cap - 1) : 0;
+	     !s && o->index_cap && o->index[i] != SIZE_MAX; i = (i + 1) & (o->index_cap - 1))
+		if (!strcmp(o->s[o->index[i]].host, m->host))
+			s = &o->s[o->hint = o->index[i]];
+	if (!s && (o->n + 1) * 2 > o->index_cap) {
+		size_t cap = o->index_cap ? o->index_cap * 2 : 64;
+		size_t *idx = malloc(cap * sizeof(*idx));
+
+		if (!idx) {
+			o->oom = true;
+			return;
+		}
+		memset(idx, 0xff, cap * sizeof(*idx));
+		for (size_t k = 0; k < o->n; k++) {
+			size_t i = host_hash(o->s[k].host) & (cap - 1);
+
+			while (idx[i] != SIZE_MAX)
+				i = (i + 1) & (cap - 1);
+			idx[i] = k;
+		}
+		free(o->index);
+		o->index = idx;
+		o->index_cap = cap;
+	}
+	if (!s) {
+		size_t i = host_hash(m->host) & (o->index_cap - 1);
+
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : 16;
+			struct summary *n = realloc(o->s, cap * sizeof(*n));
+
+			if (!n) {
+				o->oom = true;
+				return;
+			}
+			o->s = n;
+			o->cap = cap;
+		}
+		while (o->index[i] != SIZE_MAX)
+			i = (i + 1) & (o->index_cap - 1);
+		o->index[i] = o->n;
+		o->hint = o->n;
+		s = &o->s[o->n++];
+		memset(s, 0, sizeof(*s));
+		snprintf(s->host, sizeof(s->host), "%s", m->host);
+	}
+	s->stops++;
+	s->escalated += out == SW_OUT_ESCALATED || sw_record_top_rung(r) > SW_RUNG_IPI;
+	s->failed += out == SW_OUT_FAILED;
+	sw_record_never_stopped(r, never);
+	for (int w = 0; w < SW_MASK_WORDS; w++)
+		s->never += __builtin_popcountll(never[w]);
+}
+
+/* The whole file: mmap for regular files, read for pipes and devices. */
+static int scan_file(const char *path, const char *host, struct out *o)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	bool mapped = false;
+	int ret, err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (buf != MAP_FAILED) {
+			mapped = true;
+			len = st.st_size;
+			madvise(buf, len, MADV_SEQUENTIAL);
+		} else {
+			buf = NULL;
+		}
+	}
+	if (!mapped) {
+		/* pstore and /proc files report size 0 or cannot be mapped */
+		for (;;) {
+			ssize_t n;
+
+			if (cap - len < 65536) {
+				char *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
+
+				if (!nb) {
+					free(buf);
+					close(fd);
+					return -ENOMEM;
+				}
+				buf = nb;
+			}
+			n = read(fd, buf + len, cap - len);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				err = -errno;
+				free(buf);
+				close(fd);
+				return err;
+			}
+			if (!n)
+				break;
+			len += n;
+		}
+	}
+	close(fd);
+	ret = sw_logscan_buffer(buf ? buf : "", len, host, on_record, o);
+	if (mapped)
+		munmap(buf, len);
+	else
+		free(buf);
+	return ret < 0 ? ret : 0;
+}
+
+int cmd_logscan(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	const struct argp argp = { logscan_options, logscan_parse, "FILE...", logscan_doc, children };
+	struct out o = {};
+	int ret = SW_EXIT_OK;
+
+	if (sw_argp_parse(&argp, argc, argv))
+		return SW_EXIT_USAGE;
+	for (int i = 0; i < nfiles; i++) {
+		const char *host = opt_host;
+		const char *slash;
+		int err;
+
+		if (!host) {
+			slash = strrchr(files[i], '/');
+			host = !strcmp(files[i], "-") ? "" : slash ? slash + 1 : files[i];
+		}
+		err = scan_file(files[i], host, &o);
+		if (err) {
+			fprintf(stderr, "stopwatch: failed to read %s: %s\n", files[i], strerror(-err));
+			ret = SW_EXIT_FAIL;
+		}
+	}
+	fflush(stdout);
+	if (env.format == SW_FMT_TEXT) {
+		printf("%s%-24s %8s %10s %8s %14s\n", o.n ? "\n" : "", "HOST", "STOPS", "ESCALATED",
+		       "FAILED", "NEVER-STOPPED");
+		for (size_t i = 0; i < o.n; i++)
+			printf("%-24s %8lu %10lu %8lu %14lu\n", o.s[i].host[0] ? o.s[i].host : "?",
+			       o.s[i].stops, o.s[i].escalated, o.s[i].failed, o.s[i].never);
+	}
+	if (o.oom) {
+		fprintf(stderr, "stopwatch: failed to summarise: %s\n", strerror(ENOMEM));
+		ret = SW_EXIT_FAIL;
+	}
+	free(o.s);
+	free(o.index);
+	free(files);
+	files = NULL;
+	nfiles = 0;
+	return ret;
+}

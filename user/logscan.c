@@ -1,0 +1,1186 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * logscan: turn kernel text logs into stop records.
+ *
+ * Speed comes from never looking at ordinary lines: the buffer is scanned
+ * 16 bytes at a time for a pair of bytes of each rare keyword (GCC vector
+ * extensions: SSE2 on x86_64, NEON on arm64), candidates are checked with
+ * memcmp, and only a line holding a keyword is cut out (memrchr/memchr) and
+ * parsed. Per-line state such as "the timestamp went backwards" is only
+ * evaluated on those lines.
+ *
+ * The state machine follows arch/arm64/kernel/smp.c smp_send_stop(),
+ * arch/x86/kernel/smp.c native_stop_other_cpus(), kernel/panic.c and
+ * kernel/reboot.c of 6.12; docs/logscan.md lists the lines and inferences.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "logscan.h"
+
+#define MAX_LINE	4096		/* longer lines are skipped */
+#define MAX_BLOCK	(64 * 1024)	/* journal export entry searched for its fields */
+#define NS_PER_SEC	1000000000ULL
+
+/* ---- keyword filter ---- */
+
+struct needle {
+	const char *s;
+	unsigned char len;
+};
+
+/* Every line of interest holds one of these. The vector filter below must
+ * accept each (first byte at 0 and one probe byte); keep the two in sync. */
+static const struct needle needles[] = {
+	{ "SMP: ", 5 },			/* S..: arm64 stop lines, SMP: Total of */
+	{ "smp: Brought up", 15 },	/* s..: */
+	{ "CPU: ", 5 },			/* C..: dump_stack header */
+	{ "cpus with NMI", 13 },	/* c.........N x86 */
+	{ "Kernel ", 7 },		/* K.....' ' panic, command line */
+	{ "stopwatch:", 10 },		/* s........: BPF side's printk */
+	{ "reboot: ", 8 },		/* r.....: */
+	{ "Linux version ", 14 },	/* L.....v */
+	{ "crashdump kernel", 16 },	/* c.........k */
+	{ "Bye!", 4 },			/* B..! */
+};
+#define PROBE_SPAN	16	/* bytes past a block start a probe may read */
+
+static bool needle_at(const char *p, const char *end)
+{
+	for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++) {
+		const struct needle *n = &needles[i];
+
+		if (n->s[0] == *p && (size_t)(end - p) >= n->len && !memcmp(p, n->s, n->len))
+			return true;
+	}
+	return false;
+}
+
+typedef unsigned char v16u __attribute__((vector_size(16)));
+typedef signed char v16s __attribute__((vector_size(16)));
+
+static inline v16u ld16(const char *p)
+{
+	v16u v;
+
+	memcpy(&v, p, 16);
+	return v;
+}
+
+/* 16-byte block: nonzero bytes mark positions that may start a needle. */
+static inline v16s block_candidates(const char *p)
+{
+	v16u a0 = ld16(p), a3 = ld16(p + 3), a6 = ld16(p + 6), a9 = ld16(p + 9), a10 = ld16(p + 10);
+	v16s m;
+
+	m = (a3 == ':') & ((a0 == 'S') | (a0 == 's') | (a0 == 'C'));
+	m |= (a10 == 'N') & (a0 == 'c');
+	m |= (a10 == 'k') & (a0 == 'c');
+	m |= (a6 == ' ') & (a0 == 'K');
+	m |= (a9 == ':') & (a0 == 's');
+	m |= (a6 == ':') & (a0 == 'r');
+	m |= (a6 == 'v') & (a0 == 'L');
+	m |= (a3 == '!') & (a0 == 'B');
+	return m;
+}
+
+/* ---- per-host state ---- */
+
+enum {
+	F_BY_PANIC = 1 << 0,
+	F_BY_REBOOT = 1 << 1,
+	F_STOPPING = 1 << 2,	/* "SMP: stopping secondary CPUs" seen */
+	F_NMI = 1 << 3,		/* NMI rung fired */
+	F_NMI_KNOWN = 1 << 4,	/* ... with a printed target list */
+	F_SDEI = 1 << 5,
+	F_SDEI_KNOWN = 1 << 6,
+	F_FAILED = 1 << 7,
+	F_INIT_GUESS = 1 << 8,	/* initiator not from a caller id */
+	F_HDR_AFTER = 1 << 9,	/* a dump_stack header followed the panic line */
+	F_CRASHDUMP = 1 << 10,	/* "Starting crashdump kernel..." */
+	F_FIRED_IPI = 1 << 11,	/* stop IPI implied (ladder started) */
+	F_X86_CRASH = 1 << 12,	/* kdump on x86: NMIs straight away */
+};
+
+/* A CPU's own line from the BPF side (stopwatch: cpu=N ...). */
+struct sw_ent {
+	__u64 t;
+	__u16 cpu;
+	__u8 rung, irqs;
+};
+
+/*
+ * A stop being read, compact: a full struct sw_stop_record (4 kB of per-CPU
+ * slots) is only built when the stop is emitted, so thousands of hosts in
+ * one syslog file cost little.
+ */
+struct stop_acc {
+	__u64 t_start, t_end, t_fire[SW_FIRE_RUNGS];
+	__u64 target[SW_FIRE_RUNGS][SW_MASK_WORDS];
+	__u64 failed[SW_MASK_WORDS];	/* "failed to stop" list */
+	__u32 kind, initiator, state, flags;
+	struct sw_ent *ents;
+	__u32 nents, cap;
+	/* of its boot, copied when the stop is closed */
+	__u64 seq;
+	__u64 online[SW_MASK_WORDS];
+	__u32 nr_online;
+	char boot_id[37];
+	__s64 m2r;
+};
+
+struct host_state {
+	char host[64];
+	char boot_id[37];
+	__s64 m2r;			/* mono_to_real_ns of this boot, 0 = unknown */
+	__u64 last_ts;
+	bool have_last;
+	__u64 seq;			/* records numbered in this boot */
+	__u64 online[SW_MASK_WORDS];
+	unsigned int nr_online;
+	bool panic;
+	int panic_cpu;
+	int last_hdr_cpu;
+	/* the stop being read */
+	bool active;
+	struct stop_acc cur;
+	/* the last stop of the previous boot, held until the next boot's command
+	 * line tells whether it is a kdump capture kernel */
+	bool have_prev;
+	struct stop_acc prev;
+};
+
+struct scan {
+	const char *buf;
+	size_t len;
+	char def_host[64];
+	sw_logscan_emit_fn emit;
+	void *ctx;
+	int emitted;
+	int err;
+	struct sw_stop_record rec;	/* scratch for emitting */
+	struct host_state **hosts;	/* first-seen order */
+	size_t nhosts, cap;
+	int *index;			/* open addressing, -1 = empty */
+	size_t index_cap;
+};
+
+/* Host names go into JSON unescaped: keep a safe character set. */
+static void copy_name(char *dst, size_t size, const char *src, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < size; i++) {
+		unsigned char c = src[i];
+
+		dst[o++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+			   c == ':' || c == '@' ? c : '_';
+	}
+	dst[o] = '\0';
+}
+
+static __u64 hash_name(const char *s)
+{
+	__u64 h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void host_reset_boot(struct host_state *h)
+{
+	h->boot_id[0] = '\0';
+	h->m2r = 0;
+	h->have_last = false;
+	h->last_ts = 0;
+	h->seq = 0;
+	memset(h->online, 0, sizeof(h->online));
+	h->nr_online = 0;
+	h->panic = false;
+	h->panic_cpu = -1;
+	h->last_hdr_cpu = -1;
+}
+
+static struct host_state *host_get(struct scan *s, const char *name)
+{
+	struct host_state *h;
+	size_t mask, i;
+
+	if (s->index_cap) {
+		mask = s->index_cap - 1;
+		for (i = hash_name(name) & mask; s->index[i] >= 0; i = (i + 1) & mask)
+			if (!strcmp(s->hosts[s->index[i]]->host, name))
+				return s->hosts[s->index[i]];
+	}
+	if (s->nhosts == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		struct host_state **n = realloc(s->hosts, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->hosts = n;
+		s->cap = cap;
+	}
+	if ((s->nhosts + 1) * 2 > s->index_cap) {
+		size_t cap = s->index_cap ? s->index_cap * 2 : 16;
+		int *n = malloc(cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		memset(n, 0xff, cap * sizeof(*n));
+		for (size_t k = 0; k < s->nhosts; k++) {
+			for (i = hash_name(s->hosts[k]->host) & (cap - 1); n[i] >= 0; i = (i + 1) & (cap - 1))
+				;
+			n[i] = k;
+		}
+		free(s->index);
+		s->index = n;
+		s->index_cap = cap;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	snprintf(h->host, sizeof(h->host), "%s", name);
+	host_reset_boot(h);
+	mask = s->index_cap - 1;
+	for (i = hash_name(name) & mask; s->index[i] >= 0; i = (i + 1) & mask)
+		;
+	s->index[i] = s->nhosts;
+	s->hosts[s->nhosts++] = h;
+	return h;
+}
+
+/* ---- records ---- */
+
+static void emit(struct scan *s, const struct sw_record_meta *m, const struct sw_stop_record *r)
+{
+	s->emitted++;
+	if (s->emit)
+		s->emit(s->ctx, m, r);
+}
+
+static bool in_mask(const __u64 *m, unsigned int c)
+{
+	return sw_mask_test(m, c);
+}
+
+static void mask_or(__u64 *dst, const __u64 *src)
+{
+	for (int w = 0; w < SW_MASK_WORDS; w++)
+		dst[w] |= src[w];
+}
+
+static int mask_last(const __u64 *m)
+{
+	for (int c = SW_MAX_CPUS - 1; c >= 0; c--)
+		if (in_mask(m, c))
+			return c;
+	return -1;
+}
+
+/*
+ * Build the record. The log says which rungs fired, to which CPUs, and which
+ * CPUs were left; every other CPU the stop had to reach stopped on the last
+ * rung that was sent to it. Its time is the first later line that proves it
+ * had stopped (the next rung, the failure line), else the rung's fire time.
+ */
+static void materialize(const struct stop_acc *a, struct sw_stop_record *r)
+{
+	__u64 all[SW_MASK_WORDS] = {}, expected[SW_MASK_WORDS];
+	unsigned int f = a->flags;
+	int top;
+
+	memset(r, 0, sizeof(*r));
+	r->seq = a->seq;
+	r->kind = a->kind;
+	r->initiator = a->initiator;
+	r->state = a->state;
+	r->t_start = a->t_start;
+	r->t_end = a->t_end;
+	memcpy(r->t_fire, a->t_fire, sizeof(r->t_fire));
+	memcpy(r->target, a->target, sizeof(r->target));
+	memcpy(r->online, a->online, sizeof(r->online));
+	for (__u32 i = 0; i < a->nents; i++) {
+		struct sw_cpu_stop *cs = &r->cpu[a->ents[i].cpu];
+
+		cs->rung = a->ents[i].rung;
+		cs->t_handler = a->ents[i].t;
+		cs->irqs = a->ents[i].irqs;
+		sw_mask_set(all, a->ents[i].cpu);
+	}
+	mask_or(all, r->online);
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		mask_or(all, r->target[i]);
+	mask_or(all, a->failed);
+	top = mask_last(all);
+	if ((int)r->initiator > top)
+		top = r->initiator;
+	if (a->nr_online > (unsigned int)(top + 1))
+		top = a->nr_online - 1;
+	r->nr_cpus = top + 1;
+
+	memcpy(expected, r->online, sizeof(expected));
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		mask_or(expected, r->target[i]);
+	for (unsigned int c = 0; c < r->nr_cpus; c++) {
+		struct sw_cpu_stop *cs = &r->cpu[c];
+		__u64 t;
+
+		if (c == r->initiator || !in_mask(expected, c) || cs->rung != SW_RUNG_NONE ||
+		    in_mask(a->failed, c))
+			continue;
+		if (f & F_X86_CRASH) {
+			cs->rung = SW_RUNG_NMI;
+			t = r->t_fire[1];
+		} else if ((f & F_SDEI) && in_mask(r->target[2], c)) {
+			cs->rung = SW_RUNG_SDEI;
+			t = (f & F_FAILED) ? r->t_end : r->t_fire[2];
+		} else if ((f & F_NMI) && in_mask(r->target[1], c)) {
+			cs->rung = SW_RUNG_NMI;
+			t = (f & F_SDEI) ? r->t_fire[2] : (f & F_FAILED) ? r->t_end : r->t_fire[1];
+		} else {
+			cs->rung = SW_RUNG_IPI;
+			t = (f & F_NMI_KNOWN) ? r->t_fire[1] : (f & F_SDEI_KNOWN) ? r->t_fire[2] :
+			    (f & F_FAILED) ? r->t_end : r->t_fire[0] ? r->t_fire[0] : r->t_start;
+		}
+		cs->t_handler = t;
+	}
+}
+
+static void emit_acc(struct scan *s, const struct host_state *h, struct stop_acc *a)
+{
+	struct sw_record_meta m = { .source = SW_SRC_LOG, .exact = false };
+
+	snprintf(m.boot_id, sizeof(m.boot_id), "%s", a->boot_id);
+	snprintf(m.host, sizeof(m.host), "%s", h->host);
+	m.mono_to_real_ns = a->m2r;
+	materialize(a, &s->rec);
+	free(a->ents);
+	a->ents = NULL;
+	a->nents = a->cap = 0;
+	emit(s, &m, &s->rec);
+}
+
+static void flush_prev(struct scan *s, struct host_state *h)
+{
+	if (h->have_prev) {
+		h->have_prev = false;
+		emit_acc(s, h, &h->prev);
+	}
+}
+
+/* The stop is over as far as its boot goes: take the boot's facts along. */
+static void close_cur(struct host_state *h)
+{
+	struct stop_acc *a = &h->cur;
+
+	a->seq = ++h->seq;
+	memcpy(a->online, h->online, sizeof(a->online));
+	a->nr_online = h->nr_online;
+	memcpy(a->boot_id, h->boot_id, sizeof(a->boot_id));
+	a->m2r = h->m2r;
+	h->active = false;
+}
+
+static void close_active(struct scan *s, struct host_state *h)
+{
+	if (!h->active)
+		return;
+	close_cur(h);
+	emit_acc(s, h, &h->cur);
+}
+
+static void new_boot(struct scan *s, struct host_state *h)
+{
+	flush_prev(s, h);
+	if (h->active) {
+		close_cur(h);
+		h->prev = h->cur;	/* takes ents along */
+		h->cur.ents = NULL;
+		h->cur.nents = h->cur.cap = 0;
+		h->have_prev = true;
+	}
+	host_reset_boot(h);
+}
+
+/* Nonzero stand-in for "happened, time unknown": the record uses 0 for "not fired". */
+static __u64 fire_t(__u64 ts)
+{
+	return ts ? ts : 1;
+}
+
+static void open_rec(struct scan *s, struct host_state *h, unsigned int kind, __u64 ts,
+		     unsigned int flags, int caller)
+{
+	struct stop_acc *a = &h->cur;
+
+	close_active(s, h);
+	free(a->ents);
+	memset(a, 0, sizeof(*a));
+	h->active = true;
+	a->flags = flags;
+	a->kind = kind;
+	a->state = SW_REC_RUNNING;
+	a->t_start = ts;
+	if (flags & F_FIRED_IPI)
+		a->t_fire[0] = fire_t(ts);
+	if (caller >= 0) {
+		a->initiator = caller;
+	} else if (kind == SW_KIND_PANIC && h->panic_cpu >= 0) {
+		a->initiator = h->panic_cpu;
+		a->flags |= F_INIT_GUESS;
+	} else {
+		a->initiator = 0;	/* reboot_cpu, the default */
+		a->flags |= F_INIT_GUESS;
+	}
+}
+
+static int add_ent(struct stop_acc *a, unsigned int cpu, unsigned int rung, unsigned int irqs,
+		   __u64 t)
+{
+	__u32 i;
+
+	for (i = 0; i < a->nents && a->ents[i].cpu != cpu; i++)
+		;
+	if (i == a->nents) {
+		if (a->nents == a->cap) {
+			__u32 cap = a->cap ? a->cap * 2 : 4;
+			struct sw_ent *n = realloc(a->ents, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			a->ents = n;
+			a->cap = cap;
+		}
+		a->nents++;
+	}
+	a->ents[i] = (struct sw_ent){ .t = t, .cpu = cpu, .rung = rung, .irqs = irqs };
+	return 0;
+}
+
+/* ---- line parsing ---- */
+
+enum ev {
+	EV_NONE = 0,
+	EV_BOOT,	/* Linux version */
+	EV_SMP_UP,	/* smp: Brought up / SMP: Total of: arg = CPUs */
+	EV_STOPPING,
+	EV_RETRY_NMI,	/* list */
+	EV_RETRY_SDEI,	/* list */
+	EV_FAILED,	/* list */
+	EV_X86_NMI,
+	EV_PANIC,
+	EV_PANIC_END,
+	EV_REBOOT,
+	EV_CRASHDUMP,
+	EV_BYE,
+	EV_CMDLINE,	/* arg = 1 when a kdump capture kernel */
+	EV_CPU_HDR,	/* arg = cpu */
+	EV_SW,		/* stopwatch: cpu=N rung=NAME t=NS */
+};
+
+struct line_ev {
+	enum ev ev;
+	const char *at;		/* where the keyword starts in the line */
+	long arg;
+	bool list_ok;
+	__u64 mask[SW_MASK_WORDS];
+	/* EV_SW */
+	unsigned int sw_cpu, sw_rung, sw_irqs;
+	__u64 sw_t;
+};
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Decimal digits at *p (at most 19); false when none. */
+static bool parse_u64(const char **pp, __u64 *out)
+{
+	const char *p = *pp;
+	__u64 v = 0;
+	int n = 0;
+
+	while (is_digit(*p) && n < 19) {
+		v = v * 10 + (*p++ - '0');
+		n++;
+	}
+	if (!n || is_digit(*p))
+		return false;
+	*out = v;
+	*pp = p;
+	return true;
+}
+
+/* A %*pbl cpulist token at p. */
+static bool parse_list(const char *p, __u64 *mask)
+{
+	char tok[1024];
+	size_t n = 0;
+
+	while (*p == ' ')
+		p++;
+	while ((is_digit(*p) || *p == ',' || *p == '-') && n + 1 < sizeof(tok))
+		tok[n++] = *p++;
+	tok[n] = '\0';
+	if (!n)
+		return false;
+	if (sw_mask_parse(tok, mask, SW_MAX_CPUS)) {
+		memset(mask, 0, SW_MASK_WORDS * sizeof(__u64));
+		return false;
+	}
+	return true;
+}
+
+static const char *after(const char *s, const char *pfx)
+{
+	size_t n = strlen(pfx);
+
+	return strncmp(s, pfx, n) ? NULL : s + n;
+}
+
+static void parse_sw(const char *p, struct line_ev *e)
+{
+	bool have_cpu = false, have_rung = false;
+
+	e->sw_t = 0;
+	e->sw_irqs = SW_IRQS_UNKNOWN;
+	while (*p) {
+		const char *v;
+		__u64 x;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((v = after(p, "cpu=")) && parse_u64(&v, &x)) {
+			if (x < SW_MAX_CPUS) {
+				e->sw_cpu = x;
+				have_cpu = true;
+			}
+		} else if ((v = after(p, "rung="))) {
+			char name[8];
+			size_t n = 0;
+			int r;
+
+			while (v[n] && v[n] != ' ' && v[n] != '\t' && n < sizeof(name) - 1) {
+				name[n] = v[n];
+				n++;
+			}
+			name[n] = '\0';
+			r = sw_rung_parse(name);
+			if (r >= 0) {
+				e->sw_rung = r;
+				have_rung = true;
+			}
+		} else if ((v = after(p, "t=")) && parse_u64(&v, &x)) {
+			e->sw_t = x;
+		} else if ((v = after(p, "irqs="))) {
+			if (after(v, "masked"))
+				e->sw_irqs = SW_IRQS_MASKED;
+			else if (after(v, "enabled"))
+				e->sw_irqs = SW_IRQS_ENABLED;
+		}
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (have_cpu && have_rung)
+		e->ev = EV_SW;
+}
+
+/* What the line says; e->at points at the keyword. */
+static void classify(const char *line, struct line_ev *e)
+{
+	const char *p, *q;
+	__u64 x, y;
+
+	memset(e, 0, sizeof(*e));
+	if ((p = strstr(line, "SMP: "))) {
+		e->at = p;
+		p += 5;
+		if (after(p, "stopping secondary CPUs")) {
+			e->ev = EV_STOPPING;
+		} else if ((q = after(p, "retry stop with "))) {
+			if ((p = after(q, "NMI for CPUs "))) {
+				e->ev = EV_RETRY_NMI;
+				e->list_ok = parse_list(p, e->mask);
+			} else if (after(q, "SDEI") && (p = strstr(q, " for CPUs "))) {
+				e->ev = EV_RETRY_SDEI;
+				e->list_ok = parse_list(p + 10, e->mask);
+			}
+		} else if ((q = after(p, "failed to stop secondary CPUs"))) {
+			e->ev = EV_FAILED;
+			e->list_ok = parse_list(q, e->mask);
+		} else if ((q = after(p, "Total of ")) && parse_u64(&q, &x) &&
+			   after(q, " processors activated")) {
+			e->ev = EV_SMP_UP;
+			e->arg = x;
+		}
+		if (e->ev)
+			return;
+	}
+	if ((p = strstr(line, "smp: Brought up "))) {
+		/* "smp: Brought up %d node%s, %d CPU%s" */
+		q = p + 16;
+		if (parse_u64(&q, &x) && (q = strstr(q, ", ")) && (q += 2, parse_u64(&q, &y)) &&
+		    after(q, " CPU")) {
+			e->ev = EV_SMP_UP;
+			e->at = p;
+			e->arg = y;
+			return;
+		}
+	}
+	if ((p = strstr(line, "stopwatch: "))) {
+		e->at = p;
+		parse_sw(p + 11, e);
+		if (e->ev)
+			return;
+	}
+	if ((p = strstr(line, "Shutting down cpus with NMI"))) {
+		e->ev = EV_X86_NMI;
+		e->at = p;
+		return;
+	}
+	if ((p = strstr(line, "Kernel panic - not syncing"))) {
+		e->at = p;
+		e->ev = (p - line >= 6 && !memcmp(p - 6, "[ end ", 6)) ? EV_PANIC_END : EV_PANIC;
+		return;
+	}
+	if ((p = strstr(line, "Kernel command line:"))) {
+		e->ev = EV_CMDLINE;
+		e->at = p;
+		e->arg = strstr(p, "elfcorehdr=") != NULL;
+		return;
+	}
+	if ((p = strstr(line, "reboot: "))) {
+		q = p + 8;
+		if (after(q, "Restarting system") || after(q, "Power down") ||
+		    after(q, "System halted") || after(q, "Power off not available") ||
+		    after(q, "machine restart")) {
+			e->ev = EV_REBOOT;
+			e->at = p;
+			return;
+		}
+	}
+	if ((p = strstr(line, "Starting crashdump kernel"))) {
+		e->ev = EV_CRASHDUMP;
+		e->at = p;
+		return;
+	}
+	if ((p = strstr(line, "Linux version ")) && is_digit(p[14])) {
+		e->ev = EV_BOOT;
+		e->at = p;
+		return;
+	}
+	if ((p = strstr(line, "Bye!")) && (!p[4] || p[4] == ' ')) {
+		e->ev = EV_BYE;
+		e->at = p;
+		return;
+	}
+	for (p = line; (p = strstr(p, "CPU: ")); p += 5) {
+		q = p + 5;
+		if (parse_u64(&q, &x) && x < SW_MAX_CPUS && (after(q, " UID: ") || after(q, " PID: "))) {
+			e->ev = EV_CPU_HDR;
+			e->at = p;
+			e->arg = x;
+			return;
+		}
+	}
+}
+
+struct prefix {
+	bool have_ts;
+	__u64 ts;
+	int caller;		/* CPU from a printk caller id [ C3], -1 = none */
+	const char *host;	/* in the line, not NUL terminated */
+	size_t host_len;
+	bool reject;		/* a syslog line of another program */
+};
+
+/* "[   12.345678]" at p: seconds and fraction to ns. */
+static bool parse_ts_bracket(const char *p, __u64 *ts, const char **end)
+{
+	__u64 sec, frac = 0;
+	int nf = 0;
+
+	if (*p++ != '[')
+		return false;
+	while (*p == ' ')
+		p++;
+	if (!parse_u64(&p, &sec) || *p++ != '.' || sec > 100000000000ULL)
+		return false;
+	while (is_digit(*p)) {
+		if (nf < 9) {
+			frac = frac * 10 + (*p - '0');
+			nf++;
+		}
+		p++;
+	}
+	if (!nf || *p != ']')
+		return false;
+	while (nf++ < 9)
+		frac *= 10;
+	*ts = sec * NS_PER_SEC + frac;
+	*end = p + 1;
+	return true;
+}
+
+static const char *const months[] = { "Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ",
+				      "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec " };
+
+/* Skip n space-separated tokens. */
+static const char *skip_tokens(const char *p, int n)
+{
+	while (n--) {
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+static void parse_prefix(const char *line, const char *kw, struct prefix *px)
+{
+	const char *p = line, *q;
+	__u64 a, b, c;
+
+	memset(px, 0, sizeof(*px));
+	px->caller = -1;
+	if ((q = after(p, "MESSAGE=")))
+		p = q;
+	if (*p == '<') {
+		q = p + 1;
+		if (parse_u64(&q, &a) && *q == '>')
+			p = q + 1;
+	}
+	/* /dev/kmsg and extended netconsole: "6,1234,12345678,-;msg" (usec) */
+	q = p;
+	if (parse_u64(&q, &a) && *q == ',' && (q++, parse_u64(&q, &b)) && *q == ',' &&
+	    (q++, parse_u64(&q, &c)) && *q == ',' && (q = strchr(q, ';')) && q < kw) {
+		px->have_ts = true;
+		px->ts = c * 1000;
+		return;
+	}
+	/* syslog: "Nov 21 13:04:18 host kernel: ..." or RFC 3339 "2024-11-21T13:04:18+00:00 host kernel: ..." */
+	for (int i = 0; i < 12; i++) {
+		if (!strncmp(p, months[i], 4)) {
+			q = skip_tokens(p, 3);
+			goto syslog;
+		}
+	}
+	if (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3]) && p[4] == '-' &&
+	    p[7] == '-' && p[10] == 'T') {
+		q = skip_tokens(p, 1);
+		goto syslog;
+	}
+	goto brackets;
+syslog:
+	{
+		const char *h = q, *t = skip_tokens(q, 1);
+
+		if (t >= kw || (strncmp(t, "kernel:", 7) && strncmp(t, "kernel[", 7))) {
+			px->reject = true;
+			return;
+		}
+		px->host = h;
+		px->host_len = strcspn(h, " ");
+		p = t;
+	}
+brackets:
+	/* first printk timestamp before the keyword, then an optional caller id */
+	for (q = p; (q = strchr(q, '[')) && q < kw; q++) {
+		const char *end;
+
+		if (!parse_ts_bracket(q, &px->ts, &end))
+			continue;
+		px->have_ts = true;
+		if (*end == '[') {
+			const char *r = end + 1;
+
+			while (*r == ' ')
+				r++;
+			if (*r == 'C' && (r++, parse_u64(&r, &a)) && *r == ']' && a < SW_MAX_CPUS)
+				px->caller = a;
+		}
+		/* journalctl -o short-monotonic: "[   12.345678] host kernel: msg" */
+		if (!px->host) {
+			const char *h = skip_tokens(end, 0), *t = skip_tokens(h, 1);
+
+			if (h < kw && t < kw && !strncmp(t, "kernel: ", 8)) {
+				px->host = h;
+				px->host_len = strcspn(h, " ");
+			}
+		}
+		break;
+	}
+}
+
+/* A field "NAME=value\n" inside a journal export entry [lo, hi). */
+static const char *block_field(const char *lo, const char *hi, const char *name, size_t *vlen)
+{
+	size_t n = strlen(name);
+	const char *p = lo;
+
+	while (p < hi) {
+		const char *nl = memchr(p, '\n', hi - p);
+		const char *e = nl ? nl : hi;
+
+		if ((size_t)(e - p) > n && !memcmp(p, name, n)) {
+			*vlen = e - p - n;
+			return p + n;
+		}
+		p = e + 1;
+	}
+	return NULL;
+}
+
+static bool field_u64(const char *v, size_t n, __u64 *out)
+{
+	char tmp[24];
+	const char *p = tmp;
+
+	if (!v || !n || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	return parse_u64(&p, out) && !*p;
+}
+
+struct journal {
+	bool valid;
+	bool not_kernel;
+	const char *host;
+	size_t host_len;
+	char boot_id[37];
+	bool have_ts;
+	__u64 ts;
+	__s64 m2r;
+};
+
+/* The export entry around line [ls, le): blank lines separate entries. */
+static void journal_fields(const struct scan *s, const char *ls, const char *le, struct journal *j)
+{
+	const char *lo = ls, *hi = le, *stop, *v;
+	size_t n;
+	__u64 mono, real;
+
+	memset(j, 0, sizeof(*j));
+	stop = ls - s->buf > MAX_BLOCK ? ls - MAX_BLOCK : s->buf;
+	while (lo > stop && !(lo - s->buf >= 2 && lo[-1] == '\n' && lo[-2] == '\n')) {
+		const char *nl = lo - 1 > stop ? memrchr(stop, '\n', lo - 1 - stop) : NULL;
+
+		lo = nl ? nl + 1 : stop;
+	}
+	stop = (size_t)(s->buf + s->len - le) > MAX_BLOCK ? le + MAX_BLOCK : s->buf + s->len;
+	while (hi < stop && !(hi + 1 < stop && hi[1] == '\n')) {
+		const char *nl = hi + 1 < stop ? memchr(hi + 1, '\n', stop - hi - 1) : NULL;
+
+		hi = nl ? nl : stop;
+	}
+	j->valid = true;
+	if ((v = block_field(lo, hi, "_TRANSPORT=", &n)) && !(n == 6 && !memcmp(v, "kernel", 6)))
+		j->not_kernel = true;
+	if ((v = block_field(lo, hi, "_HOSTNAME=", &n))) {
+		j->host = v;
+		j->host_len = n;
+	}
+	if ((v = block_field(lo, hi, "_BOOT_ID=", &n)) && n == 32) {
+		int o = 0;
+
+		for (int i = 0; i < 32; i++) {
+			char c = v[i];
+
+			if (!is_digit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F')) {
+				o = 0;
+				break;
+			}
+			if (i == 8 || i == 12 || i == 16 || i == 20)
+				j->boot_id[o++] = '-';
+			j->boot_id[o++] = c;
+		}
+		j->boot_id[o] = '\0';
+	}
+	v = block_field(lo, hi, "_SOURCE_MONOTONIC_TIMESTAMP=", &n);
+	if (!field_u64(v, n, &mono)) {
+		v = block_field(lo, hi, "__MONOTONIC_TIMESTAMP=", &n);
+		if (!field_u64(v, n, &mono))
+			return;
+	}
+	if (mono > UINT64_MAX / 1000)
+		return;
+	j->have_ts = true;
+	j->ts = mono * 1000;
+	v = block_field(lo, hi, "__REALTIME_TIMESTAMP=", &n);
+	if (field_u64(v, n, &real) && real < UINT64_MAX / 1000)
+		j->m2r = (__s64)(real * 1000 - j->ts);
+}
+
+/* ---- events ---- */
+
+static bool ladder_seen(unsigned int f)
+{
+	return f & (F_STOPPING | F_NMI | F_SDEI | F_FAILED);
+}
+
+static void handle(struct scan *s, struct host_state *h, const struct line_ev *e,
+		   const struct prefix *px)
+{
+	__u64 ts = px->have_ts ? px->ts : 0;
+	unsigned int kind = h->panic ? SW_KIND_PANIC : SW_KIND_STOP;
+	struct stop_acc *r = &h->cur;
+
+	if (e->ev != EV_BOOT)
+		flush_prev(s, h);
+	switch (e->ev) {
+	case EV_NONE:
+		break;
+	case EV_BOOT:
+		break;		/* the caller started the boot */
+	case EV_SMP_UP:
+		if (e->arg > 0 && e->arg <= SW_MAX_CPUS) {
+			memset(h->online, 0, sizeof(h->online));
+			for (long c = 0; c < e->arg; c++)
+				sw_mask_set(h->online, c);
+			h->nr_online = e->arg;
+		}
+		break;
+	case EV_STOPPING:
+		if (h->active && !ladder_seen(r->flags)) {
+			/* joins the panic/reboot that led here: the stop function starts now */
+			if (px->have_ts) {
+				r->t_start = ts;
+				r->t_fire[0] = fire_t(ts);
+			}
+			r->flags |= F_FIRED_IPI;
+			if (!r->t_fire[0])
+				r->t_fire[0] = fire_t(r->t_start);
+			if (px->caller >= 0) {
+				r->initiator = px->caller;
+				r->flags &= ~F_INIT_GUESS;
+			}
+		} else {
+			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
+		}
+		r->flags |= F_STOPPING;
+		break;
+	case EV_RETRY_NMI:
+	case EV_X86_NMI:
+		if (!h->active || (r->flags & (F_NMI | F_SDEI | F_FAILED)))
+			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
+		r->t_fire[1] = fire_t(ts);
+		r->flags |= F_NMI;
+		if (e->ev == EV_RETRY_NMI && e->list_ok) {
+			memcpy(r->target[1], e->mask, sizeof(e->mask));
+			r->flags |= F_NMI_KNOWN;
+		}
+		break;
+	case EV_RETRY_SDEI:
+		if (!h->active || (r->flags & (F_SDEI | F_FAILED)))
+			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
+		r->t_fire[2] = fire_t(ts);
+		r->flags |= F_SDEI;
+		if (e->list_ok) {
+			memcpy(r->target[2], e->mask, sizeof(e->mask));
+			r->flags |= F_SDEI_KNOWN;
+		}
+		break;
+	case EV_FAILED:
+		if (!h->active || (r->flags & F_FAILED))
+			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
+		r->flags |= F_FAILED;
+		if (e->list_ok)
+			memcpy(r->failed, e->mask, sizeof(e->mask));
+		r->state = SW_REC_DONE;
+		r->t_end = fire_t(ts);
+		break;
+	case EV_PANIC:
+		h->panic = true;
+		h->panic_cpu = px->caller >= 0 ? px->caller : h->last_hdr_cpu;
+		open_rec(s, h, SW_KIND_PANIC, ts, F_BY_PANIC | F_FIRED_IPI, px->caller);
+		break;
+	case EV_PANIC_END:
+		if (h->active && r->state != SW_REC_DONE &&
+		    (r->kind == SW_KIND_PANIC || r->kind == SW_KIND_CRASH)) {
+			r->state = SW_REC_DONE;
+			r->t_end = fire_t(ts);
+		}
+		break;
+	case EV_REBOOT:
+		if (h->active && ((r->flags & F_BY_REBOOT) || r->kind == SW_KIND_PANIC ||
+				  r->kind == SW_KIND_CRASH) && !ladder_seen(r->flags))
+			break;	/* x86 "reboot: machine restart" after "Restarting system" */
+		open_rec(s, h, SW_KIND_STOP, ts, F_BY_REBOOT | F_FIRED_IPI, -1);
+		break;
+	case EV_CRASHDUMP:
+		if (h->active) {
+			r->kind = SW_KIND_CRASH;
+			r->flags |= F_CRASHDUMP;
+		}
+		break;
+	case EV_BYE:
+		break;
+	case EV_CMDLINE:
+		break;		/* the caller checked it against the previous boot */
+	case EV_CPU_HDR:
+		h->last_hdr_cpu = e->arg;
+		if (h->active && r->kind == SW_KIND_PANIC && (r->flags & F_INIT_GUESS) &&
+		    !(r->flags & (F_HDR_AFTER | F_STOPPING))) {
+			r->initiator = e->arg;
+			r->flags |= F_HDR_AFTER;
+		}
+		break;
+	case EV_SW:
+		if (!h->active)
+			open_rec(s, h, kind, e->sw_t, 0, -1);
+		if (add_ent(r, e->sw_cpu, e->sw_rung, e->sw_irqs, e->sw_t))
+			s->err = -ENOMEM;
+		break;
+	}
+}
+
+/* One line holding a keyword. */
+static void process_line(struct scan *s, const char *ls, const char *le)
+{
+	char line[MAX_LINE + 1];
+	size_t n = le - ls;
+	struct line_ev e;
+	struct prefix px;
+	struct journal j = {};
+	struct host_state *h;
+	char host[64];
+
+	if (n && ls[n - 1] == '\r')
+		n--;
+	if (n > MAX_LINE || memchr(ls, '\0', n))
+		return;
+	memcpy(line, ls, n);
+	line[n] = '\0';
+	classify(line, &e);
+	if (e.ev == EV_NONE)
+		return;
+	parse_prefix(line, e.at, &px);
+	if (px.reject)
+		return;
+	if (!strncmp(line, "MESSAGE=", 8)) {
+		journal_fields(s, ls, le, &j);
+		if (j.not_kernel)
+			return;
+		if (j.have_ts && !px.have_ts) {
+			px.have_ts = true;
+			px.ts = j.ts;
+		}
+		if (j.host && !px.host) {
+			px.host = j.host;
+			px.host_len = j.host_len;
+		}
+	}
+	if (px.host && px.host_len)
+		copy_name(host, sizeof(host), px.host, px.host_len);
+	else
+		snprintf(host, sizeof(host), "%s", s->def_host);
+	h = host_get(s, host);
+	if (!h) {
+		s->err = -ENOMEM;
+		return;
+	}
+	/* boot boundaries: a new boot id, the banner, or time going backwards */
+	if ((j.boot_id[0] && h->boot_id[0] && strcmp(j.boot_id, h->boot_id)) ||
+	    e.ev == EV_BOOT ||
+	    (px.have_ts && h->have_last && px.ts + NS_PER_SEC < h->last_ts))
+		new_boot(s, h);
+	if (j.boot_id[0])
+		memcpy(h->boot_id, j.boot_id, sizeof(h->boot_id));
+	if (j.m2r && !h->m2r)
+		h->m2r = j.m2r;
+	if (px.have_ts) {
+		h->last_ts = px.ts;
+		h->have_last = true;
+	}
+	if (e.ev == EV_CMDLINE && e.arg && h->have_prev && h->prev.kind == SW_KIND_PANIC) {
+		/* this boot is the kdump capture kernel of the panic before it */
+		struct stop_acc *p = &h->prev;
+
+		p->kind = SW_KIND_CRASH;
+		if (!(p->flags & (F_STOPPING | F_NMI | F_SDEI)) && p->t_fire[0]) {
+			/* no ladder lines: x86, where nmi_shootdown_cpus() sends NMIs at once */
+			p->t_fire[1] = p->t_fire[0];
+			p->t_fire[0] = 0;
+			p->flags |= F_X86_CRASH;
+		}
+	}
+	handle(s, h, &e, &px);
+}
+
+int sw_logscan_buffer(const char *buf, size_t len, const char *host,
+		      sw_logscan_emit_fn emit_fn, void *ctx)
+{
+	struct scan s = { .buf = buf, .len = len, .emit = emit_fn, .ctx = ctx };
+	const char *p = buf, *end = buf + len;
+
+	if (host)
+		copy_name(s.def_host, sizeof(s.def_host), host, strlen(host));
+	while (p < end && !s.err) {
+		const char *hit = NULL;
+
+		if (end - p >= 16 + PROBE_SPAN) {
+			v16s m = block_candidates(p);
+			__u64 w[2];
+
+			memcpy(w, &m, 16);
+			if (!(w[0] | w[1])) {
+				p += 16;
+				continue;
+			}
+			for (int k = 0; k < 16 && !hit; k++)
+				if (((const unsigned char *)&m)[k] && needle_at(p + k, end))
+					hit = p + k;
+			if (!hit) {
+				p += 16;
+				continue;
+			}
+		} else {
+			if (!needle_at(p, end)) {
+				p++;
+				continue;
+			}
+			hit = p;
+		}
+		/* the line around the hit, within MAX_LINE either side */
+		{
+			const char *lo = hit - buf > MAX_LINE ? hit - MAX_LINE : buf;
+			const char *ls = memrchr(lo, '\n', hit - lo);
+			size_t fwd = (size_t)(end - hit) < MAX_LINE ? (size_t)(end - hit) : MAX_LINE;
+			const char *le = memchr(hit, '\n', fwd);
+
+			if (ls)
+				ls++;
+			else if (lo == buf)
+				ls = buf;
+			if (!le && fwd == (size_t)(end - hit))
+				le = end;
+			if (ls && le)
+				process_line(&s, ls, le);
+			p = le ? le + 1 : hit + fwd;
+		}
+	}
+	for (size_t i = 0; i < s.nhosts; i++) {
+		struct host_state *h = s.hosts[i];
+
+		if (!s.err) {
+			flush_prev(&s, h);
+			close_active(&s, h);
+		}
+		free(h->cur.ents);
+		if (h->have_prev)
+			free(h->prev.ents);
+		free(h);
+	}
+	free(s.hosts);
+	free(s.index);
+	return s.err ? s.err : s.emitted;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * logscan: stop records from kernel text (console, dmesg, netconsole,
+ * pstore, syslog, journal export) of hosts stopwatch never armed.
+ * Recognised lines and the inferences made are in docs/logscan.md.
+ */
+#ifndef STOPWATCH_LOGSCAN_H
+#define STOPWATCH_LOGSCAN_H
+
+#include <stddef.h>
+#include "record.h"
+
+typedef void (*sw_logscan_emit_fn)(void *ctx, const struct sw_record_meta *m,
+				   const struct sw_stop_record *r);
+
+/*
+ * Scan @buf (@len bytes, need not be NUL terminated, may hold any bytes) and
+ * call @emit once per stop found, in the order the stops happened per host
+ * (hosts in the order they first appear). @host names lines that carry no
+ * host of their own (syslog/journal fields win); NULL or "" = unknown.
+ * Returns the number of records emitted, or -ENOMEM.
+ */
+int sw_logscan_buffer(const char *buf, size_t len, const char *host,
+		      sw_logscan_emit_fn emit, void *ctx);
+
+/* `stopwatch logscan FILE...` (cmd_logscan.c). */
+int cmd_logscan(int argc, char **argv);
+
+#endif
