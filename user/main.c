@@ -17,6 +17,7 @@ static const struct {
 	{ "disarm", cmd_disarm, "remove the pinned probes and maps" },
 	{ "dump", cmd_dump, "print what the pinned probes recorded" },
 	{ "recover", cmd_recover, "read stop records back from a vmcore after a crash" },
+	{ "logscan", cmd_logscan, "stop records from kernel logs of hosts that were never armed" },
 };
 
 static void usage(FILE *f)
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 		   "  stopwatch live 1 10           # ten 1-second intervals of latency histograms\n"
 		   "  stopwatch arm                 # record the next reboot, panic or kdump\n"
 		   "  stopwatch recover --vmcore /proc/vmcore --format json\n"
+		   "  stopwatch logscan --format json /var/log/hosts/*.log\n"
 		   "\n'stopwatch COMMAND --help' describes each command.\n");
 }
 
