@@ -8,3 +8,4 @@ kmsg "sysrq l"
 echo l > /proc/sysrq-trigger
 sleep 2
 kmsg "sysrq l returned"
+stopwatch_dump
