@@ -1,9 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Read stopwatch's record store out of an ELF core: a kdump /proc/vmcore
+ * or a QEMU dump-guest-memory file. Both describe memory with PT_LOAD
+ * program headers whose p_paddr is the physical address, which is what the
+ * store's header lists (pfn[] = physical frames of its pages, in order).
+ *
+ * The ELF headers are read with libelf (elfutils): stopwatch links it for
+ * libbpf already, and it reads program headers lazily, so a 1 GB
+ * /proc/vmcore costs a few small reads. Memory is read with pread() at the
+ * offsets the PT_LOADs give, so nothing is mapped or read in bulk.
+ *
+ * Everything read from the file is checked before use: the reader returns
+ * an error, never crashes, on garbage (tests/unit/test_vmcore.c flips bits,
+ * truncates, and forges headers with valid checksums).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <stdbool.h>
 #include <libelf.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,33 +28,47 @@
 #include <zlib.h>
 #include "vmcore.h"
 
-struct core {
-	int fd;
-	off_t size;
-	size_t nseg;
-	struct { __u64 paddr, len, off; } *seg;
+#define SCAN_STEP	4096ULL		/* smallest page size: store pages start on it */
+
+struct seg {
+	__u64 paddr, len, off;
 };
 
-/* Physical address to file offset through the PT_LOAD segments. */
-static int phys_off(const struct core *c, __u64 paddr, __u64 len, off_t *off)
+struct core {
+	int fd;
+	__u64 size;		/* bytes in the file */
+	size_t nseg;
+	struct seg *seg;
+	bool only_4k;		/* x86: no other page size */
+};
+
+/*
+ * Physical range to file offset through the PT_LOADs. -ERANGE: not inside
+ * one segment; -EIO: inside a segment that the file does not hold entirely
+ * (truncated core).
+ */
+static int phys_off(const struct core *c, __u64 paddr, __u64 len, __u64 *off)
 {
 	for (size_t i = 0; i < c->nseg; i++) {
-		if (paddr >= c->seg[i].paddr && paddr - c->seg[i].paddr + len <= c->seg[i].len) {
-			*off = c->seg[i].off + (paddr - c->seg[i].paddr);
-			return *off + (off_t)len <= c->size ? 0 : -EIO;
-		}
+		const struct seg *s = &c->seg[i];
+
+		if (paddr < s->paddr || paddr - s->paddr > s->len ||
+		    len > s->len - (paddr - s->paddr))
+			continue;
+		*off = s->off + (paddr - s->paddr);	/* no overflow: checked at open */
+		return *off + len <= c->size ? 0 : -EIO;
 	}
 	return -ERANGE;
 }
 
 static int read_phys(const struct core *c, __u64 paddr, void *buf, size_t len)
 {
-	off_t off;
+	__u64 off;
 	int ret = phys_off(c, paddr, len, &off);
 
 	if (ret)
 		return ret;
-	return pread(c->fd, buf, len, off) == (ssize_t)len ? 0 : -EIO;
+	return pread(c->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
 }
 
 static int open_core(const char *path, struct core *c, char *err, size_t errlen)
@@ -46,33 +76,44 @@ static int open_core(const char *path, struct core *c, char *err, size_t errlen)
 	GElf_Ehdr eh;
 	struct stat st;
 	Elf *elf;
-	size_t n;
+	size_t n = 0;
 
 	memset(c, 0, sizeof(*c));
-	c->fd = open(path, O_RDONLY);
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (c->fd < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "%s", strerror(e));
 		return -e;
 	}
-	if (fstat(c->fd, &st) == 0)
-		c->size = st.st_size;
-	/* /proc/vmcore reports its size; a saved core may be truncated */
-	elf_version(EV_CURRENT);
+	/* a size of 0 (some special files) means unknown: pread() tells */
+	c->size = fstat(c->fd, &st) == 0 && st.st_size > 0 ? (__u64)st.st_size : UINT64_MAX;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		snprintf(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return -EINVAL;
+	}
 	elf = elf_begin(c->fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) || eh.e_type != ET_CORE ||
-	    elf_getphdrnum(elf, &n)) {
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+	    eh.e_type != ET_CORE || elf_getphdrnum(elf, &n)) {
 		snprintf(err, errlen, "not an ELF core file");
 		if (elf)
 			elf_end(elf);
 		return -EINVAL;
 	}
+	c->only_4k = eh.e_machine == EM_X86_64 || eh.e_machine == EM_386;
 	c->seg = calloc(n ? n : 1, sizeof(*c->seg));
-	for (size_t i = 0; c->seg && i < n; i++) {
+	if (!c->seg) {
+		elf_end(elf);
+		snprintf(err, errlen, "out of memory (%zu program headers)", n);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		/* offsets and addresses that wrap around are garbage: skip them */
+		if (ph.p_offset + ph.p_filesz < ph.p_offset || ph.p_paddr + ph.p_filesz < ph.p_paddr)
 			continue;
 		c->seg[c->nseg].paddr = ph.p_paddr;
 		c->seg[c->nseg].len = ph.p_filesz;
@@ -81,135 +122,181 @@ static int open_core(const char *path, struct core *c, char *err, size_t errlen)
 	}
 	elf_end(elf);
 	if (!c->nseg) {
-		snprintf(err, errlen, "ELF core has no memory segments");
+		snprintf(err, errlen, "ELF core has no memory segments (PT_LOAD)");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int check_hdr(const struct sw_store_hdr *h, char *err, size_t errlen)
+static bool csum_ok(const struct sw_store_hdr *h)
+{
+	return crc32(0, (const void *)h, offsetof(struct sw_store_hdr, hdr_csum)) == h->hdr_csum;
+}
+
+static bool page_size_ok(__u32 ps)
+{
+	return ps >= 4096 && ps <= 65536 && !(ps & (ps - 1));
+}
+
+/* The header of the store at @first_pfn; the magic was already seen. */
+static int check_hdr(const struct sw_store_hdr *h, __u64 first_pfn, char *err, size_t errlen)
 {
 	if (h->magic != SW_STORE_MAGIC) {
-		snprintf(err, errlen, "no stopwatch record store at that page frame");
+		snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
+			 (unsigned long long)first_pfn);
 		return -EINVAL;
 	}
+	/* layout and size first: another version may checksum other bytes */
 	if (h->layout != SW_LAYOUT_VERSION || h->size != sizeof(struct sw_store)) {
-		snprintf(err, errlen, "record store of another stopwatch (layout %u, %u bytes; "
-			 "this reads layout %u)", h->layout, h->size, SW_LAYOUT_VERSION);
+		snprintf(err, errlen, "record store of another stopwatch version (layout %u, %u bytes; "
+			 "this one reads layout %u, %zu bytes)", h->layout, h->size,
+			 SW_LAYOUT_VERSION, sizeof(struct sw_store));
 		return -EPROTO;
 	}
-	if (h->page_size < 4096 || h->page_size > 65536 || (h->page_size & (h->page_size - 1)) ||
-	    h->nr_pages == 0 || h->nr_pages > SW_MAX_PAGES ||
-	    (__u64)h->nr_pages * h->page_size < sizeof(struct sw_store)) {
-		snprintf(err, errlen, "record store header is corrupt (pages)");
+	if (!csum_ok(h)) {
+		snprintf(err, errlen, "record store header checksum mismatch at page frame %llu "
+			 "(corrupt core)", (unsigned long long)first_pfn);
 		return -EBADMSG;
 	}
-	if (crc32(0, (const void *)h, offsetof(struct sw_store_hdr, hdr_csum)) != h->hdr_csum) {
-		snprintf(err, errlen, "record store header checksum mismatch (corrupt core)");
+	if (!page_size_ok(h->page_size) ||
+	    h->nr_pages != (sizeof(struct sw_store) + h->page_size - 1) / h->page_size ||
+	    h->nr_pages > SW_MAX_PAGES) {
+		snprintf(err, errlen, "record store header is inconsistent (page size %u, %u pages)",
+			 h->page_size, h->nr_pages);
 		return -EBADMSG;
 	}
-	return 0;
-}
-
-/* No locator: probe the first 8 bytes of every page for the magic. */
-static __u64 scan_for_store(const struct core *c)
-{
-	for (size_t i = 0; i < c->nseg; i++)
-		for (__u64 a = (c->seg[i].paddr + 4095) & ~4095ULL;
-		     a + sizeof(struct sw_store_hdr) <= c->seg[i].paddr + c->seg[i].len; a += 4096) {
-			struct sw_store_hdr h;
-
-			if (read_phys(c, a, &h.magic, sizeof(h.magic)) || h.magic != SW_STORE_MAGIC)
-				continue;
-			if (read_phys(c, a, &h, sizeof(h)) == 0 &&
-			    crc32(0, (const void *)&h, offsetof(struct sw_store_hdr, hdr_csum)) == h.hdr_csum)
-				return a / h.page_size;
+	if (h->pfn[0] != first_pfn) {
+		snprintf(err, errlen, "record store header names frame %llu, not %llu (stale locator)",
+			 (unsigned long long)h->pfn[0], (unsigned long long)first_pfn);
+		return -EINVAL;
+	}
+	for (__u32 i = 0; i < h->nr_pages; i++)
+		if (!h->pfn[i] || h->pfn[i] > UINT64_MAX / h->page_size) {
+			snprintf(err, errlen, "record store header lists an impossible frame for page %u", i);
+			return -EBADMSG;
 		}
 	return 0;
 }
+
+/*
+ * No locator: probe the first 8 bytes of every 4 KiB-aligned physical page
+ * for the magic, and take the first whose header checksum holds.
+ */
+static bool scan_for_store(const struct core *c, __u64 *pfn)
+{
+	for (size_t i = 0; i < c->nseg; i++) {
+		const struct seg *s = &c->seg[i];
+		__u64 end = s->paddr + s->len;
+		__u64 a = (s->paddr + SCAN_STEP - 1) & ~(SCAN_STEP - 1);
+
+		for (; a >= s->paddr && a < end && end - a >= sizeof(struct sw_store_hdr);
+		     a += SCAN_STEP) {
+			struct sw_store_hdr h;
+			__u64 magic;
+			int r = read_phys(c, a, &magic, sizeof(magic));
+
+			if (r == -EIO)	/* the rest of this segment is past EOF */
+				break;
+			if (r || magic != SW_STORE_MAGIC)
+				continue;
+			if (read_phys(c, a, &h, sizeof(h)) || !csum_ok(&h) ||
+			    !page_size_ok(h.page_size) || a % h.page_size)
+				continue;
+			*pfn = a / h.page_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Page sizes of the guest (arm64 has three), tried smallest first. */
+static const __u32 page_sizes[] = { 4096, 16384, 65536 };
 
 int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
 			 char *err, size_t errlen)
 {
 	struct sw_store_hdr *h = &out->hdr;
+	bool found = false, any_eio = false, any_read = false;
 	struct core c;
 	int ret;
 
+	if (errlen)
+		err[0] = '\0';
 	ret = open_core(path, &c, err, errlen);
 	if (ret)
 		goto out;
 	if (!first_pfn) {
-		fprintf(stderr, "stopwatch: no locator (--pfn or stopwatch.pfn=): scanning %s\n", path);
-		first_pfn = scan_for_store(&c);
-		if (!first_pfn) {
+		fprintf(stderr, "stopwatch: no locator (--pfn or stopwatch.pfn=): "
+			"scanning %s for the record store\n", path);
+		if (!scan_for_store(&c, &first_pfn)) {
 			snprintf(err, errlen, "no stopwatch record store in this core (was it armed?)");
 			ret = -EINVAL;
 			goto out;
 		}
+		fprintf(stderr, "stopwatch: found the record store at page frame %llu by scanning\n",
+			(unsigned long long)first_pfn);
 	}
-	/* the header sits at the start of the first page; its page size is the guest's */
-	int first_err = 0;
-	bool readable = false;
 
-	ret = -EINVAL;
-	for (__u64 ps = 4096; ps <= 65536; ps <<= 2) {
-		int r = read_phys(&c, first_pfn * ps, h, sizeof(*h));
+	/* the header starts page 0; its page size is the guest's, not ours */
+	for (size_t i = 0; i < sizeof(page_sizes) / sizeof(page_sizes[0]); i++) {
+		__u64 ps = page_sizes[i];
+		int r;
 
-		if (!r && h->magic == SW_STORE_MAGIC && h->page_size == ps) {
-			ret = 0;
+		if (first_pfn > UINT64_MAX / ps || (c.only_4k && ps != 4096))
+			continue;
+		r = read_phys(&c, first_pfn * ps, h, sizeof(*h));
+		any_eio |= r == -EIO;
+		if (r)
+			continue;
+		any_read = true;
+		if (h->magic == SW_STORE_MAGIC && h->page_size == ps) {
+			found = true;
 			break;
 		}
-		readable |= !r;
-		if (!first_err)
-			first_err = r;
 	}
-	if (ret && readable) {
-		snprintf(err, errlen, "no stopwatch record store at page frame %llu",
-			 (unsigned long long)first_pfn);
+	if (!found) {
+		if (any_read)
+			snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
+				 (unsigned long long)first_pfn);
+		else if (any_eio)
+			snprintf(err, errlen, "core is truncated: page frame %llu lies past the end "
+				 "of the file (%llu bytes)", (unsigned long long)first_pfn,
+				 (unsigned long long)c.size);
+		else
+			snprintf(err, errlen, "page frame %llu is outside the core's memory "
+				 "(no PT_LOAD holds it)", (unsigned long long)first_pfn);
+		ret = any_read || !any_eio ? -EINVAL : -EIO;
 		goto out;
 	}
-	if (ret && first_err == -EIO) {
-		snprintf(err, errlen, "core is truncated (page frame %llu beyond end of file)",
-			 (unsigned long long)first_pfn);
-		ret = -EIO;
-		goto out;
-	}
-	if (ret) {
-		snprintf(err, errlen, "page frame %llu is outside the core's memory",
-			 (unsigned long long)first_pfn);
-		goto out;
-	}
-	ret = check_hdr(h, err, errlen);
+	ret = check_hdr(h, first_pfn, err, errlen);
 	if (ret)
 		goto out;
-	if (h->pfn[0] != first_pfn) {
-		snprintf(err, errlen, "record store header names frame %llu, not %llu (stale locator)",
-			 (unsigned long long)h->pfn[0], (unsigned long long)first_pfn);
-		ret = -EINVAL;
-		goto out;
-	}
-	/* the value is virtually contiguous only: gather page by page */
-	for (__u32 i = 0; i < h->nr_pages; i++) {
-		size_t off = (size_t)i * h->page_size;
-		size_t len = sizeof(*out) - off < h->page_size ? sizeof(*out) - off : h->page_size;
-		__u64 pfn = h->pfn[i];
 
-		if (!pfn) {
-			snprintf(err, errlen, "record store page %u has no frame in the header", i);
+	/* the map value is contiguous only virtually: gather it page by page */
+	{
+		struct sw_store_hdr hdr = *h;
+
+		for (__u32 i = 0; i < hdr.nr_pages; i++) {
+			size_t off = (size_t)i * hdr.page_size;
+			size_t len = sizeof(*out) - off < hdr.page_size ? sizeof(*out) - off
+									 : hdr.page_size;
+
+			ret = read_phys(&c, hdr.pfn[i] * hdr.page_size, (char *)out + off, len);
+			if (ret) {
+				snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
+					 (unsigned long long)hdr.pfn[i],
+					 ret == -EIO ? "lies past the end of the file: core is truncated"
+						     : "is outside the core's memory");
+				ret = ret == -EIO ? -EIO : -EINVAL;
+				goto out;
+			}
+		}
+		/* page 0 was read again with the rest: it must be the same header */
+		if (memcmp(&hdr, h, offsetof(struct sw_store_hdr, nr_cpus))) {
+			snprintf(err, errlen, "record store header changed while reading");
 			ret = -EBADMSG;
 			goto out;
 		}
-		ret = read_phys(&c, pfn * h->page_size, (char *)out + off, len);
-		if (ret) {
-			snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
-				 (unsigned long long)pfn,
-				 ret == -EIO ? "is past the end of a truncated core" : "is not in the core");
-			ret = ret == -EIO ? -EIO : -EINVAL;
-			goto out;
-		}
-		if (i == 0) /* the rest of page 0 was read over the header: check again */
-			if ((ret = check_hdr(h, err, errlen)))
-				goto out;
 	}
 	ret = 0;
 out:

@@ -9,11 +9,13 @@
 
 /*
  * Find the store at physical frame @first_pfn (0: scan page starts for the
- * magic), check its header (magic, layout, size, checksum) and assemble its
- * pages from the frames the header lists. Returns 0, or a negative errno
- * with a one-line reason in @err: -ENOENT/-EACCES (file), -EINVAL (not an
- * ELF core, or no store), -EIO (truncated), -EBADMSG (checksum),
- * -EPROTO (another stopwatch layout).
+ * magic, and say so on stderr), check its header (magic, layout, size,
+ * checksum, page list) and assemble its pages from the frames the header
+ * lists. Returns 0, or a negative errno with a one-line reason in @err:
+ * -ENOENT/-EACCES (file), -EINVAL (not an ELF core, frame outside the
+ * core's PT_LOADs, no store there, stale locator), -EIO (truncated core),
+ * -EBADMSG (checksum, inconsistent header), -EPROTO (another stopwatch
+ * layout or size), -ENOMEM.
  */
 int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
 			 char *err, size_t errlen);

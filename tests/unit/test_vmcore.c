@@ -1,5 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The vmcore reader against synthetic ELF cores: scattered frames, corruption, truncation. */
+/*
+ * The vmcore reader (user/vmcore.c) against synthetic ELF cores: a note and
+ * three PT_LOADs with holes between them, the store's pages scattered over
+ * them out of order; every error it reports; and garbage (bit flips,
+ * truncations, forged headers with valid checksums) that must give an
+ * error or a success, never a crash (run it under ASan/UBSan to see).
+ *
+ * Needs only user/vmcore.c and bpf/stopwatch.h:
+ *   gcc -D_GNU_SOURCE -Iuser -Ibpf user/vmcore.c tests/unit/test_vmcore.c \
+ *       -o test_vmcore -lcmocka -lelf -lz && ./test_vmcore
+ */
 #include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -15,22 +25,38 @@
 #include "vmcore.h"
 
 #define PAGE 4096
-#define SEG_PAGES 32	/* two segments: frames 16..47 and 64..95 */
+#define NSEG 3
+/* physical memory in the core: frames 16..47, 64..95, 200..207 */
+static const __u64 seg_base[NSEG] = { 16, 64, 200 };
+static const __u64 seg_pages[NSEG] = { 32, 32, 8 };
+#define MEM_PAGES (32 + 32 + 8)
+#define HDRS (sizeof(Elf64_Ehdr) + (NSEG + 1) * sizeof(Elf64_Phdr))
+#define CORE_SIZE (HDRS + MEM_PAGES * PAGE)
 
-static const __u64 frames[] = { 70, 20, 33, 90, 17, 64, 47, 80, 25 };
+/* the store's pages, out of order and spread over all segments */
+static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25 };
+#define NFRAMES (sizeof(frames) / sizeof(frames[0]))
+
+static void fix_csum(struct sw_store *st)
+{
+	st->hdr.hdr_csum = crc32(0, (const void *)&st->hdr, offsetof(struct sw_store_hdr, hdr_csum));
+}
 
 static struct sw_store *make_store(void)
 {
 	struct sw_store *st = calloc(1, sizeof(*st));
 	struct sw_store_hdr *h = &st->hdr;
 
+	assert_non_null(st);
+	assert_int_equal((sizeof(*st) + PAGE - 1) / PAGE, NFRAMES);
 	h->magic = SW_STORE_MAGIC;
 	h->layout = SW_LAYOUT_VERSION;
 	h->size = sizeof(*st);
 	h->page_size = PAGE;
-	h->nr_pages = (sizeof(*st) + PAGE - 1) / PAGE;
+	h->nr_pages = NFRAMES;
 	memcpy(h->pfn, frames, sizeof(frames));
-	h->hdr_csum = crc32(0, (const void *)h, offsetof(struct sw_store_hdr, hdr_csum));
+	memcpy(h->boot_id, "0123456789abcdef", 16);
+	fix_csum(st);
 	h->next_seq = 2;
 	st->rec[1].seq = 2;
 	st->rec[1].kind = SW_KIND_PANIC;
@@ -39,24 +65,46 @@ static struct sw_store *make_store(void)
 	return st;
 }
 
-/* Write an ELF64 core whose PT_LOADs hold physical memory with the store's pages at frames[]. */
+/* file offset of physical frame @pfn in the core write_core() makes, -1 if none */
+static long frame_off(__u64 pfn)
+{
+	long off = HDRS;
+
+	for (int s = 0; s < NSEG; s++) {
+		if (pfn >= seg_base[s] && pfn < seg_base[s] + seg_pages[s])
+			return off + (long)(pfn - seg_base[s]) * PAGE;
+		off += seg_pages[s] * PAGE;
+	}
+	return -1;
+}
+
+/*
+ * Write an ELF64 core whose PT_LOADs hold physical memory, with the store's
+ * pages at the frames its header lists (those inside the memory), then
+ * truncate it to @truncate_to bytes (-1: leave it whole).
+ */
 static void write_core(const char *path, const struct sw_store *st, long truncate_to)
 {
-	const __u64 seg_base[2] = { 16, 64 };
-	unsigned char *mem = calloc(2, SEG_PAGES * PAGE);
+	unsigned char *mem = calloc(MEM_PAGES, PAGE);
 	Elf64_Ehdr eh = { 0 };
-	Elf64_Phdr ph[3] = { 0 };
-	size_t hdrs = sizeof(eh) + sizeof(ph);
+	Elf64_Phdr ph[NSEG + 1] = { 0 };
+	long off = HDRS;
 	FILE *f = fopen(path, "w");
 
 	assert_non_null(f);
-	for (unsigned int i = 0; i < st->hdr.nr_pages; i++) {
-		__u64 pfn = frames[i];
-		int s = pfn >= 64;
-		size_t len = sizeof(*st) - i * PAGE < PAGE ? sizeof(*st) - i * PAGE : PAGE;
+	assert_non_null(mem);
+	/* a little noise in memory, and a false magic the scan must skip */
+	for (int i = 0; i < MEM_PAGES; i++)
+		mem[(size_t)i * PAGE + 100] = (unsigned char)i;
+	*(__u64 *)(mem + (frame_off(30) - HDRS)) = SW_STORE_MAGIC;
+	for (unsigned int i = 0; i < st->hdr.nr_pages && i < SW_MAX_PAGES; i++) {
+		long fo = frame_off(st->hdr.pfn[i]);
+		size_t len;
 
-		memcpy(mem + s * SEG_PAGES * PAGE + (pfn - seg_base[s]) * PAGE,
-		       (const char *)st + i * PAGE, len);
+		if (fo < 0 || (size_t)i * PAGE >= sizeof(*st))
+			continue;
+		len = sizeof(*st) - (size_t)i * PAGE < PAGE ? sizeof(*st) - (size_t)i * PAGE : PAGE;
+		memcpy(mem + (fo - HDRS), (const char *)st + (size_t)i * PAGE, len);
 	}
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
@@ -68,18 +116,19 @@ static void write_core(const char *path, const struct sw_store *st, long truncat
 	eh.e_phoff = sizeof(eh);
 	eh.e_ehsize = sizeof(eh);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 3;
+	eh.e_phnum = NSEG + 1;
 	ph[0].p_type = PT_NOTE;	/* like a real core: notes first */
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < NSEG; s++) {
 		ph[s + 1].p_type = PT_LOAD;
-		ph[s + 1].p_offset = hdrs + s * SEG_PAGES * PAGE;
+		ph[s + 1].p_offset = off;
 		ph[s + 1].p_paddr = seg_base[s] * PAGE;
 		ph[s + 1].p_vaddr = 0xffff888000000000ULL + seg_base[s] * PAGE;
-		ph[s + 1].p_filesz = ph[s + 1].p_memsz = SEG_PAGES * PAGE;
+		ph[s + 1].p_filesz = ph[s + 1].p_memsz = seg_pages[s] * PAGE;
+		off += seg_pages[s] * PAGE;
 	}
-	fwrite(&eh, sizeof(eh), 1, f);
-	fwrite(ph, sizeof(ph), 1, f);
-	fwrite(mem, 2, SEG_PAGES * PAGE, f);
+	assert_int_equal(fwrite(&eh, sizeof(eh), 1, f), 1);
+	assert_int_equal(fwrite(ph, sizeof(ph), 1, f), 1);
+	assert_int_equal(fwrite(mem, PAGE, MEM_PAGES, f), MEM_PAGES);
 	fclose(f);
 	if (truncate_to >= 0)
 		assert_int_equal(truncate(path, truncate_to), 0);
@@ -93,6 +142,7 @@ static int setup(void **state)
 	int fd = mkstemp(path);
 
 	(void)state;
+	assert_true(fd >= 0);
 	close(fd);
 	return 0;
 }
@@ -113,11 +163,23 @@ static void test_read_scattered(void **state)
 	write_core(path, st, -1);
 	assert_int_equal(sw_vmcore_read_store(path, frames[0], got, err, sizeof(err)), 0);
 	assert_memory_equal(got, st, sizeof(*st));
-	/* no locator: the page scan finds it */
-	memset(got, 0, sizeof(*got));
+	free(st);
+	free(got);
+}
+
+static void test_scan_fallback(void **state)
+{
+	struct sw_store *st = make_store(), *got = calloc(1, sizeof(*got));
+	char err[256] = "";
+
+	(void)state;
+	write_core(path, st, -1);
+	/* no locator: the page scan skips the false magic at frame 30 and finds frame 70 */
 	assert_int_equal(sw_vmcore_read_store(path, 0, got, err, sizeof(err)), 0);
+	assert_memory_equal(got, st, sizeof(*st));
 	assert_int_equal(got->rec[1].kind, SW_KIND_PANIC);
-	assert_int_equal(got->rec[SW_STOP_SLOTS - 1].cpu[SW_MAX_CPUS - 1].t_handler, 0x1122334455667788ULL);
+	assert_int_equal(got->rec[SW_STOP_SLOTS - 1].cpu[SW_MAX_CPUS - 1].t_handler,
+			 0x1122334455667788ULL);
 	free(st);
 	free(got);
 }
@@ -126,64 +188,203 @@ static void expect_error(const char *file, __u64 pfn, int want, const char *msg)
 {
 	struct sw_store *got = calloc(1, sizeof(*got));
 	char err[256] = "";
+	int ret = sw_vmcore_read_store(file, pfn, got, err, sizeof(err));
 
-	assert_int_equal(sw_vmcore_read_store(file, pfn, got, err, sizeof(err)), want);
+	if (ret != want || !strstr(err, msg))
+		print_error("got %d \"%s\", wanted %d \"%s\"\n", ret, err, want, msg);
+	assert_int_equal(ret, want);
 	assert_non_null(strstr(err, msg));
 	assert_null(strchr(err, '\n'));
 	free(got);
 }
 
-static void test_errors(void **state)
+static void test_file_errors(void **state)
 {
 	struct sw_store *st = make_store();
+	Elf64_Ehdr eh;
 	FILE *f;
 
 	(void)state;
-	write_core(path, st, -1);
-	expect_error(path, 3, -EINVAL, "outside the core's memory");
-	expect_error(path, 21, -EINVAL, "no stopwatch record store");
 	expect_error("/nonexistent/core", 70, -ENOENT, "No such file");
-	/* truncated in the middle of a store page */
-	write_core(path, st, sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr) + 32 * PAGE + 20 * PAGE);
-	expect_error(path, 70, -EIO, "truncated");
-	/* a flipped bit in the header */
-	st->hdr.boot_id[3] ^= 1;
-	write_core(path, st, -1);
-	expect_error(path, 70, -EBADMSG, "checksum");
-	/* another layout */
-	free(st);
-	st = make_store();
-	st->hdr.layout = 99;
-	st->hdr.hdr_csum = crc32(0, (const void *)&st->hdr, offsetof(struct sw_store_hdr, hdr_csum));
-	write_core(path, st, -1);
-	expect_error(path, 70, -EPROTO, "another stopwatch");
-	/* not an ELF core at all */
+	/* not an ELF file at all */
 	f = fopen(path, "w");
 	fputs("this is not a core\n", f);
 	fclose(f);
 	expect_error(path, 70, -EINVAL, "not an ELF core");
+	/* an ELF file, but an executable, not a core */
+	write_core(path, st, -1);
+	f = fopen(path, "r+");
+	assert_int_equal(fread(&eh, sizeof(eh), 1, f), 1);
+	eh.e_type = ET_EXEC;
+	rewind(f);
+	fwrite(&eh, sizeof(eh), 1, f);
+	fclose(f);
+	expect_error(path, 70, -EINVAL, "not an ELF core");
+	/* an empty file */
+	write_core(path, st, 0);
+	expect_error(path, 70, -EINVAL, "not an ELF core");
+	/* the headers only: segments past the end of the file */
+	write_core(path, st, HDRS);
+	expect_error(path, 70, -EIO, "truncated");
 	free(st);
 }
 
+static void test_locator_errors(void **state)
+{
+	struct sw_store *st = make_store();
+
+	(void)state;
+	write_core(path, st, -1);
+	expect_error(path, 3, -EINVAL, "outside the core's memory");	/* below all PT_LOADs */
+	expect_error(path, 50, -EINVAL, "outside the core's memory");	/* in a hole */
+	expect_error(path, 1ULL << 60, -EINVAL, "outside the core's memory");	/* would overflow */
+	expect_error(path, 21, -EINVAL, "bad magic");			/* memory, no store */
+	expect_error(path, 30, -EINVAL, "bad magic");			/* magic, wrong page size */
+	/* truncated in the middle of page 0's segment */
+	write_core(path, st, frame_off(70) + 20);
+	expect_error(path, 70, -EIO, "truncated");
+	/* page 0 whole, page 5 (frame 204, last segment) past the end */
+	write_core(path, st, frame_off(200) + PAGE);
+	expect_error(path, 70, -EIO, "truncated");
+	/* no store anywhere: the scan says so */
+	st->hdr.magic = 0;
+	write_core(path, st, -1);
+	expect_error(path, 0, -EINVAL, "was it armed");
+	free(st);
+}
+
+static void test_header_errors(void **state)
+{
+	struct sw_store *st = make_store();
+
+	(void)state;
+	/* a flipped bit in the header */
+	st->hdr.boot_id[3] ^= 1;
+	write_core(path, st, -1);
+	expect_error(path, 70, -EBADMSG, "checksum");
+	expect_error(path, 0, -EINVAL, "was it armed");	/* the scan wants a good checksum */
+	/* another layout */
+	free(st);
+	st = make_store();
+	st->hdr.layout = 99;
+	fix_csum(st);
+	write_core(path, st, -1);
+	expect_error(path, 70, -EPROTO, "another stopwatch version");
+	/* same layout number, another size */
+	free(st);
+	st = make_store();
+	st->hdr.size += 8;
+	fix_csum(st);
+	write_core(path, st, -1);
+	expect_error(path, 70, -EPROTO, "another stopwatch version");
+	/* the header says it lives elsewhere: a locator from another arm */
+	free(st);
+	st = make_store();
+	st->hdr.pfn[0] = 71;
+	fix_csum(st);
+	write_core(path, st, -1);	/* page 0 goes to frame 71 */
+	expect_error(path, 71 - 1, -EINVAL, "bad magic");
+	{	/* put a copy at frame 70 too */
+		FILE *f = fopen(path, "r+");
+
+		assert_int_equal(fseek(f, frame_off(70), SEEK_SET), 0);
+		fwrite(st, PAGE, 1, f);
+		fclose(f);
+	}
+	expect_error(path, 70, -EINVAL, "stale locator");
+	/* forged, with a valid checksum: more pages than the size needs */
+	free(st);
+	st = make_store();
+	st->hdr.nr_pages = SW_MAX_PAGES;
+	for (int i = NFRAMES; i < SW_MAX_PAGES; i++)
+		st->hdr.pfn[i] = 40 + i;
+	fix_csum(st);
+	write_core(path, st, -1);
+	expect_error(path, 70, -EBADMSG, "inconsistent");
+	/* forged: a page size that is no page size */
+	free(st);
+	st = make_store();
+	st->hdr.page_size = 4096 + 512;
+	fix_csum(st);
+	write_core(path, st, -1);
+	expect_error(path, 70, -EINVAL, "bad magic");
+	/* forged: a store page outside the core, or at frame 0 */
+	free(st);
+	st = make_store();
+	st->hdr.pfn[4] = 500;
+	fix_csum(st);
+	write_core(path, st, -1);
+	expect_error(path, 70, -EINVAL, "outside the core's memory");
+	st->hdr.pfn[4] = 0;
+	fix_csum(st);
+	write_core(path, st, -1);
+	expect_error(path, 70, -EBADMSG, "impossible frame");
+	free(st);
+}
+
+/* flip random bits anywhere, truncate anywhere: an error or success, no crash */
 static void test_garbage(void **state)
 {
 	struct sw_store *st = make_store(), *got = calloc(1, sizeof(*got));
 	unsigned int seed = 7;
 	char err[256];
-	FILE *f;
 
 	(void)state;
-	/* bit flips and truncations anywhere: an error or a success, never a crash */
-	for (int i = 0; i < 200; i++) {
-		long size = sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr) + 2 * SEG_PAGES * PAGE;
-		long at = rand_r(&seed) % size;
+	for (int i = 0; i < 300; i++) {
+		long at;
+		int flips = 1 + rand_r(&seed) % 8;
+		FILE *f;
 
-		write_core(path, st, i % 3 ? -1 : rand_r(&seed) % size);
+		write_core(path, st, i % 4 ? -1 : (long)(rand_r(&seed) % CORE_SIZE));
 		f = fopen(path, "r+");
-		if (i % 3 && fseek(f, at % (sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr) + 64), SEEK_SET) == 0)
-			fputc(rand_r(&seed), f);
+		for (int k = 0; k < flips; k++) {
+			/* mostly the ELF headers and the store's first page */
+			switch (rand_r(&seed) % 3) {
+			case 0: at = rand_r(&seed) % HDRS; break;
+			case 1: at = frame_off(70) + rand_r(&seed) % 512; break;
+			default: at = rand_r(&seed) % CORE_SIZE; break;
+			}
+			if (fseek(f, at, SEEK_SET) == 0) {
+				int ch = fgetc(f);
+
+				if (ch != EOF && fseek(f, at, SEEK_SET) == 0)
+					fputc(ch ^ (1 << (rand_r(&seed) % 8)), f);
+			}
+		}
 		fclose(f);
-		sw_vmcore_read_store(path, i % 2 ? frames[0] : 0, got, err, sizeof(err));
+		err[0] = '\0';
+		if (sw_vmcore_read_store(path, i % 2 ? frames[0] : 0, got, err, sizeof(err)))
+			assert_true(err[0] != '\0');
+	}
+	free(st);
+	free(got);
+}
+
+/* headers forged with valid checksums: random counts, sizes and frames */
+static void test_forged_headers(void **state)
+{
+	struct sw_store *st = make_store(), *got = calloc(1, sizeof(*got));
+	unsigned int seed = 11;
+	char err[256];
+
+	(void)state;
+	for (int i = 0; i < 300; i++) {
+		free(st);
+		st = make_store();
+		switch (rand_r(&seed) % 4) {
+		case 0: st->hdr.nr_pages = rand_r(&seed) % (SW_MAX_PAGES + 3); break;
+		case 1: st->hdr.page_size = 1u << (rand_r(&seed) % 20); break;
+		case 2: st->hdr.size = rand_r(&seed); break;
+		default: break;
+		}
+		for (int k = rand_r(&seed) % 4; k > 0; k--)
+			st->hdr.pfn[rand_r(&seed) % SW_MAX_PAGES] =
+				rand_r(&seed) % 2 ? (__u64)(rand_r(&seed) % 256) : (__u64)rand_r(&seed) << 40;
+		fix_csum(st);
+		write_core(path, st, -1);
+		err[0] = '\0';
+		if (sw_vmcore_read_store(path, i % 2 ? frames[0] : 0, got, err, sizeof(err)))
+			assert_true(err[0] != '\0');
 	}
 	free(st);
 	free(got);
@@ -193,8 +394,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_scattered),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_scan_fallback),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_locator_errors),
+		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_forged_headers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
