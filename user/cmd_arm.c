@@ -179,19 +179,8 @@ int cmd_dump(int argc, char **argv)
 	}
 	sw_boot_id_text(st->hdr.boot_id, meta.boot_id, sizeof(meta.boot_id));
 	meta.mono_to_real_ns = (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns;
-	/* oldest first */
-	for (__u64 seq = st->hdr.next_seq > SW_STOP_SLOTS ? st->hdr.next_seq - SW_STOP_SLOTS + 1 : 1;
-	     seq <= st->hdr.next_seq; seq++) {
-		const struct sw_stop_record *r = &st->rec[(seq - 1) % SW_STOP_SLOTS];
-
-		if (r->seq != seq)
-			continue;
-		n++;
-		if (env.format == SW_FMT_JSON)
-			sw_record_print_json(stdout, &meta, r);
-		else if (env.format == SW_FMT_TEXT)
-			sw_record_print_text(stdout, &meta, r);
-	}
+	if (env.format != SW_FMT_OPENMETRICS)
+		n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
 	if (env.format == SW_FMT_TEXT && !n)
 		printf("no stop recorded since arming\n");
 	snprintf(path, sizeof(path), "%s/hists", env.pin_dir);

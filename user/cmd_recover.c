@@ -117,18 +117,7 @@ int cmd_recover(int argc, char **argv)
 		return SW_EXIT_DATA;
 	}
 	meta.mono_to_real_ns = (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns;
-	for (__u64 seq = st->hdr.next_seq > SW_STOP_SLOTS ? st->hdr.next_seq - SW_STOP_SLOTS + 1 : 1;
-	     seq <= st->hdr.next_seq; seq++) {
-		const struct sw_stop_record *r = &st->rec[(seq - 1) % SW_STOP_SLOTS];
-
-		if (r->seq != seq)
-			continue;
-		n++;
-		if (env.format == SW_FMT_JSON)
-			sw_record_print_json(stdout, &meta, r);
-		else
-			sw_record_print_text(stdout, &meta, r);
-	}
+	n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
 	if (!n && env.format == SW_FMT_TEXT)
 		printf("armed in boot %s, but no stop was recorded\n", meta.boot_id);
 	free(st);

@@ -348,3 +348,23 @@ void sw_record_print_text(FILE *f, const struct sw_record_meta *m, const struct 
 	sw_mask_format(never, rec_cpus(r), buf, sizeof(buf));
 	fprintf(f, "  never stopped: %s\n", buf[0] ? buf : "none");
 }
+
+int sw_store_print(FILE *f, const struct sw_record_meta *m, const struct sw_store *st, bool json)
+{
+	__u64 last = st->hdr.next_seq;
+	int n = 0;
+
+	/* the slots are a ring: the newest SW_STOP_SLOTS sequence numbers */
+	for (__u64 seq = last > SW_STOP_SLOTS ? last - SW_STOP_SLOTS + 1 : 1; seq <= last; seq++) {
+		const struct sw_stop_record *r = &st->rec[(seq - 1) % SW_STOP_SLOTS];
+
+		if (r->seq != seq)
+			continue; /* overwritten, or being reset when read */
+		n++;
+		if (json)
+			sw_record_print_json(f, m, r);
+		else
+			sw_record_print_text(f, m, r);
+	}
+	return n;
+}

@@ -69,4 +69,7 @@ void sw_record_print_json(FILE *f, const struct sw_record_meta *m,
 void sw_record_print_text(FILE *f, const struct sw_record_meta *m,
 			  const struct sw_stop_record *r);
 
+/* Print every valid record of a store, oldest first; returns how many. */
+int sw_store_print(FILE *f, const struct sw_record_meta *m, const struct sw_store *st, bool json);
+
 #endif
