@@ -38,3 +38,15 @@ linux_src_dir() {
 	fi
 	echo "$x"
 }
+
+# Make sure apt knows arm64 packages (busybox-static:arm64, the Debian arm64
+# kernel are fetched with apt-get download, never installed on the host).
+ensure_arm64_apt() {
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		log "dpkg --add-architecture arm64"
+		dpkg --add-architecture arm64
+		apt-get update -qq
+	elif ! apt-cache show busybox-static:arm64 >/dev/null 2>&1; then
+		apt-get update -qq
+	fi
+}

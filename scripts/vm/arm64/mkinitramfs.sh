@@ -9,6 +9,7 @@ outf=${1:?output}; shift
 bb=$CACHE/busybox/bin/busybox
 if [[ ! -x $bb ]]; then
 	mkdir -p "$CACHE/debs" "$CACHE/busybox"
+	ensure_arm64_apt
 	( cd "$CACHE/debs" && ls busybox-static_*_arm64.deb >/dev/null 2>&1 \
 		|| apt-get download -q busybox-static:arm64 >/dev/null 2>&1 ) \
 		|| die "apt-get download busybox-static:arm64 failed (dpkg --add-architecture arm64 && apt-get update?)"

@@ -19,6 +19,7 @@ kernel_for() {	# debian|stock|series -> sets KOUT[$1], INITRD[$1]
 		local d=$CACHE/debian-kernel
 		if ! ls "$d"/boot/vmlinuz-6.12.* >/dev/null 2>&1; then
 			mkdir -p "$CACHE/debs" "$d"
+			ensure_arm64_apt
 			local v; v=$(linux_src_version)	# same 6.12 as linux-source
 			( cd "$CACHE/debs" && apt-get download -q \
 				"linux-image-$(echo "$v" | sed 's/-.*//')+deb12-arm64-unsigned:arm64" >/dev/null 2>&1 ||
