@@ -13,6 +13,7 @@ if [ -f "$dir/wedge.ko" ]; then
 	echo "$dir/wedge.ko"
 	exit 0
 fi
+sw_built wedge.ko
 sw_log "building wedge.ko for $krel"
 rm -rf "$dir"
 mkdir -p "$dir/build"

@@ -115,7 +115,7 @@ nmi_after() {
 
 # locator R: the pfn stopwatch arm printed in run R
 locator() {
-	payload "$1" | sed -n 's/^SWOUT arm: locator: pfn=\([0-9]*\).*/\1/p' | tail -1
+	payload "$1" | sed -n 's/.*SWOUT arm: locator: pfn=\([0-9]*\).*/\1/p' | tail -1
 }
 
 # recover R: stopwatch recover on the host from run R's vmcore, JSON into
@@ -147,8 +147,9 @@ if os.path.exists(p):
 else:
     for l in open(os.path.join(d, "console.log"), errors="replace"):
         l = l.split("|", 1)[-1].rstrip("\n")
-        if l.startswith("SWOUT recover: {"):
-            lines.append(l[len("SWOUT recover: "):])
+        i = l.find("SWOUT recover: {")	# after a printk time stamp, or not
+        if i >= 0:
+            lines.append(l[i + len("SWOUT recover: "):])
 recs = []
 for l in lines:
     try:

@@ -46,6 +46,7 @@ if [ -f "$dir/.done" ]; then
 	exit 0
 fi
 
+sw_built packages
 sw_log "fetching guest packages ($krel) into $dir"
 rm -rf "$dir"
 mkdir -p "$dir/debs" "$dir/root"

@@ -70,3 +70,10 @@ sw_pkg_spec() {
 sw_elapsed() {
 	echo "$1 $2" | awk '{printf "%.1f", $2 - $1}'
 }
+
+# sw_built PRODUCT: note that a product was built (not found in the cache),
+# for the cold/warm summary of test-x86.sh (SW_BUILT_LOG)
+sw_built() {
+	[ -n "${SW_BUILT_LOG:-}" ] && echo "$1" >> "$SW_BUILT_LOG"
+	return 0
+}

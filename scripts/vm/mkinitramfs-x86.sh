@@ -31,6 +31,7 @@ if [ -f "$out" ]; then
 	exit 0
 fi
 
+sw_built initramfs
 sw_log "building initramfs $out"
 st=$(mktemp -d)
 trap 'rm -rf "$st"' EXIT
@@ -67,5 +68,8 @@ done
 
 (cd "$st" && find . -print0 | sort -z | cpio --quiet -o -0 -H newc -R 0:0) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
+# keep the cache small: the newest four initramfs and wedge.ko builds
+ls -t "$SW_X86_CACHE"/initramfs-*.cpio.gz | tail -n +5 | xargs -r rm -f
+ls -dt "$SW_X86_CACHE"/wedge-* | tail -n +5 | xargs -r rm -rf
 sw_log "initramfs: $(du -h "$out" | cut -f1)"
 echo "$out"

@@ -62,6 +62,9 @@ fi
 
 # ---- guest artifacts (cached) ----
 t0=$(date +%s.%N)
+SW_BUILT_LOG=$(mktemp)
+export SW_BUILT_LOG
+trap 'rm -f "$SW_BUILT_LOG"' EXIT
 have_sw=0
 if [ -x "$SW_STOPWATCH" ]; then
 	if ldd "$SW_STOPWATCH" >/dev/null 2>&1; then
@@ -81,7 +84,8 @@ if [ $art_ok = 1 ]; then
 	fi
 fi
 t1=$(date +%s.%N)
-sw_log "guest artifacts ready in $(sw_elapsed "$t0" "$t1") s (stopwatch in guest: $([ $have_sw = 1 ] && echo yes || echo no))"
+built=$(paste -sd' ' "$SW_BUILT_LOG")
+sw_log "guest artifacts ready in $(sw_elapsed "$t0" "$t1") s, $([ -n "$built" ] && echo "cold (built: $built)" || echo "warm (all cached)") (stopwatch in guest: $([ $have_sw = 1 ] && echo yes || echo no))"
 if [ $art_ok = 0 ]; then
 	for f in "${files[@]}"; do
 		b=$(basename "$f" .sc)

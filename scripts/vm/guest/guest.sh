@@ -13,16 +13,24 @@ have_stopwatch() {
 
 # emit TAG CMD...: run CMD, copy its output to the console as
 # "SWOUT TAG: line" and its exit code as "SWRC TAG: N". Returns CMD's code.
+# Lines go through /dev/kmsg (whole lines, never cut by kernel messages as
+# user-space console writes can be); only lines too long for a printk
+# record are written to the console directly, between pauses.
 emit() {
 	_tag=$1
 	shift
 	"$@" > /tmp/emit.out 2>&1
 	_rc=$?
 	while IFS= read -r _l; do
-		echo "SWOUT $_tag: $_l"
+		if [ ${#_l} -le 960 ]; then
+			echo "SWOUT $_tag: $_l" > /dev/kmsg
+		else
+			sleep 0.2
+			echo "SWOUT $_tag: $_l"
+			sleep 0.2
+		fi
 	done < /tmp/emit.out
-	echo "SWRC $_tag: $_rc"
-	mark "emit $_tag rc=$_rc"
+	echo "SWRC $_tag: $_rc" > /dev/kmsg
 	return $_rc
 }
 
