@@ -112,7 +112,7 @@ for f in "${files[@]}"; do
 	runs=$(meta "$f" runs)
 	runs=${runs:-default}
 	if [ "$(meta "$f" needs)" = stopwatch ] && [ $have_sw = 0 ]; then
-		result "$num" "$name" FAIL "stopwatch binary missing ($SW_STOPWATCH, static)"
+		result "$num" "$name" FAIL "stopwatch binary missing (no static $SW_STOPWATCH: make stopwatch-static)"
 		continue
 	fi
 	timeout=$(meta "$f" timeout)
