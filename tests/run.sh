@@ -13,9 +13,9 @@ stage() { # name, command...
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local line p f
-  line=$(grep -E '^[A-Za-z0-9_ -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-  p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
-  f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$line")
+  line=$(grep -E '^([A-Za-z0-9_ -]*: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  p=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$line")
+  f=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\3/p' <<<"$line")
   p=${p:-0}; f=${f:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
