@@ -21,7 +21,6 @@
 static const struct argp_option pin_options[] = {
 	{ "force", 'F', NULL, 0, "arm: replace pins left by another stopwatch build" },
 	{ "pin-dir", 'p', "DIR", 0, "bpffs directory of the pins (default " SW_DEFAULT_PIN_DIR ")" },
-	{ "format", 'f', "FMT", 0, "dump: text (default), json or openmetrics" },
 	{ "loglinear", 'L', NULL, 0, "arm: log-linear histograms (4 buckets per power of two)" },
 	{},
 };
@@ -38,10 +37,6 @@ static error_t pin_parse(int key, char *arg, struct argp_state *state)
 	case 'L':
 		env.loglinear = true;
 		break;
-	case 'f':
-		if (sw_parse_format(arg, &env.format))
-			argp_error(state, "invalid format '%s' (text, json or openmetrics)", arg);
-		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -51,7 +46,7 @@ static error_t pin_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child children[] = { { &sw_common_argp }, {} };
+static const struct argp_child children[] = { { &sw_format_om_argp }, { &sw_common_argp }, {} };
 
 static const char arm_doc[] =
 	"Load the stop-path and live probes and pin them, with their maps, under\n"

@@ -38,7 +38,6 @@ static const struct argp_option live_options[] = {
 	{ "per-cpu", 'C', NULL, 0, "Histograms per CPU (the CPU that took the interrupt)" },
 	{ "loglinear", 'L', NULL, 0, "Log-linear buckets in ns (4 per power of two) instead of log2 us" },
 	{ "cumulative", 'a', NULL, 0, "Print totals since start instead of each interval" },
-	{ "format", 'f', "FMT", 0, "text (default), json or openmetrics" },
 	{ "textfile", 'o', "PATH", 0, "Also write OpenMetrics to PATH each interval, atomically" },
 	{},
 };
@@ -67,10 +66,6 @@ static error_t live_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'a':
 		env.cumulative = true;
-		break;
-	case 'f':
-		if (sw_parse_format(arg, &env.format))
-			argp_error(state, "invalid format '%s' (text, json or openmetrics)", arg);
 		break;
 	case 'o':
 		if (!arg[0])
@@ -133,7 +128,7 @@ static double now_s(void)
 
 int cmd_live(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_om_argp }, { &sw_common_argp }, {} };
 	const struct argp argp = { live_options, live_parse, NULL, live_doc, children };
 	struct sw_live_snapshot *prev = NULL, *cur = NULL, *delta = NULL;
 	struct ring_buffer *rb = NULL;
@@ -198,7 +193,6 @@ int cmd_live(int argc, char **argv)
 			ret = SW_EXIT_FAIL;
 			goto out;
 		}
-		sw_store_refresh_online(L.store);
 		if (env.cumulative) {
 			sw_live_print(stdout, &env, &maps, cur, cur, NULL);
 		} else {

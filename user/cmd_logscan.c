@@ -36,7 +36,6 @@ static const char logscan_doc[] =
 
 static const struct argp_option logscan_options[] = {
 	{ "host", 'H', "NAME", 0, "Host of lines that do not name one (default: the file name)" },
-	{ "format", 'f', "FMT", 0, "text (default) or json" },
 	{},
 };
 
@@ -51,10 +50,6 @@ static error_t logscan_parse(int key, char *arg, struct argp_state *state)
 		if (!*arg)
 			argp_error(state, "empty host name");
 		opt_host = arg;
-		break;
-	case 'f':
-		if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
-			argp_error(state, "invalid format '%s' (text or json)", arg);
 		break;
 	case ARGP_KEY_ARG:
 		files = realloc(files, (nfiles + 1) * sizeof(*files));
@@ -237,7 +232,7 @@ static int scan_file(const char *path, const char *host, struct out *o)
 
 int cmd_logscan(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_common_argp }, {} };
 	const struct argp argp = { logscan_options, logscan_parse, "FILE...", logscan_doc, children };
 	struct out o = {};
 	int ret = SW_EXIT_OK;

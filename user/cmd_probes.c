@@ -33,7 +33,6 @@ static const char probes_doc[] =
 static const struct argp_option probes_options[] = {
 	{ "plan", 'n', NULL, 0, "Show the plan only: load and attach nothing" },
 	{ "verify", 'V', NULL, 0, "Load every program form alone through the verifier" },
-	{ "format", 'f', "FMT", 0, "text (default) or json" },
 	{},
 };
 
@@ -45,10 +44,6 @@ static error_t probes_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'V':
 		verify = true;
-		break;
-	case 'f':
-		if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
-			argp_error(state, "invalid format '%s' (text or json)", arg);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -110,7 +105,7 @@ static void print_plan(const struct sw_plan *plan, const struct sw_kernel *k)
 
 int cmd_probes(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_common_argp }, {} };
 	const struct argp argp = { probes_options, probes_parse, NULL, probes_doc, children };
 	struct sw_loaded L;
 	int ret;

@@ -30,7 +30,6 @@ static const struct argp_option recover_options[] = {
 	{ "vmcore", 'c', "FILE", 0, "ELF core to read (/proc/vmcore, or a saved core)" },
 	{ "pfn", 'P', "PFN", 0, "Page frame of the record store (from 'stopwatch arm')" },
 	{ "boot-id", 'b', "UUID", 0, "Refuse a core whose store was armed in another boot" },
-	{ "format", 'f', "FMT", 0, "text (default) or json" },
 	{},
 };
 
@@ -51,10 +50,6 @@ static error_t recover_parse(int key, char *arg, struct argp_state *state)
 		if (strlen(arg) != 36)
 			argp_error(state, "invalid boot id '%s' (a UUID)", arg);
 		env.boot_id = arg;
-		break;
-	case 'f':
-		if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
-			argp_error(state, "invalid format '%s' (text or json)", arg);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -86,7 +81,7 @@ static __u64 cmdline_pfn(void)
 
 int cmd_recover(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_common_argp }, {} };
 	const struct argp argp = { recover_options, recover_parse, NULL, recover_doc, children };
 	struct sw_record_meta meta = { .source = SW_SRC_VMCORE, .exact = true };
 	struct sw_store *st;

@@ -31,6 +31,38 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 
 const struct argp sw_common_argp = { common_options, common_parse };
 
+/* --format, shared: text|json everywhere, plus openmetrics where counters are printed */
+static const struct argp_option format_options[] = {
+	{ "format", 'f', "FMT", 0, "text (default) or json" },
+	{},
+};
+
+static const struct argp_option format_om_options[] = {
+	{ "format", 'f', "FMT", 0, "text (default), json or openmetrics" },
+	{},
+};
+
+static error_t format_parse(int key, char *arg, struct argp_state *state)
+{
+	if (key != 'f')
+		return ARGP_ERR_UNKNOWN;
+	if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
+		argp_error(state, "invalid format '%s' (text or json)", arg);
+	return 0;
+}
+
+static error_t format_om_parse(int key, char *arg, struct argp_state *state)
+{
+	if (key != 'f')
+		return ARGP_ERR_UNKNOWN;
+	if (sw_parse_format(arg, &env.format))
+		argp_error(state, "invalid format '%s' (text, json or openmetrics)", arg);
+	return 0;
+}
+
+const struct argp sw_format_argp = { format_options, format_parse };
+const struct argp sw_format_om_argp = { format_om_options, format_om_parse };
+
 int sw_parse_format(const char *s, enum sw_format *fmt)
 {
 	if (!strcmp(s, "text"))

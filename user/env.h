@@ -31,6 +31,9 @@ extern double sw_t0_ms;
 
 /* argp parser for -v, shared by every subcommand */
 extern const struct argp sw_common_argp;
+/* --format FMT: text|json, or text|json|openmetrics */
+extern const struct argp sw_format_argp;
+extern const struct argp sw_format_om_argp;
 int sw_parse_format(const char *s, enum sw_format *fmt);
 /* Strict numeric parsing for arguments: the whole string or an error. */
 int sw_parse_double(const char *s, double min, double max, double *out);

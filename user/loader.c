@@ -286,6 +286,29 @@ static struct bpf_link *attach_variant(struct bpf_program *p, const struct sw_va
 	return bpf_program__attach(p);
 }
 
+/*
+ * Attach kprobe form @v under each of its candidate names but @tried, until
+ * one takes: names differ between kernels, and kallsyms is not scanned.
+ */
+static struct bpf_link *attach_kprobe_candidates(struct sw_loaded *L, struct sw_choice *c,
+						 const struct sw_variant *v, const char *tried,
+						 int *err)
+{
+	struct bpf_link *link = NULL;
+
+	for (int t = 0; t < SW_MAX_TARGETS && v->targets[t] && *err; t++) {
+		if (v->targets[t] == tried)
+			continue;
+		link = attach_variant(prog_by_name(L->skel, v->prog), v, v->targets[t]);
+		*err = libbpf_get_error(link);
+		if (!*err) {
+			c->variant = v - c->pt->v;
+			c->target = v->targets[t];
+		}
+	}
+	return link;
+}
+
 static void attach_all(struct sw_loaded *L)
 {
 	for (int i = 0; i < L->plan.n; i++) {
@@ -299,33 +322,16 @@ static void attach_all(struct sw_loaded *L)
 		v = &c->pt->v[c->variant];
 		link = attach_variant(prog_by_name(L->skel, v->prog), v, c->target);
 		err = libbpf_get_error(link);
-		if (err && c->kprobe_fallback && (v = kprobe_variant(c->pt, c->variant))) {
-			/* the BTF form refused: try every candidate name as a kprobe */
-			for (int t = 0; t < SW_MAX_TARGETS && v->targets[t] && err; t++) {
-				link = attach_variant(prog_by_name(L->skel, v->prog), v, v->targets[t]);
-				err = libbpf_get_error(link);
-				if (!err) {
-					c->variant = v - c->pt->v;
-					c->target = v->targets[t];
-				}
-			}
-		} else if (err && (v->method == SW_KPROBE || v->method == SW_KRETPROBE)) {
-			for (int t = 0; t < SW_MAX_TARGETS && v->targets[t] && err; t++) {
-				if (v->targets[t] == c->target)
-					continue;
-				link = attach_variant(prog_by_name(L->skel, v->prog), v, v->targets[t]);
-				err = libbpf_get_error(link);
-				if (!err)
-					c->target = v->targets[t];
-			}
-		}
+		if (err && c->kprobe_fallback && (v = kprobe_variant(c->pt, c->variant)))
+			/* the BTF form refused: every candidate name as a kprobe */
+			link = attach_kprobe_candidates(L, c, v, NULL, &err);
+		else if (err && (v->method == SW_KPROBE || v->method == SW_KRETPROBE))
+			link = attach_kprobe_candidates(L, c, v, c->target, &err);
 		if (err) {
 			c->status = v->method == SW_KPROBE || v->method == SW_KRETPROBE ?
 					    SW_ST_UNAVAILABLE : SW_ST_FAILED;
 			if (err == -ENOENT || err == -EINVAL)
-				snprintf(c->why, sizeof(c->why), "not in this kernel%s%s%s",
-					 c->pt->absent ? " (" : "", c->pt->absent ?: "",
-					 c->pt->absent ? ")" : "");
+				sw_choice_why_absent(c);
 			else
 				snprintf(c->why, sizeof(c->why), "attach %s failed: %s",
 					 c->target, strerror(-err));

@@ -201,8 +201,15 @@ static void absent_reason(struct sw_choice *c, const struct sw_kernel *k)
 	else if (has_fentry_form && !k->fentry && !k->kprobes)
 		snprintf(c->why, sizeof(c->why), "kernel refuses fentry programs and has no kprobes");
 	else
-		snprintf(c->why, sizeof(c->why), "not in this kernel%s%s%s",
-			 pt->absent ? " (" : "", pt->absent ? pt->absent : "", pt->absent ? ")" : "");
+		sw_choice_why_absent(c);
+}
+
+void sw_choice_why_absent(struct sw_choice *c)
+{
+	const char *absent = c->pt->absent;
+
+	snprintf(c->why, sizeof(c->why), "not in this kernel%s%s%s", absent ? " (" : "",
+		 absent ? absent : "", absent ? ")" : "");
 }
 
 void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int groups)

@@ -88,6 +88,8 @@ void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int 
 /* The chosen program name of a choice, NULL if none. */
 const char *sw_choice_prog(const struct sw_choice *c);
 const char *sw_method_name(enum sw_method m);
+/* c->why = "not in this kernel (<why the point may be absent>)" */
+void sw_choice_why_absent(struct sw_choice *c);
 const char *sw_status_name(enum sw_status s);
 /* Whether the rung can fire on this kernel, and if not why (into @why). */
 bool sw_plan_rung_available(const struct sw_plan *plan, const struct sw_kernel *k,
