@@ -115,43 +115,6 @@ static __always_inline struct sw_store *store(void)
 
 /* ---- histograms ---- */
 
-static __always_inline __u32 log2_u32(__u32 v)
-{
-	__u32 r, shift;
-
-	r = (v > 0xFFFF) << 4; v >>= r;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 hi = v >> 32;
-
-	return hi ? log2_u32(hi) + 32 : log2_u32(v);
-}
-
-static __always_inline __u32 hist_slot(__u64 ns)
-{
-	__u32 slot;
-
-	if (hist_loglinear) {
-		if (ns < (2 << SW_LL_SUB_BITS))
-			return ns;
-		__u32 k = log2_u64(ns);
-		__u32 sub = (ns >> (k - SW_LL_SUB_BITS)) & ((1 << SW_LL_SUB_BITS) - 1);
-		slot = (2 << SW_LL_SUB_BITS) +
-		       ((k - SW_LL_SUB_BITS - 1) << SW_LL_SUB_BITS) + sub;
-	} else {
-		__u64 us = ns / 1000;
-		slot = us ? log2_u64(us) + 1 : 0;
-	}
-	return slot < SW_HIST_SLOTS ? slot : SW_HIST_SLOTS - 1;
-}
-
 static __always_inline void hist_add(__u32 stream, __u32 kind, __u64 ns)
 {
 	__u32 key = stream * SW_HIST_KINDS + kind;
@@ -160,7 +123,7 @@ static __always_inline void hist_add(__u32 stream, __u32 kind, __u64 ns)
 
 	if (!h)
 		return;
-	slot = hist_slot(ns);
+	slot = sw_hist_slot_of(hist_loglinear, ns);
 	/* per-CPU value: atomics only guard against an NMI on this CPU */
 	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->count, 1);
@@ -243,7 +206,7 @@ static __always_inline void mask_pending_mark(const __u64 words[SW_MASK_WORDS],
 
 		for (__u32 i = 0; i < SW_MAX_MASK_BITS && bits; i++) {
 			__u64 low = bits & -bits;
-			__u32 cpu = w * 64 + log2_u64(low);
+			__u32 cpu = w * 64 + sw_log2_u64(low);
 
 			bits ^= low;
 			if ((int)cpu != exclude)

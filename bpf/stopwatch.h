@@ -155,6 +155,47 @@ enum sw_stream {
  */
 #define SW_LL_SUB_BITS		2
 #define SW_HIST_SLOTS		160
+/*
+ * The bucketing, shared by the BPF side and user space (and so by the unit
+ * tests): plain integer C that the verifier accepts, no loops.
+ */
+static inline __u32 sw_log2_u32(__u32 v)
+{
+	__u32 r, shift;
+
+	r = (v > 0xFFFF) << 4; v >>= r;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static inline __u32 sw_log2_u64(__u64 v)
+{
+	__u32 hi = v >> 32;
+
+	return hi ? sw_log2_u32(hi) + 32 : sw_log2_u32(v);
+}
+
+static inline __u32 sw_hist_slot_of(int loglinear, __u64 ns)
+{
+	__u32 slot;
+
+	if (loglinear) {
+		if (ns < (2 << SW_LL_SUB_BITS))
+			return ns;
+		__u32 k = sw_log2_u64(ns);
+		__u32 sub = (ns >> (k - SW_LL_SUB_BITS)) & ((1 << SW_LL_SUB_BITS) - 1);
+		slot = (2 << SW_LL_SUB_BITS) + ((k - SW_LL_SUB_BITS - 1) << SW_LL_SUB_BITS) + sub;
+	} else {
+		__u64 us = ns / 1000;
+
+		slot = us ? sw_log2_u64(us) + 1 : 0;
+	}
+	return slot < SW_HIST_SLOTS ? slot : SW_HIST_SLOTS - 1;
+}
+
 struct sw_hist {
 	__u64 slots[SW_HIST_SLOTS];
 	__u64 count;

@@ -8,28 +8,9 @@
 #define LL_SUB		(1u << SW_LL_SUB_BITS)
 #define OM_MAX_LE_NS	(1ULL << 34)	/* ~17 s: longer than any stop rung waits */
 
-static unsigned int log2_u64(__u64 v)
-{
-	return v ? 63 - __builtin_clzll(v) : 0;
-}
-
 unsigned int sw_hist_slot(bool loglinear, __u64 ns)
 {
-	unsigned int slot;
-
-	if (loglinear) {
-		if (ns < LL_EXACT)
-			return ns;
-		unsigned int k = log2_u64(ns);
-		unsigned int sub = (ns >> (k - SW_LL_SUB_BITS)) & (LL_SUB - 1);
-
-		slot = LL_EXACT + ((k - SW_LL_SUB_BITS - 1) << SW_LL_SUB_BITS) + sub;
-	} else {
-		__u64 us = ns / 1000;
-
-		slot = us ? log2_u64(us) + 1 : 0;
-	}
-	return slot < SW_HIST_SLOTS ? slot : SW_HIST_SLOTS - 1;
+	return sw_hist_slot_of(loglinear, ns);
 }
 
 void sw_hist_bounds(bool loglinear, unsigned int slot, __u64 *lo, __u64 *hi)
