@@ -622,6 +622,16 @@ SEC("kprobe/" #sym) int BPF_KPROBE(kprobe_##name, ##args) { body; return 0; }
 SEC("fexit/" #sym) int BPF_PROG(fexit_##name) { body; return 0; }	\
 SEC("kretprobe/" #sym) int BPF_KRETPROBE(kretprobe_##name) { body; return 0; }
 
+/*
+ * SW_TP defines the tp_btf and raw_tp forms of one tracepoint with the same
+ * typed arguments (raw_tp needs no BTF id at load; pointers are only passed
+ * on to bpf_probe_read_kernel() or compared, so both forms share a body).
+ * The classic tracepoint form, with its own record layout, is written out.
+ */
+#define SW_TP(ev, body, args...)					\
+SEC("tp_btf/" #ev) int BPF_PROG(tpbtf_##ev, ##args) { body; return 0; }	\
+SEC("raw_tp/" #ev) int BPF_PROG(rawtp_##ev, ##args) { body; return 0; }
+
 /* Stop sequences */
 SW_FUNC(smp_send_stop, smp_send_stop, stop_begin(SW_KIND_STOP, 0))
 SW_FUNC_RET(smp_send_stop, smp_send_stop, stop_end())
@@ -671,12 +681,7 @@ SW_FUNC(sdei_event_handler, sdei_event_handler,
 	on_sdei_event(sdei_event_num(arg), regs), struct pt_regs *regs, void *arg)
 
 /* Tracepoints: arm64 IPIs */
-SEC("tp_btf/ipi_raise")
-int BPF_PROG(tpbtf_ipi_raise, const struct cpumask *mask, const char *reason)
-{
-	on_ipi_raise(mask, reason);
-	return 0;
-}
+SW_TP(ipi_raise, on_ipi_raise(mask, reason), const struct cpumask *mask, const char *reason)
 
 SEC("tracepoint/ipi/ipi_raise")
 int tp_ipi_raise(struct sw_tp_ipi_raise *ctx)
@@ -686,12 +691,7 @@ int tp_ipi_raise(struct sw_tp_ipi_raise *ctx)
 	return 0;
 }
 
-SEC("tp_btf/ipi_entry")
-int BPF_PROG(tpbtf_ipi_entry, const char *reason)
-{
-	on_ipi_entry_kind(reason_kind(reason));
-	return 0;
-}
+SW_TP(ipi_entry, on_ipi_entry_kind(reason_kind(reason)), const char *reason)
 
 SEC("tracepoint/ipi/ipi_entry")
 int tp_ipi_entry(struct sw_tp_ipi_handler *ctx)
@@ -716,12 +716,8 @@ static __always_inline void on_send_mask(const void *bits)
 	mask_pending_mark(words, SW_IPI_CALL_FUNC, bpf_ktime_get_ns(), SW_CNT_IPI_SENT, -1);
 }
 
-SEC("tp_btf/ipi_send_cpu")
-int BPF_PROG(tpbtf_ipi_send_cpu, unsigned int cpu, unsigned long callsite, void *callback)
-{
-	on_send_cpu(cpu, callback);
-	return 0;
-}
+SW_TP(ipi_send_cpu, on_send_cpu(cpu, callback),
+      unsigned int cpu, unsigned long callsite, void *callback)
 
 SEC("tracepoint/ipi/ipi_send_cpu")
 int tp_ipi_send_cpu(struct sw_tp_ipi_send_cpu *ctx)
@@ -730,13 +726,8 @@ int tp_ipi_send_cpu(struct sw_tp_ipi_send_cpu *ctx)
 	return 0;
 }
 
-SEC("tp_btf/ipi_send_cpumask")
-int BPF_PROG(tpbtf_ipi_send_cpumask, const struct cpumask *mask, unsigned long callsite,
-	     void *callback)
-{
-	on_send_mask(mask);
-	return 0;
-}
+SW_TP(ipi_send_cpumask, on_send_mask(mask),
+      const struct cpumask *mask, unsigned long callsite, void *callback)
 
 SEC("tracepoint/ipi/ipi_send_cpumask")
 int tp_ipi_send_cpumask(struct sw_tp_ipi_send_cpumask *ctx)
@@ -746,8 +737,7 @@ int tp_ipi_send_cpumask(struct sw_tp_ipi_send_cpumask *ctx)
 }
 
 #define SW_VECTOR_ENTRY(tp, kind)					\
-SEC("tp_btf/" #tp) int BPF_PROG(tpbtf_##tp, int vector)		\
-{ on_ipi_entry_kind(kind); return 0; }					\
+SW_TP(tp, on_ipi_entry_kind(kind), int vector)				\
 SEC("tracepoint/irq_vectors/" #tp) int tp_##tp(void *ctx)		\
 { on_ipi_entry_kind(kind); return 0; }
 
@@ -764,12 +754,7 @@ static __always_inline void on_wake_without_ipi(__u32 cpu)
 		*p = 0;
 }
 
-SEC("tp_btf/sched_wake_idle_without_ipi")
-int BPF_PROG(tpbtf_sched_wake_idle_without_ipi, int cpu)
-{
-	on_wake_without_ipi(cpu);
-	return 0;
-}
+SW_TP(sched_wake_idle_without_ipi, on_wake_without_ipi(cpu), int cpu)
 
 SEC("tracepoint/sched/sched_wake_idle_without_ipi")
 int tp_sched_wake_idle_without_ipi(struct sw_tp_cpu *ctx)

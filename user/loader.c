@@ -14,6 +14,7 @@
 #include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kbtf.h"
 #include "loader.h"
 #include "record.h"
 #include "stopwatch.skel.h"
@@ -343,6 +344,48 @@ static void attach_all(struct sw_loaded *L)
 	}
 }
 
+/*
+ * Open the BPF object; the first time, also write the CO-RE subset of the
+ * kernel BTF it needs (kbtf.c: why), then drop the kernel BTF. Without a
+ * subset (no BTF, or STOPWATCH_CORE_BTF=full) libbpf reads vmlinux BTF itself.
+ */
+static struct stopwatch_bpf *open_object(struct sw_loaded *L, const struct env *e)
+{
+	const struct sw_kbtf *kbtf = sw_kernel_btf(&L->kernel);
+	const char *mode = getenv("STOPWATCH_CORE_BTF");
+	struct stopwatch_bpf *skel;
+	char path[64], err[256];
+
+	if (!L->core_btf_done) {
+		L->core_btf_done = true;
+		L->core_btf_fd = -1;
+		if (kbtf && !(mode && !strcmp(mode, "full")))
+			L->core_btf_fd = memfd_create("stopwatch-core-btf", MFD_CLOEXEC);
+		if (L->core_btf_fd < 0) {
+			sw_kernel_release_btf(&L->kernel);
+			kbtf = NULL;
+		}
+	}
+	if (L->core_btf_fd < 0)
+		return stopwatch_bpf__open();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", L->core_btf_fd);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = path);
+	skel = stopwatch_bpf__open_opts(&opts);
+	if (!skel || !kbtf)
+		return skel;	/* a retry: the subset is written */
+	if (sw_kbtf_write_core_subset(kbtf, bpf_object__btf(skel->obj), L->core_btf_fd,
+				      err, sizeof(err))) {
+		if (e->verbose)
+			fprintf(stderr, "stopwatch: %s; libbpf reads vmlinux BTF itself\n", err);
+		stopwatch_bpf__destroy(skel);
+		close(L->core_btf_fd);
+		L->core_btf_fd = -1;
+		skel = stopwatch_bpf__open();
+	}
+	sw_kernel_release_btf(&L->kernel);
+	return skel;
+}
+
 static double now_ms(void)
 {
 	return clock_ns(CLOCK_MONOTONIC) / 1e6;
@@ -370,10 +413,9 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 		fprintf(stderr, "stopwatch: %d CPUs; CPUs from %d on are not recorded\n",
 			L->nr_cpus, SW_MAX_CPUS);
 	sw_plan_make(&L->plan, &L->kernel, groups);
-	sw_kernel_release_btf(&L->kernel);
 	t_plan = now_ms();
 	for (int tries = 0;; tries++) {
-		L->skel = stopwatch_bpf__open();
+		L->skel = open_object(L, e);
 		if (!L->skel) {
 			fprintf(stderr, "stopwatch: failed to open BPF object: %s\n", strerror(errno));
 			return SW_EXIT_FAIL;
@@ -432,6 +474,8 @@ void sw_unload(struct sw_loaded *L)
 		munmap(L->store, sizeof(struct sw_store));
 	stopwatch_bpf__destroy(L->skel);
 	sw_kernel_close(&L->kernel);
+	if (L->core_btf_done && L->core_btf_fd >= 0)
+		close(L->core_btf_fd);
 	memset(L, 0, sizeof(*L));
 }
 

@@ -20,6 +20,8 @@ struct sw_loaded {
 	struct sw_store *store;		/* mmap of the sw_store map */
 	int nr_cpus;
 	int attached;
+	int core_btf_fd;		/* memfd with the CO-RE subset of kernel BTF, or -1 */
+	bool core_btf_done;		/* the subset was attempted */
 };
 
 /* Exit codes, documented in the README. */

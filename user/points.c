@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kbtf.h"
 #include "points.h"
 #include "record.h"
 
@@ -27,8 +28,15 @@
 #define FN_RET(prog, ...)						\
 	{ { SW_FEXIT, "fexit_" prog, { __VA_ARGS__ } },			\
 	  { SW_KRETPROBE, "kretprobe_" prog, { __VA_ARGS__ } } }
+/*
+ * Tracepoint point: raw_tp first. It runs as directly as tp_btf, and unlike
+ * tp_btf (and fentry) it needs no attach BTF id, so a load whose programs
+ * are all raw_tp and kprobes never makes libbpf parse vmlinux BTF (see
+ * kbtf.c): that parse is most of the loader's peak memory.
+ */
 #define TP(prog, cat, ev)						\
-	{ { SW_TP_BTF, "tpbtf_" prog, { ev } },				\
+	{ { SW_RAW_TP, "rawtp_" prog, { ev } },				\
+	  { SW_TP_BTF, "tpbtf_" prog, { ev } },				\
 	  { SW_TRACEPOINT, "tp_" prog, { cat "/" ev } } }
 
 /*
@@ -122,6 +130,7 @@ const char *sw_method_name(enum sw_method m)
 	case SW_FEXIT: return "fexit";
 	case SW_KRETPROBE: return "kretprobe";
 	case SW_TP_BTF: return "tp_btf";
+	case SW_RAW_TP: return "raw_tp";
 	case SW_TRACEPOINT: return "tracepoint";
 	}
 	return "?";
@@ -174,6 +183,7 @@ static const char *variant_target(const struct sw_variant *v, const struct sw_ke
 				return name;
 			break;
 		case SW_TP_BTF:
+		case SW_RAW_TP:
 			if (k->btf && k->btf_tp(k->ctx, name))
 				return name;
 			break;
@@ -319,134 +329,22 @@ bool sw_plan_rung_available(const struct sw_plan *plan, const struct sw_kernel *
 
 /* ---- the real kernel ---- */
 
-/*
- * BTF is read by hand here, one pass over the raw type section, because the
- * plan only needs "does this FUNC / typedef exist": libbpf's btf__parse()
- * plus btf__find_by_name_kind() (a linear scan per name) cost about 15 ms
- * plus 1-4 ms per name on this machine, and libbpf parses the same BTF
- * again at load. Start-up time is a target of this tool.
- */
-struct btf_names {
-	char *raw;
-	size_t len;
-	const struct btf_header *hdr;
-	const char *strs;
-	__u32 *type_off;	/* offset in the type section of type id i */
-	__u32 nr_types;
-};
-
-static const struct btf_type *bt_type(const struct btf_names *b, __u32 id)
-{
-	if (id == 0 || id >= b->nr_types)
-		return NULL;
-	return (const void *)(b->raw + b->hdr->hdr_len + b->hdr->type_off + b->type_off[id]);
-}
-
-static const char *bt_name(const struct btf_names *b, __u32 off)
-{
-	return off < b->hdr->str_len ? b->strs + off : "";
-}
-
-static size_t bt_size(const struct btf_type *t)
-{
-	__u16 vlen = BTF_INFO_VLEN(t->info);
-
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT: return sizeof(*t) + 4;
-	case BTF_KIND_ARRAY: return sizeof(*t) + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: return sizeof(*t) + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return sizeof(*t) + vlen * sizeof(struct btf_enum);
-	case BTF_KIND_FUNC_PROTO: return sizeof(*t) + vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return sizeof(*t) + sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return sizeof(*t) + 4;
-	case 19 /* BTF_KIND_ENUM64 */: return sizeof(*t) + vlen * 12;
-	default: return sizeof(*t); /* PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG */
-	}
-}
-
-static int btf_names_load(struct btf_names *b, const char *path, char *err, int errlen)
-{
-	struct stat st;
-	size_t cap, off;
-	int fd;
-
-	memset(b, 0, sizeof(*b));
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		snprintf(err, errlen, "no vmlinux BTF (%s: %s): kernel needs CONFIG_DEBUG_INFO_BTF",
-			 path, strerror(errno));
-		return -ENOENT;
-	}
-	/* sysfs reports size 0 or the real size: read to EOF either way */
-	cap = fstat(fd, &st) == 0 && st.st_size > 0 ? st.st_size : (8 << 20);
-	b->raw = malloc(cap);
-	for (off = 0; b->raw;) {
-		ssize_t n = read(fd, b->raw + off, cap - off);
-
-		if (n <= 0)
-			break;
-		off += n;
-		if (off == cap) {
-			char *p = realloc(b->raw, cap * 2);
-
-			if (!p)
-				break;
-			b->raw = p;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	b->len = off;
-	b->hdr = (const void *)b->raw;
-	if (!b->raw || b->len < sizeof(*b->hdr) || b->hdr->magic != BTF_MAGIC ||
-	    (size_t)b->hdr->hdr_len + b->hdr->str_off + b->hdr->str_len > b->len ||
-	    (size_t)b->hdr->type_off + b->hdr->type_len > b->hdr->str_off) {
-		snprintf(err, errlen, "%s is not valid BTF", path);
-		free(b->raw);
-		b->raw = NULL;
-		return -EINVAL;
-	}
-	b->strs = b->raw + b->hdr->hdr_len + b->hdr->str_off;
-	/* one pass to index type offsets */
-	size_t cnt = 1, tcap = 1 << 17;
-	const char *types = b->raw + b->hdr->hdr_len + b->hdr->type_off;
-
-	b->type_off = malloc(tcap * sizeof(__u32));
-	for (off = 0; b->type_off && off + sizeof(struct btf_type) <= b->hdr->type_len; cnt++) {
-		const struct btf_type *t = (const void *)(types + off);
-
-		if (cnt == tcap) {
-			__u32 *p = realloc(b->type_off, (tcap *= 2) * sizeof(__u32));
-
-			if (!p)
-				break;
-			b->type_off = p;
-		}
-		b->type_off[cnt] = off;
-		off += bt_size(t);
-	}
-	b->nr_types = cnt;
-	return b->type_off ? 0 : -ENOMEM;
-}
-
 /* A FUNC is attachable by fentry unless variadic (last parameter of type 0). */
-static bool func_attachable(const struct btf_names *b, const struct btf_type *t)
+static bool func_attachable(const struct sw_kbtf *b, const struct btf_type *t)
 {
-	const struct btf_type *p = bt_type(b, t->type);
+	const struct btf_type *p = sw_kbtf_type(b, t->type);
 	__u16 vlen = p ? BTF_INFO_VLEN(p->info) : 0;
 	const struct btf_param *params = (const void *)(p + 1);
 
 	return !(p && vlen && params[vlen - 1].type == 0);
 }
 
-static bool btf_has(const struct btf_names *b, const char *name, unsigned int kind)
+static bool btf_has(const struct sw_kbtf *b, const char *name, unsigned int kind)
 {
 	for (__u32 id = 1; id < b->nr_types; id++) {
-		const struct btf_type *t = bt_type(b, id);
+		const struct btf_type *t = sw_kbtf_type(b, id);
 
-		if (BTF_INFO_KIND(t->info) == kind && !strcmp(bt_name(b, t->name_off), name))
+		if (BTF_INFO_KIND(t->info) == kind && !strcmp(sw_kbtf_name(b, t->name_off), name))
 			return kind != BTF_KIND_FUNC || func_attachable(b, t);
 	}
 	return false;
@@ -458,7 +356,7 @@ static bool btf_has(const struct btf_names *b, const char *name, unsigned int ki
  */
 #define MAX_CACHED 96
 struct kernel_ctx {
-	struct btf_names btf;
+	struct sw_kbtf btf;
 	__u32 some_func_id;	/* any traceable FUNC, for the fentry probe */
 	int n;
 	struct { const char *name; unsigned int kind; bool has; } cache[MAX_CACHED];
@@ -474,22 +372,31 @@ static void cache_fill(struct kernel_ctx *kc)
 			if (!var->prog || var->method == SW_TRACEPOINT)
 				continue;
 			for (int t = 0; t < SW_MAX_TARGETS && var->targets[t]; t++) {
+				unsigned int kind = var->method == SW_TP_BTF || var->method == SW_RAW_TP
+						    ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
+				int i;
+
+				for (i = 0; i < kc->n; i++)	/* raw_tp and tp_btf share names */
+					if (kc->cache[i].kind == kind &&
+					    !strcmp(kc->cache[i].name, var->targets[t]))
+						break;
+				if (i < kc->n)
+					continue;
 				if (kc->n == MAX_CACHED)
 					return;
 				kc->cache[kc->n].name = var->targets[t];
-				kc->cache[kc->n].kind = var->method == SW_TP_BTF ? BTF_KIND_TYPEDEF
-										  : BTF_KIND_FUNC;
+				kc->cache[kc->n].kind = kind;
 				kc->n++;
 			}
 		}
 	for (__u32 id = 1; id < kc->btf.nr_types; id++) {
-		const struct btf_type *t = bt_type(&kc->btf, id);
+		const struct btf_type *t = sw_kbtf_type(&kc->btf, id);
 		unsigned int kind = BTF_INFO_KIND(t->info);
 		const char *name;
 
 		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF)
 			continue;
-		name = bt_name(&kc->btf, t->name_off);
+		name = sw_kbtf_name(&kc->btf, t->name_off);
 		if (kind == BTF_KIND_TYPEDEF) {
 			if (strncmp(name, "btf_trace_", 10))
 				continue;
@@ -614,12 +521,19 @@ int sw_kernel_open(struct sw_kernel *k, char *err, int errlen)
 	/* the kprobe PMU exists exactly when the kernel has CONFIG_KPROBES */
 	k->kprobes = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
 	k->pseudo_nmi = k->arch == SW_ARCH_ARM64 && cmdline_has("irqchip.gicv3_pseudo_nmi=1");
-	if (btf_names_load(&kc->btf, btf_path, err, errlen) == 0) {
+	if (sw_kbtf_load(&kc->btf, btf_path, err, errlen) == 0) {
 		k->btf = true;
 		cache_fill(kc);
 		k->fentry = fentry_works(kc->some_func_id);
 	}
 	return 0;
+}
+
+const struct sw_kbtf *sw_kernel_btf(const struct sw_kernel *k)
+{
+	const struct kernel_ctx *kc = k->ctx;
+
+	return kc && kc->btf.raw ? &kc->btf : NULL;
 }
 
 void sw_kernel_release_btf(struct sw_kernel *k)
@@ -628,11 +542,7 @@ void sw_kernel_release_btf(struct sw_kernel *k)
 
 	if (!kc)
 		return;
-	free(kc->btf.raw);
-	free(kc->btf.type_off);
-	kc->btf.raw = NULL;
-	kc->btf.type_off = NULL;
-	kc->btf.nr_types = 0;	/* later look-ups answer from the cache only */
+	sw_kbtf_free(&kc->btf);	/* later look-ups answer from the cache only */
 }
 
 void sw_kernel_close(struct sw_kernel *k)
@@ -640,8 +550,7 @@ void sw_kernel_close(struct sw_kernel *k)
 	struct kernel_ctx *kc = k->ctx;
 
 	if (kc) {
-		free(kc->btf.raw);
-		free(kc->btf.type_off);
+		sw_kbtf_free(&kc->btf);
 		free(kc);
 	}
 	k->ctx = NULL;

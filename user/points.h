@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-enum sw_method { SW_FENTRY, SW_KPROBE, SW_FEXIT, SW_KRETPROBE, SW_TP_BTF, SW_TRACEPOINT };
+enum sw_method { SW_FENTRY, SW_KPROBE, SW_FEXIT, SW_KRETPROBE, SW_TP_BTF, SW_TRACEPOINT, SW_RAW_TP };
 
 #define SW_ARCH_X86	1u
 #define SW_ARCH_ARM64	2u
@@ -49,7 +49,7 @@ struct sw_kernel {
 	void *ctx;
 	/* function in BTF and attachable by fentry (not variadic) */
 	bool (*btf_func)(void *ctx, const char *fn);
-	/* tp_btf: vmlinux BTF has btf_trace_<event> */
+	/* tp_btf and raw_tp: vmlinux BTF has btf_trace_<event> */
 	bool (*btf_tp)(void *ctx, const char *event);
 	/* classic tracepoint: tracefs has events/<category>/<event> */
 	bool (*tracefs_event)(void *ctx, const char *cat_event);
@@ -103,6 +103,9 @@ int sw_kernel_open(struct sw_kernel *k, char *err, int errlen);
 void sw_kernel_close(struct sw_kernel *k);
 /* Drop the BTF copy once the plan is made: libbpf parses its own at load. */
 void sw_kernel_release_btf(struct sw_kernel *k);
+/* The raw kernel BTF read by sw_kernel_open(), NULL when none or released. */
+struct sw_kbtf;
+const struct sw_kbtf *sw_kernel_btf(const struct sw_kernel *k);
 unsigned int sw_host_arch(void);
 
 #endif

@@ -102,7 +102,7 @@ then ok openmetrics; else bad openmetrics "rc=$rc"; fi
 
 # 6. arm / dump / disarm round trip through bpffs, bpftool reads the pins
 if "$SW" arm --pin-dir "$PIN" > "$tmp/arm" 2>&1 && grep -q '^locator: pfn=' "$tmp/arm" &&
-   ls "$PIN/links" | grep -q tpbtf_reschedule_entry; then
+   ls "$PIN/links" | grep -qE "^(rawtp|tpbtf)_reschedule_entry$"; then
   ipi_load 2
   "$SW" dump --pin-dir "$PIN" --format json > "$tmp/dump.json" 2>&1
   bpftool map dump pinned "$PIN/sw_store" > "$tmp/bpftool.json" 2>&1

@@ -432,7 +432,7 @@ static void test_plan_x86_fallbacks(void **state)
 	assert_int_equal(c->pt->v[c->variant].method, SW_FENTRY);
 	assert_true(c->kprobe_fallback);
 	assert_int_equal(choice(&p, "ipi_send_cpu")->pt->v[choice(&p, "ipi_send_cpu")->variant].method,
-			 SW_TP_BTF);
+			 SW_RAW_TP);
 	assert_false(sw_plan_rung_available(&p, &k, SW_RUNG_SDEI, why, sizeof(why)));
 	/* kernel refuses trampolines (this CI host): kprobes take over */
 	k = kernel(SW_ARCH_X86, &f, true, false, true);
@@ -476,7 +476,8 @@ static void test_point_table(void **state)
 					     pt->v[v].method == SW_KPROBE ? "kprobe_" :
 					     pt->v[v].method == SW_FEXIT ? "fexit_" :
 					     pt->v[v].method == SW_KRETPROBE ? "kretprobe_" :
-					     pt->v[v].method == SW_TP_BTF ? "tpbtf_" : "tp_";
+					     pt->v[v].method == SW_TP_BTF ? "tpbtf_" :
+					     pt->v[v].method == SW_RAW_TP ? "rawtp_" : "tp_";
 			assert_int_equal(strncmp(pt->v[v].prog, prefix, strlen(prefix)), 0);
 		}
 	}
