@@ -78,7 +78,7 @@ prog_cost() { # stopwatch|bpftrace -> "ns_per_run runs"
   # name (ours carry their form as prefix; bpftrace's are tracepoint type)
   bpftool prog show -j | python3 -c '
 import json, re, sys
-ours = re.compile(r"^(tpbtf|tp|fentry|fexit|kprobe|kretprobe)_")
+ours = re.compile(r"^(rawtp|tpbtf|tp|fentry|fexit|kprobe|kretprobe)_")
 t = n = 0
 for p in json.load(sys.stdin):
     mine = bool(ours.match(p.get("name", "")))

@@ -206,7 +206,8 @@ struct sw_hist {
 /* Per-CPU counters, the "counters" map, index enum sw_counter. */
 enum sw_counter {
 	SW_CNT_IPI_SENT = 0,		/* IPI sends seen (per target) */
-	SW_CNT_IPI_MATCHED,		/* handler entries paired with a send */
+	SW_CNT_IPI_MATCHED,		/* handler entries paired with a send: not counted
+					 * by BPF, user space sums the IPI histograms */
 	SW_CNT_IPI_UNMATCHED,		/* handler entries with no pending send */
 	SW_CNT_IPI_STALE,		/* pairs older than max_pending_ns, dropped */
 	SW_CNT_SDEI_SIGNALLED,		/* event-0 signals seen (per target) */

@@ -72,7 +72,15 @@ int sw_live_read(const struct sw_live_maps *m, struct sw_live_snapshot *s)
 {
 	int err = sw_read_hists(m->hists_fd, m->nr_cpus, s->total, s->percpu);
 
-	return err ? err : sw_read_counters(m->counters_fd, m->nr_cpus, s->counters);
+	if (!err)
+		err = sw_read_counters(m->counters_fd, m->nr_cpus, s->counters);
+	if (!err) {
+		/* BPF leaves this counter to the histograms (one atomic less per event) */
+		s->counters[SW_CNT_IPI_MATCHED] = 0;
+		for (int k = 0; k < SW_HIST_KINDS; k++)
+			s->counters[SW_CNT_IPI_MATCHED] += s->total[SW_STREAM_IPI * SW_HIST_KINDS + k].count;
+	}
+	return err;
 }
 
 void sw_live_delta(struct sw_live_snapshot *d, const struct sw_live_snapshot *a,
