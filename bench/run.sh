@@ -96,6 +96,20 @@ sw_cost=$(prog_cost stopwatch); bt_cost=$(prog_cost bpftrace)
 kill -INT $swpid $btpid; wait $swpid $btpid 2>/dev/null
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
 echo "per-event cost (bpf_stats, same workload, both attached): stopwatch ${sw_cost% *} ns over ${sw_cost#* } runs, bpftrace ${bt_cost% *} ns over ${bt_cost#* } runs"
+# The floor of that figure: bpf_stats times each run with two sched_clock()
+# reads around the program call. Programs that do nothing, on the same
+# tracepoints, show what the accounting and the call cost by themselves.
+sysctl -qw kernel.bpf_stats_enabled=1
+bpftrace -e 'tracepoint:ipi:ipi_send_cpu,tracepoint:ipi:ipi_send_cpumask,
+tracepoint:irq_vectors:reschedule_entry,tracepoint:irq_vectors:call_function_single_entry,
+tracepoint:irq_vectors:call_function_entry,tracepoint:sched:sched_wake_idle_without_ipi {}' \
+  > /dev/null 2>&1 & btpid=$!
+sleep 4
+run_pp > /dev/null
+floor=$(prog_cost bpftrace)
+kill -INT $btpid; wait $btpid 2>/dev/null
+sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo "per-event floor (bpf_stats of empty programs on the same tracepoints): ${floor% *} ns over ${floor#* } runs; stopwatch net of it: $(echo "${sw_cost% *} - ${floor% *}" | bc) ns"
 
 # ---- memory ----
 /usr/bin/time -v "$SW" live 1 2 > /dev/null 2> "$out/time"
