@@ -65,7 +65,7 @@ $(OUT)/stopwatch-dynamic: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd.o
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 # unit tests link the user objects (not main) and cmocka, dynamically
-$(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUT)
+$(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) $(OUT)/httpd_none.o | $(OUT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -no-pie $^ -o $@ -L$(LIBDIR) -lcmocka $(LDLIBS)
 

@@ -527,8 +527,14 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 	if (ret == -EBADMSG && update) {
 		char prev[PATH_MAX], why2[256];
 
-		snprintf(aside, sizeof(aside), "%s.corrupt-%lld", path, (long long)time(NULL));
-		if (rename(path, aside)) {
+		/* link, not rename: never replace the file an earlier damage left aside */
+		ret = -EEXIST;
+		for (int n = 0; ret == -EEXIST && n < 100; n++) {
+			snprintf(aside, sizeof(aside), n ? "%s.corrupt-%lld.%d" : "%s.corrupt-%lld",
+				 path, (long long)time(NULL), n);
+			ret = link(path, aside) ? -errno : 0;
+		}
+		if (ret || unlink(path)) {
 			ret = -errno;
 			snprintf(err, errlen, "%s is corrupt (%s) and could not be moved aside: %s",
 				 path, why, strerror(errno));
