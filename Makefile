@@ -33,7 +33,7 @@ USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard 
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit host-test bench clean stopwatch-static
+.PHONY: all deps check test unit state-test host-test bench clean stopwatch-static
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -71,6 +71,10 @@ $(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) $(OUT)/httpd_none.o | $(OUT)
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
+
+# state directory, process level (no root needed)
+state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
+	@tests/state/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 
 host-test: $(OUT)/stopwatch
 	@tests/host/run.sh $(OUT)/stopwatch

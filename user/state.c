@@ -652,8 +652,10 @@ int sw_state_commit(struct sw_state *s, char *err, size_t errlen)
 	}
 	/* keep the committed state as state.prev, replaced atomically too */
 	unlink(prev_tmp);
-	if (!link(path, prev_tmp) && rename(prev_tmp, prev))
-		unlink(prev_tmp);
+	if (!link(path, prev_tmp))
+		rename(prev_tmp, prev);
+	/* rename() does nothing when both are links to one file (a commit killed after this) */
+	unlink(prev_tmp);
 	crash_point("prev");
 	ret = sw_replace_file(path, 0644, true, fill_state, &c);
 	if (ret) {
