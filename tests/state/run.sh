@@ -130,5 +130,29 @@ else bad "HTTP" "port=$port $(cat "$tmp/http.err")"; fi
 if [ $rc -eq 1 ] && grep -q 'this static build has no HTTP server' "$tmp/static.err"; then
   ok "static build says why it cannot listen"; else bad "static --listen" "rc=$rc"; fi
 
+# 8. the systemd unit (its commands pointed at this build) and its boot-recovery script
+if command -v systemd-analyze >/dev/null; then
+  sed -e "s|/usr/local/bin/stopwatch|$SW|g" -e "s|/usr/local/libexec/stopwatch/recover-boot|$here/../../packaging/systemd/recover-boot|" \
+    "$here/../../packaging/systemd/stopwatch.service" > "$tmp/stopwatch.service"
+  if systemd-analyze verify "$tmp/stopwatch.service" > "$tmp/verify.out" 2>&1 && [ ! -s "$tmp/verify.out" ]; then
+    ok "systemd-analyze verify stopwatch.service"
+  else bad "systemd-analyze verify" "$(cat "$tmp/verify.out")"; fi
+else
+  echo "state systemd-analyze verify: not run (no systemd-analyze on this machine)"
+fi
+mkdir -p "$tmp/pstore" "$tmp/textfiles"
+cp "$LOGS/dmesg-ramoops-0" "$tmp/pstore/"
+for run in 1 2; do
+  STOPWATCH=$SW STOPWATCH_STATE_DIR=$tmp/boot STOPWATCH_PSTORE_DIR=$tmp/pstore STOPWATCH_TEXTFILE_DIR=$tmp/textfiles \
+    STOPWATCH_JOURNALCTL=false \
+    "$here/../../packaging/systemd/recover-boot" > "$tmp/boot$run.out" 2>&1; eval "rc$run=$?"
+done
+want2="state $tmp/boot: 0 new, 1 already counted (1 records in all)"
+if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "state $tmp/boot: 1 new, 0 already counted" "$tmp/boot1.out" &&
+   grep -q "$want2" "$tmp/boot2.out" && python3 "$CHECK_OM" "$tmp/textfiles/stopwatch_cumulative.prom" &&
+   grep -q 'stopwatch_cumulative_records_total{source="log"} 1$' "$tmp/textfiles/stopwatch_cumulative.prom"
+then ok "recover-boot: absent sources skipped, pstore counted once over two boots' runs"
+else bad "recover-boot" "$(cat "$tmp/boot1.out" "$tmp/boot2.out")"; fi
+
 echo "state: $pass passed, $fail failed"
 [ $fail -eq 0 ]
