@@ -75,6 +75,7 @@ struct sw_state {
 	struct occurrence *occ;		/* untimed log records seen this session */
 	size_t nocc;
 	unsigned long added, already;
+	bool noted_sdei;		/* this session saved live counts */
 	__u64 committed_real_ns;
 };
 
@@ -300,6 +301,7 @@ int sw_state_note_sdei(struct sw_state *s, const char *boot_id, const __u64 sdei
 		memcpy(n[i].boot_id, id, 16);
 		s->nboots++;
 	}
+	s->noted_sdei = true;
 	/* counts only grow within a boot: taking the larger makes a repeat harmless */
 	for (int k = 0; k < SW_SDEI_KINDS; k++)
 		if (sdei[k] > s->boots[i].sdei[k])
@@ -915,8 +917,10 @@ int sw_ingest_end(struct sw_state *s, int ret)
 		fprintf(stderr, "stopwatch: failed to save state: %s\n", err);
 		ret = SW_EXIT_FAIL;
 	} else {
-		fprintf(stderr, "stopwatch: state %s: %lu new, %lu already counted (%zu records in all)\n",
-			s->dir, s->added, s->already, s->nkeys);
+		/* live mode's SDEI saves see no records: nothing to say */
+		if (s->added || s->already || !s->noted_sdei)
+			fprintf(stderr, "stopwatch: state %s: %lu new, %lu already counted "
+				"(%zu records in all)\n", s->dir, s->added, s->already, s->nkeys);
 		if (ingest_recovered && ret == SW_EXIT_OK)
 			ret = SW_EXIT_DATA;	/* said above: the operator should look */
 	}
