@@ -27,12 +27,14 @@ LDLIBS := -lbpf -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	      -Ivmlinux.h-gen/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+# httpd.c (libmicrohttpd) links only dynamically, httpd_none.c stands in for it
+# in the static binary: see user/httpd.h for why.
+USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit host-test bench clean stopwatch-static
-all: $(OUT)/stopwatch
+.PHONY: all deps check test unit state-test host-test bench clean stopwatch-static
+all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
 deps:
@@ -52,18 +54,27 @@ $(OUT)/stopwatch.skel.h: $(OUT)/stopwatch.bpf.o
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/stopwatch: $(OUT)/main.o $(USER_OBJS)
+$(OUT)/stopwatch: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd_none.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# The same program linked against shared libraries, with the HTTP endpoint
+# (stats --listen). rpath-link: the cross linker finds arm64 libraries' deps.
+$(OUT)/stopwatch-dynamic: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd.o
+	$(CC) $(CFLAGS) $^ -o $@ -L$(LIBDIR) -Wl,-rpath-link,$(LIBDIR) $(LDLIBS) -lmicrohttpd
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 # unit tests link the user objects (not main) and cmocka, dynamically
-$(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUT)
+$(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) $(OUT)/httpd_none.o | $(OUT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -no-pie $^ -o $@ -L$(LIBDIR) -lcmocka $(LDLIBS)
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
+
+# state directory, process level (no root needed)
+state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
+	@tests/state/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 
 host-test: $(OUT)/stopwatch
 	@tests/host/run.sh $(OUT)/stopwatch

@@ -4,12 +4,13 @@
 ("Nov 21 13:04:18 hostNN kernel: [  ts] msg") from many hosts, mostly
 ordinary kernel chatter, with a boot per host and a few stops (clean
 reboots, NMI retries, failed stops, panics) sprinkled in.
-usage: logscan-gen.py OUT SIZE_MB [HOSTS]"""
+usage: logscan-gen.py OUT SIZE_MB [HOSTS [LINES_PER_STOP]]"""
 import random
 import sys
 
 out, size_mb = sys.argv[1], int(sys.argv[2])
 nhosts = int(sys.argv[3]) if len(sys.argv) > 3 else 64
+every = int(sys.argv[4]) if len(sys.argv) > 4 else 400000
 rnd = random.Random(1)
 
 BOOT = [
@@ -83,7 +84,7 @@ with open(out, "w") as f:
             f.write("".join(buf))
             buf.clear()
         h = hosts[rnd.randrange(nhosts)]
-        if n % 400000 == 0:
+        if n % every == 0:
             for m in STOPS[stops % len(STOPS)]:
                 line(h, m)
             stops += 1

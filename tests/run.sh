@@ -28,6 +28,7 @@ build() {
 }
 stage build build
 stage unit make -s unit
+stage state make -s state-test
 stage host make -s host-test
 for lab in $(make -s print-ci-labs); do
   stage "$lab" make -s "$lab"

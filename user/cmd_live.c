@@ -13,6 +13,7 @@
 #include "live.h"
 #include "loader.h"
 #include "record.h"
+#include "state.h"
 #include "stopwatch.skel.h"
 
 static const char live_doc[] =
@@ -29,7 +30,8 @@ static const char live_doc[] =
 	"    stopwatch live -C -T           # per CPU, with timestamps\n"
 	"    stopwatch live -L              # log-linear buckets: quantiles within 25%\n"
 	"    stopwatch live --format json   # one JSON object per interval\n"
-	"    stopwatch live --textfile /var/lib/node_exporter/stopwatch.prom\n";
+	"    stopwatch live --textfile /var/lib/node_exporter/stopwatch.prom\n"
+	"    stopwatch live --state-dir /var/lib/stopwatch   # SDEI deliveries into 'stats'\n";
 
 static const struct argp_option live_options[] = {
 	{ "interval", 'i', "SECS", 0, "Seconds between outputs (default 1)" },
@@ -43,6 +45,42 @@ static const struct argp_option live_options[] = {
 };
 
 static int positional;
+
+/*
+ * --state-dir: this boot's SDEI deliveries so far (the maps count from this
+ * run's start) into the cumulative statistics, when they changed. The state
+ * keeps the largest count seen per boot, so saving again is harmless; a
+ * second live run in one boot starts from 0 and only adds above the first.
+ */
+static int save_sdei(const struct sw_live_snapshot *s, __u64 saved[SW_SDEI_KINDS])
+{
+	__u64 sdei[SW_SDEI_KINDS];
+	struct sw_state *st;
+	char boot[40];
+	__u8 id[16];
+	int ret;
+
+	for (int k = 0; k < SW_SDEI_KINDS; k++)
+		sdei[k] = s->total[SW_STREAM_SDEI * SW_HIST_KINDS + k].count;
+	if (!memcmp(sdei, saved, sizeof(sdei)))
+		return SW_EXIT_OK;
+	if (sw_read_boot_id(id, boot, sizeof(boot))) {
+		fprintf(stderr, "stopwatch: failed to read the boot id\n");
+		return SW_EXIT_FAIL;
+	}
+	ret = sw_ingest_begin(&st);
+	if (ret)
+		return ret;
+	if (sw_state_note_sdei(st, boot, sdei)) {
+		sw_state_close(st);
+		fprintf(stderr, "stopwatch: failed to count SDEI deliveries: %s\n", strerror(ENOMEM));
+		return SW_EXIT_FAIL;
+	}
+	ret = sw_ingest_end(st, SW_EXIT_OK);
+	if (!ret)
+		memcpy(saved, sdei, sizeof(sdei));
+	return ret;
+}
 
 static error_t live_parse(int key, char *arg, struct argp_state *state)
 {
@@ -128,9 +166,11 @@ static double now_s(void)
 
 int cmd_live(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_format_om_argp }, { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_om_argp }, { &sw_state_argp },
+						      { &sw_common_argp }, {} };
 	const struct argp argp = { live_options, live_parse, NULL, live_doc, children };
 	struct sw_live_snapshot *prev = NULL, *cur = NULL, *delta = NULL;
+	__u64 sdei_saved[SW_SDEI_KINDS] = {};
 	struct ring_buffer *rb = NULL;
 	struct sw_live_maps maps;
 	struct sw_loaded L;
@@ -209,6 +249,8 @@ int cmd_live(int argc, char **argv)
 				goto out;
 			}
 		}
+		if (sw_state_dir && (ret = save_sdei(cur, sdei_saved)))
+			goto out;
 		if (!env.cumulative) {
 			struct sw_live_snapshot *t = prev;
 

@@ -17,6 +17,7 @@
 #include "env.h"
 #include "loader.h"
 #include "logscan.h"
+#include "state.h"
 
 static const char logscan_doc[] =
 	"Read kernel logs and print one stop record per CPU stop found in them\n"
@@ -32,7 +33,9 @@ static const char logscan_doc[] =
 	"    stopwatch logscan /var/log/kern.log\n"
 	"    stopwatch logscan --format json /srv/consoles/*.log > stops.jsonl\n"
 	"    journalctl -k -o export -b -1 | stopwatch logscan -\n"
-	"    stopwatch logscan --host node17 /sys/fs/pstore/dmesg-ramoops-0\n";
+	"    stopwatch logscan --host node17 /sys/fs/pstore/dmesg-ramoops-0\n"
+	"    journalctl -k -o export -b -1 | stopwatch logscan --host $(hostname) \\\n"
+	"        --state-dir /var/lib/stopwatch -\n";
 
 static const struct argp_option logscan_options[] = {
 	{ "host", 'H', "NAME", 0, "Host of lines that do not name one (default: the file name)" },
@@ -79,6 +82,7 @@ struct out {
 	size_t index_cap;
 	char last_host[64];
 	bool oom;
+	struct sw_state *state;		/* --state-dir: count each record once */
 };
 
 static size_t host_hash(const char *p)
@@ -105,6 +109,8 @@ static void on_record(void *ctx, const struct sw_record_meta *m, const struct sw
 		snprintf(o->last_host, sizeof(o->last_host), "%s", m->host);
 		sw_record_print_text(stdout, m, r);
 	}
+	if (o->state && sw_state_add(o->state, m, r) < 0)
+		o->oom = true;
 	if (o->hint < o->n && !strcmp(o->s[o->hint].host, m->host))
 		s = &o->s[o->hint];
 	for (size_t i = o->index_cap ? host_hash(m->host) & (o->index_cap - 1) : 0;
@@ -232,13 +238,17 @@ static int scan_file(const char *path, const char *host, struct out *o)
 
 int cmd_logscan(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_state_argp },
+						      { &sw_common_argp }, {} };
 	const struct argp argp = { logscan_options, logscan_parse, "FILE...", logscan_doc, children };
 	struct out o = {};
 	int ret = SW_EXIT_OK;
 
 	if (sw_argp_parse(&argp, argc, argv))
 		return SW_EXIT_USAGE;
+	ret = sw_ingest_begin(&o.state);
+	if (ret)
+		return ret;
 	for (int i = 0; i < nfiles; i++) {
 		const char *host = opt_host;
 		const char *slash;
@@ -265,7 +275,11 @@ int cmd_logscan(int argc, char **argv)
 	if (o.oom) {
 		fprintf(stderr, "stopwatch: failed to summarise: %s\n", strerror(ENOMEM));
 		ret = SW_EXIT_FAIL;
+		/* the counts would be short: commit nothing, the state stays as it was */
+		sw_state_close(o.state);
+		o.state = NULL;
 	}
+	ret = sw_ingest_end(o.state, ret);
 	free(o.s);
 	free(o.index);
 	free(files);

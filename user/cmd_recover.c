@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "env.h"
 #include "loader.h"
+#include "state.h"
 #include "record.h"
 #include "vmcore.h"
 
@@ -24,7 +25,8 @@ static const char recover_doc[] =
 	"\n"
 	"EXAMPLES:\n"
 	"    stopwatch recover --vmcore /proc/vmcore\n"
-	"    stopwatch recover --vmcore guest.core --pfn 123456 --format json\n";
+	"    stopwatch recover --vmcore guest.core --pfn 123456 --format json\n"
+	"    stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n";
 
 static const struct argp_option recover_options[] = {
 	{ "vmcore", 'c', "FILE", 0, "ELF core to read (/proc/vmcore, or a saved core)" },
@@ -81,8 +83,10 @@ static __u64 cmdline_pfn(void)
 
 int cmd_recover(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_common_argp }, {} };
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_state_argp },
+						      { &sw_common_argp }, {} };
 	const struct argp argp = { recover_options, recover_parse, NULL, recover_doc, children };
+	struct sw_state *state;
 	struct sw_record_meta meta = { .source = SW_SRC_VMCORE, .exact = true };
 	struct sw_store *st;
 	char err[256];
@@ -115,6 +119,14 @@ int cmd_recover(int argc, char **argv)
 	n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
 	if (!n && env.format == SW_FMT_TEXT)
 		printf("armed in boot %s, but no stop was recorded\n", meta.boot_id);
+	fflush(stdout);
+	ret = sw_ingest_begin(&state);
+	if (!ret && state && sw_state_add_store(state, &meta, st) < 0) {
+		fprintf(stderr, "stopwatch: failed to count records: %s\n", strerror(ENOMEM));
+		sw_state_close(state);	/* nothing committed: the state is as it was */
+		state = NULL;
+		ret = SW_EXIT_FAIL;
+	}
 	free(st);
-	return SW_EXIT_OK;
+	return sw_ingest_end(state, ret);
 }

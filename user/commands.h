@@ -10,6 +10,7 @@ int cmd_disarm(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_logscan(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 /* Parse @argv with @argp plus the common options; exit code 2 on usage errors. */
 struct argp;

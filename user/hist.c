@@ -150,7 +150,13 @@ void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const 
 		stars(f, h->slots[i], max, 40);
 		fputc('\n', f);
 	}
-	fprintf(f, "     count %llu  avg %.1f us  p50 %.1f us  p99 %.1f us",
+	fprintf(f, "     ");
+	sw_hist_print_summary(f, loglinear, h);
+}
+
+void sw_hist_print_summary(FILE *f, bool loglinear, const struct sw_hist *h)
+{
+	fprintf(f, "count %llu  avg %.1f us  p50 %.1f us  p99 %.1f us",
 		(unsigned long long)h->count,
 		h->count ? h->sum_ns / 1000.0 / h->count : 0.0,
 		sw_hist_quantile(loglinear, h, 0.5) / 1000.0,

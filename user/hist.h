@@ -21,6 +21,8 @@ double sw_hist_quantile(bool loglinear, const struct sw_hist *h, double q);
 
 /* libbpf-tools style text: "usecs : count distribution" with stars. */
 void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const char *title);
+/* One line: "count N  avg .. us  p50 .. us  p99 .. us  max .. us". */
+void sw_hist_print_summary(FILE *f, bool loglinear, const struct sw_hist *h);
 /* {"count":..,"sum_ns":..,"max_ns":..,"p50_us":..,"p99_us":..,"buckets":[[le_us,count],...]} */
 void sw_hist_print_json(FILE *f, bool loglinear, const struct sw_hist *h);
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fileio.h"
 #include "live.h"
 #include "loader.h"
 #include "record.h"
@@ -255,36 +256,27 @@ void sw_live_print_openmetrics(FILE *f, const struct sw_live_maps *m,
 	fprintf(f, "# EOF\n");
 }
 
+struct textfile_ctx {
+	const struct sw_live_maps *m;
+	const struct sw_live_snapshot *cum;
+	bool per_cpu;
+};
+
+static int fill_textfile(FILE *f, void *ctx)
+{
+	const struct textfile_ctx *t = ctx;
+
+	sw_live_print_openmetrics(f, t->m, t->cum, t->per_cpu);
+	return ferror(f) ? -EIO : 0;
+}
+
 int sw_write_textfile(const char *path, const struct sw_live_maps *m,
 		      const struct sw_live_snapshot *cum, bool per_cpu)
 {
-	char tmp[4096];
-	FILE *f;
-	int fd, err = 0;
+	struct textfile_ctx t = { m, cum, per_cpu };
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	sw_live_print_openmetrics(f, m, cum, per_cpu);
-	/* node_exporter must never read a half-written file: temp, fsync, rename */
-	if (fflush(f) || fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	/* node_exporter must never read a half-written file */
+	return sw_replace_file(path, 0644, false, fill_textfile, &t);
 }
 
 void sw_live_print(FILE *f, const struct env *e, const struct sw_live_maps *m,

@@ -80,21 +80,12 @@ void sw_boot_id_text(const __u8 id[16], char *text, int len)
 		 id[11], id[12], id[13], id[14], id[15]);
 }
 
-int sw_read_boot_id(__u8 id[16], char *text, int len)
+int sw_boot_id_parse(const char *text, __u8 id[16])
 {
-	char buf[64];
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
 	int n = 0;
 
 	memset(id, 0, 16);
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	for (const char *p = buf; *p && n < 32; p++) {
+	for (const char *p = text; *p && *p != '\n' && n < 32; p++) {
 		int v;
 
 		if (*p == '-')
@@ -104,9 +95,27 @@ int sw_read_boot_id(__u8 id[16], char *text, int len)
 		id[n / 2] |= v << (n % 2 ? 0 : 4);
 		n++;
 	}
+	return n == 32 ? 0 : -EINVAL;
+}
+
+int sw_read_boot_id(__u8 id[16], char *text, int len)
+{
+	char buf[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	int err;
+
+	memset(id, 0, 16);
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	err = sw_boot_id_parse(buf, id);
 	if (text)
 		sw_boot_id_text(id, text, len);
-	return n == 32 ? 0 : -EINVAL;
+	return err;
 }
 
 void sw_store_refresh_online(struct sw_store *st)

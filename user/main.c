@@ -18,6 +18,7 @@ static const struct {
 	{ "dump", cmd_dump, "print what the pinned probes recorded" },
 	{ "recover", cmd_recover, "read stop records back from a vmcore after a crash" },
 	{ "logscan", cmd_logscan, "stop records from kernel logs of hosts that were never armed" },
+	{ "stats", cmd_stats, "cumulative stop statistics across boots (JSON, OpenMetrics, HTTP)" },
 };
 
 static void usage(FILE *f)
@@ -33,6 +34,8 @@ static void usage(FILE *f)
 		   "  stopwatch arm                 # record the next reboot, panic or kdump\n"
 		   "  stopwatch recover --vmcore /proc/vmcore --format json\n"
 		   "  stopwatch logscan --format json /var/log/hosts/*.log\n"
+		   "  stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n"
+		   "  stopwatch stats --listen 9419   # /metrics and /stats.json on 127.0.0.1\n"
 		   "\n'stopwatch COMMAND --help' describes each command.\n");
 }
 

@@ -72,32 +72,7 @@ ipi_load 3 & load=$!
 "$SW" live --format openmetrics --textfile "$tmp/sw.prom" -L 1 2 > "$tmp/om.txt" 2>&1; rc=$?
 wait $load
 if [ $rc -eq 0 ] && [ "$(tail -1 "$tmp/sw.prom")" = "# EOF" ] && ! ls "$tmp"/sw.prom.tmp.* >/dev/null 2>&1 &&
-   python3 - "$tmp/sw.prom" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read().splitlines()
-fams = {}
-for l in text:
-    if l.startswith("# TYPE "):
-        _, _, name, typ = l.split(); fams[name] = typ
-samples = [l for l in text if l and not l.startswith("#")]
-for s in samples:
-    m = re.match(r'^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$', s)
-    assert m, s
-    name = m.group(1)
-    base = re.sub(r'_(bucket|count|sum|total)$', '', name)
-    assert base in fams, s
-    if fams[base] == "counter": assert name.endswith("_total"), s
-# buckets cumulative and ending in +Inf == _count
-buckets = {}
-for s in samples:
-    m = re.match(r'^(\w+)_bucket\{(.*),le="([^"]+)"\} (\d+)$', s)
-    if m: buckets.setdefault((m.group(1), m.group(2)), []).append((m.group(3), int(m.group(4))))
-assert buckets, "no histogram samples"
-for key, bs in buckets.items():
-    counts = [c for _, c in bs]
-    assert counts == sorted(counts), key
-    assert bs[-1][0] == "+Inf", key
-PY
+   python3 "$(dirname "$0")/../lib/check_openmetrics.py" "$tmp/sw.prom"
 then ok openmetrics; else bad openmetrics "rc=$rc"; fi
 
 # 6. arm / dump / disarm round trip through bpffs, bpftool reads the pins

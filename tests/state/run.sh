@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# State directory, process level: ingest through the CLI, kill -9 at fixed
+# and random points, damaged state files, the textfile and the HTTP
+# endpoint. Records come from logscan on tests/data/logs and on logs
+# bench/logscan-gen.py writes. Needs no root: the state directory is a temp
+# directory and the HTTP server listens on a free loopback port.
+# usage: run.sh STATIC_BINARY DYNAMIC_BINARY
+set -u
+SW=$(realpath "$1") SWD=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+LOGS=$here/../data/logs
+CHECK_OM=$here/../lib/check_openmetrics.py
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "state $1: PASS"; }
+bad() { fail=$((fail + 1)); echo "state $1: FAIL $2"; }
+tmp=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# The statistics without the commit time: equal totals, equal text.
+totals() { "$SW" stats --state-dir "$1" --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin); d.pop("committed"); print(json.dumps(d, sort_keys=True))'; }
+
+fixtures=("$LOGS"/*.log "$LOGS"/dmesg-ramoops-0)
+gen=()
+for i in 0 1 2 3; do   # four multi-host logs, a stop every 20 lines: ~2500 records
+  python3 "$here/../../bench/logscan-gen.py" "$tmp/gen$i.log" 2 $((50 + i * 7)) 20 2>/dev/null
+  gen+=("$tmp/gen$i.log")
+done
+all=("${fixtures[@]}" "${gen[@]}")
+
+# 1. the reference: one clean ingest of everything; then again: nothing new
+"$SW" logscan --format json --state-dir "$tmp/ref" "${all[@]}" > "$tmp/ref.jsonl" 2> "$tmp/ref.err"
+nrec=$(wc -l < "$tmp/ref.jsonl")
+"$SW" logscan --state-dir "$tmp/ref" "${all[@]}" > /dev/null 2> "$tmp/ref2.err"
+ref=$(totals "$tmp/ref")
+if grep -q "state $tmp/ref: $nrec new, 0 already counted ($nrec records in all)" "$tmp/ref.err" &&
+   grep -q "state $tmp/ref: 0 new, $nrec already counted ($nrec records in all)" "$tmp/ref2.err" &&
+   [ "$(totals "$tmp/ref")" = "$ref" ] && [ "$nrec" -gt 2000 ] &&
+   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["records"]["log"]==int(sys.argv[2])' "$ref" "$nrec"
+then ok "ingest twice counts once ($nrec records)"
+else bad "ingest twice" "$(cat "$tmp/ref.err" "$tmp/ref2.err")"; fi
+
+# 2. kill -9 at each commit step; the next ingest of the same input completes it
+for at in write prev rename; do
+  d=$tmp/crash-$at
+  "$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2>&1      # a first commit
+  { STOPWATCH_STATE_CRASH_AT=$at "$SW" logscan --state-dir "$d" "${gen[@]}" > /dev/null; } 2>/dev/null
+  rc=$?
+  left=$(ls "$d" | grep -c '^state\.tmp\.' || true)
+  "$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2> "$tmp/after.err"
+  if [ $rc -eq 137 ] && [ "$(totals "$d")" = "$ref" ] && ! ls "$d" | grep -q '^state\.tmp\.'; then
+    ok "kill -9 at $at: totals equal a clean ingest ($(sed 's/^stopwatch: //' "$tmp/after.err"); temp files left by the kill: $left)"
+  else bad "kill -9 at $at" "rc=$rc $(cat "$tmp/after.err")"; fi
+done
+
+# 3. kill -9 at random moments, many times, over parts of the input
+d=$tmp/random
+killed=0 finished=0
+for i in $(seq 1 30); do
+  part=("${fixtures[@]:$((i % 3 * 6)):6}" "${gen[$((i % 4))]}")
+  "$SW" logscan --state-dir "$d" "${part[@]}" > /dev/null 2>&1 & pid=$!
+  sleep "0.0$((RANDOM % 40))"
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null; rc=$?
+  if [ $rc -eq 137 ]; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
+done
+"$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2> "$tmp/random.err"
+if [ "$(totals "$d")" = "$ref" ] && [ $killed -gt 0 ]; then
+  ok "random kill -9: $killed killed mid-run, $finished finished; totals equal a clean ingest ($(sed 's/^stopwatch: //' "$tmp/random.err"))"
+else bad "random kill -9" "killed=$killed finished=$finished $(cat "$tmp/random.err")"; fi
+
+# 4. two ingests at once: the lock serialises them, nothing counted twice
+d=$tmp/race
+"$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2>&1 & p1=$!
+"$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2>&1 & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ "$(totals "$d")" = "$ref" ]; then ok "concurrent ingests"
+else bad "concurrent ingests" "rc=$r1,$r2"; fi
+
+# 5. a damaged state file: readers refuse it, an ingest keeps it aside and goes on
+d=$tmp/damaged
+"$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2>&1
+"$SW" logscan --state-dir "$d" "${gen[@]}" > /dev/null 2>&1
+truncate -s -100 "$d/state"
+sum=$(sha256sum < "$d/state")
+"$SW" stats --state-dir "$d" > "$tmp/dmg.out" 2> "$tmp/dmg.err"; rc=$?
+"$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2> "$tmp/dmg2.err"; rc2=$?
+aside=$(ls "$d" | grep '^state\.corrupt-')
+if [ $rc -eq 6 ] && [ ! -s "$tmp/dmg.out" ] && [ "$(wc -l < "$tmp/dmg.err")" -eq 1 ] &&
+   grep -q "^stopwatch: failed to read state $d: $d/state: truncated" "$tmp/dmg.err" &&
+   [ $rc2 -eq 6 ] && grep -q "is corrupt (truncated.*kept as $d/state.corrupt-.*continuing from $d/state.prev" "$tmp/dmg2.err" &&
+   [ "$(sha256sum < "$d/$aside")" = "$sum" ] && [ "$(totals "$d")" = "$ref" ]; then
+  ok "truncated state: $(cat "$tmp/dmg.err") / then kept aside, recovered from state.prev, totals equal a clean ingest"
+else bad "truncated state" "rc=$rc,$rc2 $(cat "$tmp/dmg.err" "$tmp/dmg2.err")"; fi
+
+# 6. OpenMetrics textfile (atomic) and text output
+if "$SW" stats --state-dir "$tmp/ref" --textfile "$tmp/sw.prom" && python3 "$CHECK_OM" "$tmp/sw.prom" &&
+   ! ls "$tmp" | grep -q 'sw.prom.tmp' &&
+   grep -q "^stopwatch_cumulative_records_total{source=\"log\"} $nrec$" "$tmp/sw.prom" &&
+   ! sed '$d' "$tmp/sw.prom" | python3 "$CHECK_OM" 2>/dev/null &&
+   "$SW" stats --state-dir "$tmp/ref" | grep -q "^state $tmp/ref: $nrec records"
+then ok "textfile is valid OpenMetrics"; else bad "textfile" ""; fi
+
+# 7. HTTP: /metrics and /stats.json on loopback, SIGTERM stops it
+"$SWD" stats --state-dir "$tmp/ref" --listen 127.0.0.1:0 2> "$tmp/http.err" & server=$!
+port=
+for _ in $(seq 50); do
+  port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/http.err")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+if [ -n "$port" ] &&
+   curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" -o "$tmp/http.prom" &&
+   python3 "$CHECK_OM" "$tmp/http.prom" && cmp -s "$tmp/http.prom" "$tmp/sw.prom" &&
+   curl -sf --max-time 10 "http://127.0.0.1:$port/stats.json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin); d.pop("committed"); assert json.dumps(d, sort_keys=True) == sys.argv[1]' "$ref" &&
+   [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nothing")" = 404 ] &&
+   [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/metrics")" = 405 ]
+then
+  kill -TERM $server
+  timeout 10 tail --pid=$server -f /dev/null; wait $server; rc=$?; server=
+  if [ $rc -eq 0 ] && grep -q 'stopping the HTTP server' "$tmp/http.err"; then
+    ok "HTTP /metrics equals the textfile, /stats.json the totals, 404/405, SIGTERM exits 0"
+  else bad "HTTP stop" "rc=$rc $(cat "$tmp/http.err")"; fi
+else bad "HTTP" "port=$port $(cat "$tmp/http.err")"; fi
+"$SW" stats --state-dir "$tmp/ref" --listen 0 2> "$tmp/static.err"; rc=$?
+if [ $rc -eq 1 ] && grep -q 'this static build has no HTTP server' "$tmp/static.err"; then
+  ok "static build says why it cannot listen"; else bad "static --listen" "rc=$rc"; fi
+
+# 8. the systemd unit (its commands pointed at this build) and its boot-recovery script
+if command -v systemd-analyze >/dev/null; then
+  sed -e "s|/usr/local/bin/stopwatch|$SW|g" -e "s|/usr/local/libexec/stopwatch/recover-boot|$here/../../packaging/systemd/recover-boot|" \
+    "$here/../../packaging/systemd/stopwatch.service" > "$tmp/stopwatch.service"
+  if systemd-analyze verify "$tmp/stopwatch.service" > "$tmp/verify.out" 2>&1 && [ ! -s "$tmp/verify.out" ]; then
+    ok "systemd-analyze verify stopwatch.service"
+  else bad "systemd-analyze verify" "$(cat "$tmp/verify.out")"; fi
+else
+  echo "state systemd-analyze verify: not run (no systemd-analyze on this machine)"
+fi
+mkdir -p "$tmp/pstore" "$tmp/textfiles"
+cp "$LOGS/dmesg-ramoops-0" "$tmp/pstore/"
+for run in 1 2; do
+  STOPWATCH=$SW STOPWATCH_STATE_DIR=$tmp/boot STOPWATCH_PSTORE_DIR=$tmp/pstore STOPWATCH_TEXTFILE_DIR=$tmp/textfiles \
+    STOPWATCH_JOURNALCTL=false \
+    "$here/../../packaging/systemd/recover-boot" > "$tmp/boot$run.out" 2>&1; eval "rc$run=$?"
+done
+want2="state $tmp/boot: 0 new, 1 already counted (1 records in all)"
+if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "state $tmp/boot: 1 new, 0 already counted" "$tmp/boot1.out" &&
+   grep -q "$want2" "$tmp/boot2.out" && python3 "$CHECK_OM" "$tmp/textfiles/stopwatch_cumulative.prom" &&
+   grep -q 'stopwatch_cumulative_records_total{source="log"} 1$' "$tmp/textfiles/stopwatch_cumulative.prom"
+then ok "recover-boot: absent sources skipped, pstore counted once over two boots' runs"
+else bad "recover-boot" "$(cat "$tmp/boot1.out" "$tmp/boot2.out")"; fi
+
+echo "state: $pass passed, $fail failed"
+[ $fail -eq 0 ]

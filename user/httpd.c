@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The HTTP endpoint on libmicrohttpd (dynamically linked build only, see httpd.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+#include "env.h"
+#include "httpd.h"
+#include "loader.h"
+
+/* Bounds: a scrape endpoint needs a handful of connections, each short-lived. */
+#define HTTP_MAX_CONNECTIONS	16
+#define HTTP_TIMEOUT_S		10
+
+struct server {
+	const struct sw_http_route *routes;
+	int nroutes;
+	void *ctx;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *type,
+			     char *body, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, int status, const char *msg)
+{
+	char *body = strdup(msg);
+
+	return body ? reply(conn, status, "text/plain; charset=utf-8", body, strlen(body)) : MHD_NO;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **req_cls)
+{
+	const struct server *srv = cls;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	int status;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
+	if (!*req_cls) {
+		/* first call: headers only; answer on the second */
+		*req_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*upload_size)
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST, "no request body expected\n");
+	for (int i = 0; i < srv->nroutes; i++) {
+		if (strcmp(url, srv->routes[i].path))
+			continue;
+		f = open_memstream(&body, &len);
+		if (!f)
+			return MHD_NO;
+		status = srv->routes[i].fill(f, srv->ctx);
+		if (fclose(f)) {
+			free(body);
+			return MHD_NO;
+		}
+		return reply(conn, status, status == MHD_HTTP_OK ? srv->routes[i].content_type :
+				   "text/plain; charset=utf-8", body, len);
+	}
+	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /stats.json\n");
+}
+
+/* "[ADDR:]PORT": ADDR is IPv4 or [IPv6]; loopback unless told otherwise. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char addr[64] = "127.0.0.1";
+	const char *colon = strrchr(s, ':'), *port = s;
+	long p;
+
+	memset(ss, 0, sizeof(*ss));
+	if (colon) {
+		size_t n = colon - s;
+
+		if (n >= sizeof(addr))
+			return -EINVAL;
+		memcpy(addr, s, n);
+		addr[n] = '\0';
+		port = colon + 1;
+	}
+	if (sw_parse_long(port, 0, 65535, &p))
+		return -EINVAL;
+	if (addr[0] == '[') {
+		size_t n = strlen(addr);
+
+		if (n < 3 || addr[n - 1] != ']')
+			return -EINVAL;
+		addr[n - 1] = '\0';
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(p);
+		return inet_pton(AF_INET6, addr + 1, &in6->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons(p);
+	return inet_pton(AF_INET, addr, &in4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+int sw_http_serve(const char *listen, const struct sw_http_route *routes, int nroutes, void *ctx)
+{
+	struct server srv = { routes, nroutes, ctx };
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+	sigset_t set, old;
+	int sig;
+
+	if (parse_listen(listen, &ss)) {
+		fprintf(stderr, "stopwatch: failed to listen: invalid address '%s' ([ADDR:]PORT)\n",
+			listen);
+		return SW_EXIT_USAGE;
+	}
+	/* block the stop signals before MHD starts its thread, so only sigwait sees them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     0, NULL, NULL, on_request, &srv,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "stopwatch: failed to listen on %s: %s\n", listen, strerror(errno));
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return SW_EXIT_FAIL;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	fprintf(stderr, "stopwatch: serving /metrics and /stats.json on %s port %u\n", listen,
+		info ? info->port : 0);
+	while (sigwait(&set, &sig))
+		;
+	fprintf(stderr, "stopwatch: %s: stopping the HTTP server\n", strsignal(sig));
+	MHD_stop_daemon(d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return SW_EXIT_OK;
+}

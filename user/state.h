@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The state directory: statistics of every stop ever recovered on this host
+ * (or, for logscan, on the hosts whose logs were fed to it), across boots.
+ * Each record is counted exactly once: the set of ingested record keys is
+ * kept in the same file as the counters, and the file is replaced as a whole
+ * (temp file, fsync, rename, fsync of the directory), so a crash at any
+ * point leaves either the old state or the new one, never a mix.
+ *
+ * DIR/state       the statistics and the seen-key set (format below, in state.c)
+ * DIR/state.prev  the state before the last commit: fallback if state is corrupt
+ * DIR/lock        flock()ed by an ingest for its whole read-modify-write
+ */
+#ifndef STOPWATCH_STATE_H
+#define STOPWATCH_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "hist.h"
+#include "record.h"
+
+#define SW_STATE_DEFAULT_DIR	"/var/lib/stopwatch"
+#define SW_STATE_DIR_ENV	"STOPWATCH_STATE_DIR"
+#define SW_SOURCES		(SW_SRC_LOG + 1)
+#define SW_OUTCOMES		(SW_OUT_NOOP + 1)
+
+/* Cumulative statistics. Histograms use log-linear ns buckets. */
+struct sw_state_totals {
+	__u64 records[SW_SOURCES];		/* records ingested, per source */
+	__u64 stops[SW_KIND_COUNT][SW_OUTCOMES];
+	__u64 cpus_stopped[SW_RUNG_COUNT];	/* per rung that stopped the CPU ([NONE] unused) */
+	__u64 cpus_never_stopped;
+	/* fire of a rung after the one before it (or the stop's start); [0] unused */
+	struct sw_hist escalation[SW_FIRE_RUNGS];
+	/* rung fired to the CPU's stop handler, per rung; exact (BPF) records only */
+	struct sw_hist ack[SW_FIRE_RUNGS];
+};
+
+/*
+ * A record's identity. Store records (BPF, vmcore, trace): the boot id and
+ * the store's sequence number. Log records: a content hash (see
+ * sw_state_key_of) with the top bit of seq set, a space store sequence
+ * numbers never reach.
+ */
+struct sw_state_key {
+	__u8 id[16];
+	__u64 seq;
+};
+
+/* SDEI event-0 deliveries live mode counted in one boot (monotonic within it). */
+struct sw_state_boot {
+	__u8 boot_id[16];
+	__u64 sdei[SW_SDEI_KINDS];
+};
+
+struct sw_state;
+
+/*
+ * Open DIR's state. @update: create DIR if needed, take the lock (waits for
+ * another ingest), clear temp files a killed ingest left. A corrupt state
+ * file is an error without @update; with it, the file is renamed to
+ * state.corrupt-<unix time>, that is said on stderr, and the state restarts
+ * from state.prev when that is sound (else empty); *@recovered is set.
+ * Returns 0 or a negative errno with a one-line reason in @err.
+ */
+int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *recovered,
+		  char *err, size_t errlen);
+void sw_state_close(struct sw_state *s);
+
+/* Key of a record; @occurrence tells apart identical untimed log records. */
+void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record *r,
+		     unsigned int occurrence, struct sw_state_key *k);
+
+/* Count @r unless its key was counted before: 1 = new, 0 = already counted, -ENOMEM. */
+int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struct sw_stop_record *r);
+/* Every valid record of a store (as sw_store_print shows them); returns new ones or -ENOMEM. */
+int sw_state_add_store(struct sw_state *s, const struct sw_record_meta *m, const struct sw_store *st);
+/* Live mode's SDEI delivery counts of one boot so far (text boot id). */
+int sw_state_note_sdei(struct sw_state *s, const char *boot_id, const __u64 sdei[SW_SDEI_KINDS]);
+/* Write the state (atomically, durably). Returns 0 or -errno with @err. */
+int sw_state_commit(struct sw_state *s, char *err, size_t errlen);
+
+/* This session: records new and already counted. */
+void sw_state_session(const struct sw_state *s, unsigned long *added, unsigned long *already);
+const struct sw_state_totals *sw_state_totals(const struct sw_state *s);
+size_t sw_state_nkeys(const struct sw_state *s);
+
+void sw_state_print_json(FILE *f, const struct sw_state *s);
+void sw_state_print_text(FILE *f, const struct sw_state *s);
+void sw_state_print_openmetrics(FILE *f, const struct sw_state *s);
+
+/*
+ * The --state-dir option of recover and logscan, and the ingest around a
+ * command: begin (NULL dir: no ingest, returns 0), add, end (commit and a
+ * "state DIR: N new, M already counted" line on stderr). end returns an
+ * sw_exit code.
+ */
+extern const struct argp sw_state_argp;
+extern const char *sw_state_dir;	/* set by sw_state_argp */
+int sw_ingest_begin(struct sw_state **s);
+int sw_ingest_end(struct sw_state *s, int ret);
+
+#endif
