@@ -211,7 +211,7 @@ import json, re, sys
 show, rec, boot = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3]
 # trace-cmd show: "TASK-PID [CPU] FLAGS SECS.USECS: EVENT: TEXT"; the kernel rounds ns to us
 tc = sorted((int(m[0]), m[1], m[2]) for m in
-            re.findall(r"^\s*\S.*?\[(\d+)\]\s+\S+\s+(\d+\.\d{6}): (?:bpf_trace_printk|tracing_mark_write): (.*)$", show, re.M))
+            re.findall(r"^\s*\S.*?\[(\d+)\]\s+\S+\s+(\d+\.\d{6}): (?:bpf_trace_printk|tracing_mark_write): (?:bpf_string=|buf=)?(.*)$", show, re.M))
 ev, recs = [], []
 for l in rec.splitlines():
     if l.startswith("{"):
