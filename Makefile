@@ -20,10 +20,12 @@ BPFTOOL ?= bpftool
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -D_GNU_SOURCE -DSTOPWATCH_VERSION='"$(VERSION)"' -I$(OUT) -Iuser -Ibpf
+	  -D_GNU_SOURCE -DSTOPWATCH_VERSION='"$(VERSION)"' -I$(OUT) -Iuser -Ibpf \
+	  -I/usr/include/tracefs -I/usr/include/traceevent
 # Static: the same binary runs in the busybox guests with no libraries.
 LDFLAGS += -static -L$(LIBDIR)
-LDLIBS := -lbpf -lelf -lz -lm
+# libtracefs/libtraceevent: the persistent trace instance (user/trace.c)
+LDLIBS := -ltracefs -ltraceevent -lbpf -lelf -lz -lm -ldl
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	      -Ivmlinux.h-gen/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
@@ -76,7 +78,12 @@ unit: $(UNIT_TESTS)
 state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 	@tests/state/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 
-host-test: $(OUT)/stopwatch
+# writes trace lines with the BPF side's emitters (hosts without kprobes)
+$(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlinux.h-gen/$(ARCH)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch
 
 bench: $(OUT)/stopwatch

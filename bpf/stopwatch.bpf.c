@@ -18,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 #include "stopwatch.h"
 #include "core_fixes.bpf.h"
+#include "trace_lines.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -27,6 +28,12 @@ const volatile bool hist_loglinear = false;	/* log-linear ns, else log2 usecs */
 const volatile bool pseudo_nmi = false;		/* arm64 irqchip.gicv3_pseudo_nmi=1 */
 const volatile __u64 max_pending_ns = 1000000000ULL; /* older sends are stale */
 const volatile __u64 stale_seq_ns = 30000000000ULL;  /* a sequence this old is over */
+/*
+ * Also write each record change as a bpf_trace_printk line (trace_lines.bpf.h)
+ * for the persistent trace instance. Off, the verifier drops the calls, so
+ * loading does not switch the bpf_trace_printk event on.
+ */
+const volatile bool trace_lines = false;
 
 /* The stop records: one mmapable value, found again in a vmcore. */
 struct {
@@ -278,6 +285,8 @@ static __always_inline void rung_fire(struct sw_stop_record *r, __u32 rung,
 	__sync_val_compare_and_swap(&r->t_fire[i], 0, now);
 	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
 		__sync_fetch_and_or(&r->target[i][w], mask[w]);
+	if (trace_lines && sw_tl_fire(r->seq, rung, now, mask) < 0)
+		count(SW_CNT_TRACE_DROPS);
 }
 
 /*
@@ -301,8 +310,11 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 	if (r && r->state == SW_REC_RUNNING && now - r->t_start < stale_seq_ns) {
 		if (r->initiator == cpu && *depth > 0) {
 			*depth += 1;
-			if (kind == SW_KIND_CRASH)
+			if (kind == SW_KIND_CRASH && r->kind != SW_KIND_CRASH) {
 				r->kind = SW_KIND_CRASH;
+				if (trace_lines && sw_tl_kind(r->seq, SW_KIND_CRASH) < 0)
+					count(SW_CNT_TRACE_DROPS);
+			}
 			if (fire_rung) {
 				online_but(st, cpu, mask);
 				rung_fire(r, fire_rung, mask, now);
@@ -340,6 +352,8 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 	/* publish: handlers on other CPUs look the sequence up through this */
 	__sync_lock_test_and_set(&st->hdr.active, slot + 1);
 	count(SW_CNT_STOPS);
+	if (trace_lines && sw_tl_begin(seq, kind, cpu, nr_cpus, now, r->online) < 0)
+		count(SW_CNT_TRACE_DROPS);
 	if (fire_rung) {
 		online_but(st, cpu, mask);
 		rung_fire(r, fire_rung, mask, now);
@@ -367,6 +381,8 @@ static __always_inline int stop_end(void)
 	r->t_end = now;
 	r->state = SW_REC_DONE;
 	__sync_lock_test_and_set(&st->hdr.active, 0);
+	if (trace_lines && sw_tl_end(r->seq, now) < 0)
+		count(SW_CNT_TRACE_DROPS);
 	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq);
 	return 0;
 }
@@ -438,8 +454,12 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 		/* a maskable IPI is only taken with interrupts enabled */
 		c->irqs = irqs ? irqs : (rung == SW_RUNG_IPI ? SW_IRQS_ENABLED : SW_IRQS_UNKNOWN);
 		count(SW_CNT_STOP_HANDLERS);
+		if (trace_lines && sw_tl_handler(cpu, rung, now, c->irqs, r->seq) < 0)
+			count(SW_CNT_TRACE_DROPS);
 	} else if (irqs && c->irqs == SW_IRQS_UNKNOWN) {
 		c->irqs = irqs;
+		if (trace_lines && sw_tl_irqs(cpu, irqs, r->seq) < 0)
+			count(SW_CNT_TRACE_DROPS);
 	}
 }
 
@@ -458,8 +478,11 @@ static __always_inline void mark_panic(void)
 	if (!last)
 		return;
 	r = &st->rec[(last - 1) & (SW_STOP_SLOTS - 1)];
-	if (r->seq == last && r->initiator == cpu && r->kind == SW_KIND_STOP)
+	if (r->seq == last && r->initiator == cpu && r->kind == SW_KIND_STOP) {
 		r->kind = SW_KIND_PANIC;
+		if (trace_lines && sw_tl_kind(r->seq, SW_KIND_PANIC) < 0)
+			count(SW_CNT_TRACE_DROPS);
+	}
 }
 
 /* ---- IPI reasons (arm64) ---- */

@@ -218,6 +218,7 @@ enum sw_counter {
 	SW_CNT_ORPHAN_HANDLERS,		/* stop handlers seen outside any sequence */
 	SW_CNT_STOPS,			/* stop sequences begun */
 	SW_CNT_REASON_UNKNOWN,		/* IPI reasons not classified */
+	SW_CNT_TRACE_DROPS,		/* trace lines bpf_trace_printk refused */
 	SW_COUNTERS,
 };
 

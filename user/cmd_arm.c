@@ -17,11 +17,14 @@
 #include "live.h"
 #include "loader.h"
 #include "record.h"
+#include "trace.h"
 
 static const struct argp_option pin_options[] = {
 	{ "force", 'F', NULL, 0, "arm: replace pins left by another stopwatch build" },
 	{ "pin-dir", 'p', "DIR", 0, "bpffs directory of the pins (default " SW_DEFAULT_PIN_DIR ")" },
 	{ "loglinear", 'L', NULL, 0, "arm: log-linear histograms (4 buckets per power of two)" },
+	{ "trace-instance", 'I', "NAME", 0, "arm: persistent trace instance for the record lines "
+	  "(default " SW_TRACE_DEFAULT_INSTANCE ")" },
 	{},
 };
 
@@ -36,6 +39,11 @@ static error_t pin_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'L':
 		env.loglinear = true;
+		break;
+	case 'I':
+		if (!*arg || strchr(arg, '/'))
+			argp_error(state, "invalid trace instance name '%s'", arg);
+		env.trace_instance = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -56,7 +64,37 @@ static const char arm_doc[] =
 	"EXAMPLES:\n"
 	"    stopwatch arm                # arm now\n"
 	"    stopwatch arm --force        # replace pins of another stopwatch version\n"
+	"    stopwatch arm -I stopwatch   # record lines in the trace instance booted with\n"
+	"                                 # reserve_mem=12M:4096:trace trace_instance=stopwatch^traceoff@trace\n"
 	"    kexec -p ... --append=\"... stopwatch.pfn=$(stopwatch arm | sed -n 's/.*pfn=\\([0-9]*\\).*/\\1/p')\"\n";
+
+/*
+ * Switch the record lines on in the trace instance, or say which boot
+ * parameters would create it: its absence is not a failure of arm.
+ */
+static void arm_trace_instance(const struct sw_store *st, enum sw_trace_state state)
+{
+	char params[160], line[256], boot[40], err[256];
+
+	sw_trace_boot_params(env.trace_instance, params, sizeof(params));
+	if (state == SW_TRACE_ABSENT) {
+		printf("  trace instance %s: absent, stop records are not kept over a warm reboot; "
+		       "boot with: %s\n", env.trace_instance, params);
+		return;
+	}
+	sw_boot_id_text(st->hdr.boot_id, boot, sizeof(boot));
+	sw_trace_armed_line(line, sizeof(line), boot,
+			    (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns);
+	if (sw_trace_arm(env.trace_instance, line, err, sizeof(err))) {
+		printf("  trace instance %s: %s\n", env.trace_instance, err);
+		return;
+	}
+	if (state == SW_TRACE_VOLATILE)
+		printf("  trace instance %s: record lines on, but the instance is not in reserved "
+		       "memory (lost on reboot); boot with: %s\n", env.trace_instance, params);
+	else
+		printf("  trace instance %s: record lines on (persistent)\n", env.trace_instance);
+}
 
 int cmd_arm(int argc, char **argv)
 {
@@ -64,6 +102,7 @@ int cmd_arm(int argc, char **argv)
 	struct sw_loaded L;
 	struct sw_store *old;
 	char err[256], boot[40];
+	enum sw_trace_state trace_state;
 	struct stat st;
 	int ret, fd;
 
@@ -89,6 +128,11 @@ int cmd_arm(int argc, char **argv)
 		if (sw_unpin(&env, true))
 			return SW_EXIT_FAIL;
 	}
+	/* the record lines go to the trace instance when there is one */
+	if (!env.trace_instance)
+		env.trace_instance = SW_TRACE_DEFAULT_INSTANCE;
+	trace_state = sw_trace_instance_state(env.trace_instance);
+	env.trace_lines = trace_state != SW_TRACE_ABSENT;
 	ret = sw_load(&L, &env, SW_GROUP_STOP | SW_GROUP_LIVE);
 	if (ret) {
 		sw_unload(&L);
@@ -113,6 +157,7 @@ int cmd_arm(int argc, char **argv)
 			printf("  rung %s unavailable: %s\n", sw_rung_name(r), err);
 	if (!L.store->hdr.pfn[0])
 		printf("  warning: page frames unknown (no CAP_SYS_ADMIN?): recover will scan\n");
+	arm_trace_instance(L.store, trace_state);
 	printf("locator: pfn=%llu boot_id=%s pages=%u\n",
 	       (unsigned long long)L.store->hdr.pfn[0], boot, L.store->hdr.nr_pages);
 	fflush(stdout);

@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "state.h"
 #include "record.h"
+#include "trace.h"
 #include "vmcore.h"
 
 static const char recover_doc[] =
@@ -26,12 +27,21 @@ static const char recover_doc[] =
 	"EXAMPLES:\n"
 	"    stopwatch recover --vmcore /proc/vmcore\n"
 	"    stopwatch recover --vmcore guest.core --pfn 123456 --format json\n"
-	"    stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n";
+	"    stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n"
+	"\n"
+	"Or read the previous boot's persistent trace instance (--trace, see\n"
+	"'stopwatch arm'): the buffer is consumed, as trace_pipe does, so with\n"
+	"--state-dir the records are counted in the same run.\n"
+	"    stopwatch recover --trace --state-dir /var/lib/stopwatch\n"
+	"    stopwatch recover --trace=stopwatch --events   # also list the events read\n";
 
 static const struct argp_option recover_options[] = {
 	{ "vmcore", 'c', "FILE", 0, "ELF core to read (/proc/vmcore, or a saved core)" },
 	{ "pfn", 'P', "PFN", 0, "Page frame of the record store (from 'stopwatch arm')" },
 	{ "boot-id", 'b', "UUID", 0, "Refuse a core whose store was armed in another boot" },
+	{ "trace", 't', "NAME", OPTION_ARG_OPTIONAL, "Read trace instance NAME (default "
+	  SW_TRACE_DEFAULT_INSTANCE ") instead of a vmcore" },
+	{ "events", 'e', NULL, 0, "--trace: print each event read (CPU TS_NS SYSTEM:EVENT TEXT)" },
 	{},
 };
 
@@ -53,12 +63,20 @@ static error_t recover_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid boot id '%s' (a UUID)", arg);
 		env.boot_id = arg;
 		break;
+	case 't':
+		if (arg && (!*arg || strchr(arg, '/')))
+			argp_error(state, "invalid trace instance name '%s'", arg);
+		env.trace_instance = arg ? arg : SW_TRACE_DEFAULT_INSTANCE;
+		break;
+	case 'e':
+		env.trace_events = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!env.vmcore)
-			argp_error(state, "--vmcore FILE is required");
+		if (!env.vmcore == !env.trace_instance)
+			argp_error(state, "one of --vmcore FILE or --trace[=NAME] is required");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -81,6 +99,63 @@ static __u64 cmdline_pfn(void)
 	return pfn;
 }
 
+/*
+ * The stop records of a trace instance's buffer. Reading consumes it, so
+ * the state (if any) is opened and locked first: a record read is counted
+ * in this run or, if the commit fails, at least printed.
+ */
+static int recover_trace(void)
+{
+	struct sw_trace_asm *a = sw_trace_asm_new();
+	struct sw_record_meta meta;
+	struct sw_state *state = NULL;
+	char err[256];
+	int n, used, bad, ret = SW_EXIT_OK;
+
+	if (!a) {
+		fprintf(stderr, "stopwatch: out of memory\n");
+		return SW_EXIT_FAIL;
+	}
+	if (sw_ingest_begin(&state)) {
+		sw_trace_asm_free(a);
+		return SW_EXIT_FAIL;
+	}
+	n = sw_trace_read_instance(env.trace_instance, a, env.trace_events ? stdout : NULL,
+				   err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "stopwatch: failed to recover from the trace: %s\n", err);
+		sw_trace_asm_free(a);
+		sw_state_close(state);	/* nothing read, nothing to commit */
+		return SW_EXIT_FAIL;
+	}
+	sw_trace_asm_stats(a, &used, &bad);
+	for (int i = 0; i < sw_trace_asm_count(a); i++) {
+		const struct sw_stop_record *r = sw_trace_asm_record(a, i, &meta);
+
+		if (env.boot_id && strcasecmp(env.boot_id, meta.boot_id))
+			continue;
+		if (env.format == SW_FMT_JSON)
+			sw_record_print_json(stdout, &meta, r);
+		else
+			sw_record_print_text(stdout, &meta, r);
+		if (state && sw_state_add(state, &meta, r) < 0) {
+			fprintf(stderr, "stopwatch: failed to count records: %s\n", strerror(ENOMEM));
+			sw_state_close(state);	/* nothing committed: the state is as it was */
+			state = NULL;
+			ret = SW_EXIT_FAIL;
+		}
+	}
+	if (env.format == SW_FMT_TEXT)
+		printf("trace instance %s: %d events, %d stopwatch lines used, %d malformed, "
+		       "%d stop records\n", env.trace_instance, n, used, bad, sw_trace_asm_count(a));
+	if (bad)
+		fprintf(stderr, "stopwatch: %d malformed stopwatch lines in instance %s ignored\n",
+			bad, env.trace_instance);
+	sw_trace_asm_free(a);
+	fflush(stdout);
+	return sw_ingest_end(state, ret);
+}
+
 int cmd_recover(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_state_argp },
@@ -95,6 +170,8 @@ int cmd_recover(int argc, char **argv)
 
 	if (sw_argp_parse(&argp, argc, argv))
 		return SW_EXIT_USAGE;
+	if (env.trace_instance)
+		return recover_trace();
 	pfn = env.pfn ? env.pfn : cmdline_pfn();
 	st = calloc(1, sizeof(*st));
 	if (!st) {

@@ -23,6 +23,9 @@ struct env {
 	const char *vmcore;
 	__u64 pfn;
 	const char *boot_id;	/* recover: expected boot id */
+	const char *trace_instance; /* arm/recover: persistent trace instance */
+	bool trace_lines;	/* BPF writes record lines (trace_lines.bpf.h) */
+	bool trace_events;	/* recover --trace: list the decoded events */
 };
 
 extern struct env env;

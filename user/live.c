@@ -23,6 +23,7 @@ static const char *const counter_names[SW_COUNTERS] = {
 	[SW_CNT_ORPHAN_HANDLERS] = "orphan_stop_handlers",
 	[SW_CNT_STOPS] = "stops",
 	[SW_CNT_REASON_UNKNOWN] = "ipi_reason_unknown",
+	[SW_CNT_TRACE_DROPS] = "trace_line_drops",
 };
 
 static const char *const counter_help[SW_COUNTERS] = {
@@ -38,6 +39,7 @@ static const char *const counter_help[SW_COUNTERS] = {
 	[SW_CNT_ORPHAN_HANDLERS] = "stop handlers seen outside any stop sequence",
 	[SW_CNT_STOPS] = "stop sequences begun",
 	[SW_CNT_REASON_UNKNOWN] = "IPI reasons stopwatch could not classify",
+	[SW_CNT_TRACE_DROPS] = "stop-record trace lines bpf_trace_printk refused",
 };
 
 const char *sw_counter_name(unsigned int idx)

@@ -258,6 +258,7 @@ static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const st
 	skel->rodata->nr_cpus = nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
 	skel->rodata->hist_loglinear = e->loglinear;
 	skel->rodata->pseudo_nmi = k->pseudo_nmi;
+	skel->rodata->trace_lines = e->trace_lines;
 }
 
 /* A load failed in @prog: move its point to its next form, or drop the point. */
@@ -684,6 +685,8 @@ int sw_verify_programs(FILE *out, int *verified, int *skipped)
 				target = p;
 		}
 		skel->rodata->nr_cpus = nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
+		/* with the trace lines: the larger program, a superset of the other */
+		skel->rodata->trace_lines = true;
 		name = bpf_program__name(target);
 		at = bpf_program__expected_attach_type(target);
 		last_prog_error[0] = '\0';

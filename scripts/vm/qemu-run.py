@@ -7,7 +7,10 @@
 - -action reboot=shutdown,shutdown=pause: a reboot, panic reset or power-off
   stops the guest with its memory intact; the runner then optionally writes
   it as an ELF core with QMP dump-guest-memory (--dump) and quits;
-- a hard --timeout kills a hung guest (exit code 124).
+- a hard --timeout kills a hung guest (exit code 124);
+- --warm-reboots N: the first N guest resets boot the guest again (QMP
+  system_reset + cont) with its RAM kept, as a warm reboot does; --dump then
+  writes the core at the first reset, before the next boot.
 
 Exit: 0 after a guest shutdown/reset, 124 on timeout, 1 on other errors.
 Only the Python standard library is used.
@@ -34,6 +37,7 @@ def main():
     ap.add_argument("--smp", default="4")
     ap.add_argument("--mem", default="1G")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--warm-reboots", type=int, default=0)
     a = ap.parse_args()
 
     if os.path.exists(a.qmp):
@@ -148,13 +152,41 @@ def main():
 
     command("qmp_capabilities")
     deadline = t0 + a.timeout
-    while not stopped.is_set():
-        left = deadline - time.monotonic()
-        if left <= 0:
+    warm_left = a.warm_reboots
+    while True:
+        while not stopped.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if p.poll() is not None:
+                break
+            stopped.wait(min(left, 0.5))
+        resets = [e for e in events if e["event"] == "SHUTDOWN" and
+                  e.get("data", {}).get("reason") == "guest-reset"]
+        if not (warm_left and stopped.is_set() and resets and p.poll() is None):
             break
-        if p.poll() is not None:
-            break
-        stopped.wait(min(left, 0.5))
+        # a warm reboot: same RAM, boot again (after the core of this stop)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not any(e["event"] == "STOP" for e in events):
+            time.sleep(0.05)
+        if a.dump and warm_left == a.warm_reboots:
+            s = time.monotonic()
+            r = command("dump-guest-memory", {"paging": False, "protocol": "file:" + a.dump})
+            put("@host dump-guest-memory %s: %s in %.1f s" % (
+                a.dump, r["error"].get("desc") if "error" in r else
+                "%d bytes" % os.path.getsize(a.dump), time.monotonic() - s))
+        warm_left -= 1
+        events.clear()
+        stopped.clear()
+        # reboot=shutdown would turn this reset into another pause, and so
+        # would the reset requests the guest's reboot loop left pending: from
+        # now on guest resets just reset (the run ends at the power-off)
+        rs = [command("set-action", {"reboot": "reset"}), command("system_reset"),
+              command("cont")]
+        put("@host warm reboot: set-action, system_reset, cont: %s" % ", ".join(
+            "ok" if "error" not in r else r["error"].get("desc") for r in rs))
+    if a.warm_reboots:
+        a.dump = None   # written at the first reset
 
     rc = 0
     if not stopped.is_set() and p.poll() is None:

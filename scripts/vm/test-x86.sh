@@ -119,6 +119,7 @@ for f in "${files[@]}"; do
 	mem=$(meta "$f" mem)
 	dump=$(meta "$f" dump)
 	append=$(meta "$f" append)
+	warm=$(meta "$f" warm_reboots)
 	for r in $runs; do
 		mkdir -p "$SW_SCEN_OUT/$r"
 		sw_log "scenario $num $name: run $r"
@@ -129,7 +130,8 @@ for f in "${files[@]}"; do
 			"$SW_VM_DIR/qemu-run.py" --kernel "$kernel" --initrd "$initrd" \
 				--append "$BASE_APPEND $append sw.scenario=$b sw.run=$r" \
 				--log "$SW_SCEN_OUT/$r/console.log" --qmp "$SW_SCEN_OUT/$r/qmp.sock" \
-				--timeout "${timeout:-120}" --mem "${mem:-1G}" "${dumparg[@]}"
+				--timeout "${timeout:-120}" --mem "${mem:-1G}" "${dumparg[@]}" \
+				--warm-reboots "${warm:-0}"
 			rc=$?
 			re=$(date +%s.%N)
 			sw_log "scenario $num $name: run $r took $(sw_elapsed "$rs" "$re") s (rc $rc)"
