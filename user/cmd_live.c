@@ -142,6 +142,8 @@ int cmd_live(int argc, char **argv)
 		return ret;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* a stream: a pipe or file reader sees each event and interval at once */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = sw_load(&L, &env, SW_GROUP_LIVE);
 	if (ret)
 		goto out;
@@ -181,7 +183,14 @@ int cmd_live(int argc, char **argv)
 
 			if (left <= 0)
 				break;
-			ret = ring_buffer__poll(rb, (int)(left * 1000) + 1);
+			/*
+			 * The BPF side submits with BPF_RB_NO_WAKEUP (no irq_work from
+			 * SDEI/NMI context), so epoll never reports the ring ready:
+			 * wait in short steps and drain it after each.
+			 */
+			ret = ring_buffer__poll(rb, left > 0.1 ? 100 : (int)(left * 1000) + 1);
+			if (ret >= 0 || ret == -EINTR)
+				ret = ring_buffer__consume(rb);
 			if (ret < 0 && ret != -EINTR) {
 				fprintf(stderr, "stopwatch: failed to poll events: %s\n", strerror(-ret));
 				ret = SW_EXIT_FAIL;
