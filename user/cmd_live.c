@@ -108,13 +108,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_TEXT)
 		printf("sdei: event 0 (%s) reached CPU %u%s, latency %.1f us\n",
 		       sw_sdei_kind_name(e->kind), e->cpu,
-		       e->irqs == SW_IRQS_MASKED ? " with interrupts masked" : "",
+		       e->idle ? " (idle)" : e->irqs == SW_IRQS_MASKED ? " with interrupts masked" : "",
 		       e->latency_ns / 1000.0);
 	else if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_JSON)
 		printf("{\"schema\":\"stopwatch.event/1\",\"event\":\"sdei_delivery\",\"cpu\":%u,"
-		       "\"kind\":\"%s\",\"masked\":%s,\"latency_us\":%.3f}\n", e->cpu,
+		       "\"kind\":\"%s\",\"masked\":%s,\"idle\":%s,\"latency_us\":%.3f}\n", e->cpu,
 		       sw_sdei_kind_name(e->kind), e->irqs == SW_IRQS_MASKED ? "true" : "false",
-		       e->latency_ns / 1000.0);
+		       e->idle ? "true" : "false", e->latency_ns / 1000.0);
 	return 0;
 }
 

@@ -25,10 +25,18 @@ sw_pick_scenarios() {
 		return
 	fi
 	for a in "$@"; do
-		m=$(ls "$SW_SCEN_DIR"/ 2>/dev/null | grep -E "^(0*$a-.*|[0-9]+-$a)\.sc$" | head -1)
+		m=$(ls "$SW_SCEN_DIR"/ 2>/dev/null | grep -E "^(0*$a-.*|[0-9]+-$a|$a)\.sc$" | head -1)
 		[ -n "$m" ] || sw_die "no scenario '$a' in $SW_SCEN_DIR"
 		SW_FILES+=("$SW_SCEN_DIR/$m")
 	done
+}
+
+# sw_scen_num NN-NAME: N (0 for an unnumbered file such as demo.sc)
+sw_scen_num() {
+	case ${1%%-*} in
+	'' | *[!0-9]*) echo 0 ;;
+	*) echo $((10#${1%%-*})) ;;
+	esac
 }
 
 # meta FILE KEY: value of "# KEY: value" in the scenario header
@@ -51,7 +59,7 @@ sw_fail_all() {
 	local f b
 	for f in "${SW_FILES[@]}"; do
 		b=$(basename "$f" .sc)
-		result "$((10#${b%%-*}))" "${b#*-}" FAIL "$1"
+		result "$(sw_scen_num "$b")" "${b#*-}" FAIL "$1"
 	done
 	echo "$npass passed, $nfail failed"
 	exit 1
@@ -80,7 +88,7 @@ sw_run_scenarios() {
 	. "$SW_VM_DIR/check-lib.sh"
 	for f in "${SW_FILES[@]}"; do
 		b=$(basename "$f" .sc)
-		num=$((10#${b%%-*}))
+		num=$(sw_scen_num "$b")
 		name=${b#*-}
 		ts=$(date +%s.%N)
 		SW_SCEN_OUT=$SW_LAB_OUT/$b
