@@ -49,13 +49,18 @@ arm() {
 # wedge CPU [now|shutdown] [daif]: spin CPU with interrupts disabled
 # (tests/module/wedge.ko), now or at the end of a reboot; "daif" (arm64)
 # masks all of DAIF, so that not even a pseudo-NMI reaches it.
-# Tasks queued on that CPU would never run again: init and this shell (and
-# so every later child) are first kept off it.
+# Tasks queued on that CPU would never run again: init, this shell (and
+# so every later child) and every other task are first kept off it.
 wedge() {
 	_n=$(grep -c ^processor /proc/cpuinfo)
 	_m=$(printf %x $(( ((1 << _n) - 1) & ~(1 << $1) )))
 	taskset -p "$_m" 1 >/dev/null && taskset -p "$_m" $$ >/dev/null ||
 		{ mark "wedge: taskset failed"; return 1; }
+	# and every other user task, e.g. a stopwatch live in the background
+	# (per-CPU kernel threads refuse, which is fine)
+	for _p in /proc/[0-9]*; do
+		taskset -p "$_m" "${_p#/proc/}" >/dev/null 2>&1
+	done
 	_all=0
 	[ "${3:-}" = daif ] && _all=1
 	insmod /lib/modules/wedge.ko cpu="$1" mask_all=$_all || { mark "wedge: insmod failed"; return 1; }
