@@ -90,7 +90,7 @@ bench: $(OUT)/stopwatch
 	@bench/run.sh $(OUT)/stopwatch
 
 # VM labs that the suite runs (scripts/vm/*.mk define them).
-CI_LABS := vm-test-x86
+CI_LABS := vm-test-x86 vm-test-arm64
 print-ci-labs:
 	@echo $(CI_LABS)
 

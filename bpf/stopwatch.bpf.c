@@ -240,7 +240,7 @@ static __always_inline struct sw_stop_record *active_record(struct sw_store *st)
 }
 
 static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
-				 __u32 kind, __u32 irqs, __u64 seq)
+				 __u32 kind, __u32 irqs, __u64 seq, __u32 idle)
 {
 	struct sw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -255,6 +255,8 @@ static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
 	e->kind = kind;
 	e->irqs = irqs;
 	e->seq = seq;
+	e->idle = idle;
+	e->pad = 0;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
@@ -358,7 +360,7 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 		online_but(st, cpu, mask);
 		rung_fire(r, fire_rung, mask, now);
 	}
-	emit(SW_EV_STOP_BEGIN, cpu, now, 0, kind, 0, seq);
+	emit(SW_EV_STOP_BEGIN, cpu, now, 0, kind, 0, seq, 0);
 	return 0;
 }
 
@@ -383,7 +385,7 @@ static __always_inline int stop_end(void)
 	__sync_lock_test_and_set(&st->hdr.active, 0);
 	if (trace_lines && sw_tl_end(r->seq, now) < 0)
 		count(SW_CNT_TRACE_DROPS);
-	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq);
+	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq, 0);
 	return 0;
 }
 
@@ -605,6 +607,7 @@ static __always_inline void on_sdei_event(__u32 event, struct pt_regs *regs)
 	struct sw_stop_record *r;
 	__u32 kind = SW_SDEI_OTHER;
 	__u64 lat = 0;
+	bool idle;
 
 	if (event != 0)
 		return;
@@ -629,11 +632,19 @@ static __always_inline void on_sdei_event(__u32 event, struct pt_regs *regs)
 		}
 	}
 	count(SW_CNT_SDEI_DELIVERED);
-	if (irqs == SW_IRQS_MASKED)
+	/*
+	 * arm64 idles in WFI with interrupts masked, and an IPI wakes it there
+	 * just as well: only a busy masked CPU needed SDEI. The idle task is
+	 * pid 0.
+	 */
+	idle = (__u32)bpf_get_current_pid_tgid() == 0;
+	if (idle)
+		count(SW_CNT_SDEI_IDLE);
+	else if (irqs == SW_IRQS_MASKED)
 		count(SW_CNT_SDEI_MASKED);
 	if (lat)
 		hist_add(SW_STREAM_SDEI, kind, lat);
-	emit(SW_EV_SDEI_DELIVERY, cpu, now, lat, kind, irqs, r ? r->seq : 0);
+	emit(SW_EV_SDEI_DELIVERY, cpu, now, lat, kind, irqs, r ? r->seq : 0, idle);
 }
 
 /*

@@ -212,7 +212,8 @@ enum sw_counter {
 	SW_CNT_IPI_STALE,		/* pairs older than max_pending_ns, dropped */
 	SW_CNT_SDEI_SIGNALLED,		/* event-0 signals seen (per target) */
 	SW_CNT_SDEI_DELIVERED,		/* event-0 handler runs */
-	SW_CNT_SDEI_MASKED,		/* ... on a CPU that had interrupts masked */
+	SW_CNT_SDEI_MASKED,		/* ... on a busy CPU that had interrupts masked */
+	SW_CNT_SDEI_IDLE,		/* ... on an idle CPU (masked in WFI; an IPI wakes it too) */
 	SW_CNT_RINGBUF_DROPS,		/* bpf_ringbuf_reserve() failed */
 	SW_CNT_STOP_HANDLERS,		/* stop handlers seen in a sequence */
 	SW_CNT_ORPHAN_HANDLERS,		/* stop handlers seen outside any sequence */
@@ -237,6 +238,8 @@ struct sw_event {
 	__u32 kind;		/* SDEI: enum sw_sdei_kind; stop: enum sw_kind */
 	__u32 irqs;		/* enum sw_irqs */
 	__u64 seq;		/* stop events: record seq */
+	__u32 idle;		/* SDEI: the CPU was idle (its idle task) */
+	__u32 pad;
 };
 
 #endif /* STOPWATCH_H */

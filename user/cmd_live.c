@@ -146,13 +146,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_TEXT)
 		printf("sdei: event 0 (%s) reached CPU %u%s, latency %.1f us\n",
 		       sw_sdei_kind_name(e->kind), e->cpu,
-		       e->irqs == SW_IRQS_MASKED ? " with interrupts masked" : "",
+		       e->idle ? " (idle)" : e->irqs == SW_IRQS_MASKED ? " with interrupts masked" : "",
 		       e->latency_ns / 1000.0);
 	else if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_JSON)
 		printf("{\"schema\":\"stopwatch.event/1\",\"event\":\"sdei_delivery\",\"cpu\":%u,"
-		       "\"kind\":\"%s\",\"masked\":%s,\"latency_us\":%.3f}\n", e->cpu,
+		       "\"kind\":\"%s\",\"masked\":%s,\"idle\":%s,\"latency_us\":%.3f}\n", e->cpu,
 		       sw_sdei_kind_name(e->kind), e->irqs == SW_IRQS_MASKED ? "true" : "false",
-		       e->latency_ns / 1000.0);
+		       e->idle ? "true" : "false", e->latency_ns / 1000.0);
 	return 0;
 }
 
@@ -182,6 +182,8 @@ int cmd_live(int argc, char **argv)
 		return ret;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* a stream: a pipe or file reader sees each event and interval at once */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = sw_load(&L, &env, SW_GROUP_LIVE);
 	if (ret)
 		goto out;
@@ -221,7 +223,14 @@ int cmd_live(int argc, char **argv)
 
 			if (left <= 0)
 				break;
-			ret = ring_buffer__poll(rb, (int)(left * 1000) + 1);
+			/*
+			 * The BPF side submits with BPF_RB_NO_WAKEUP (no irq_work from
+			 * SDEI/NMI context), so epoll never reports the ring ready:
+			 * wait in short steps and drain it after each.
+			 */
+			ret = ring_buffer__poll(rb, left > 0.1 ? 100 : (int)(left * 1000) + 1);
+			if (ret >= 0 || ret == -EINTR)
+				ret = ring_buffer__consume(rb);
 			if (ret < 0 && ret != -EINTR) {
 				fprintf(stderr, "stopwatch: failed to poll events: %s\n", strerror(-ret));
 				ret = SW_EXIT_FAIL;

@@ -1,14 +1,19 @@
 # arm64 SDEI lab targets; -include'd by the top-level Makefile.
 #   make vm-test-arm64        run the arm64 scenarios (builds what is missing)
+#   make vm-test-arm64 VM_ARM64_SCENARIOS="2 4"   run these (numbers or names)
+#   make demo                 boot the series kernel, wedge a CPU, reboot,
+#                             print the recovered stop record and histograms
 #   make arm64-lab-deps       install the Debian packages the lab needs (root)
 #   make arm64-lab-firmware   TF-A 2.8 + SDEI port -> flash image
 #   make arm64-lab-kernels    stock 6.12 and 6.12 + patches/linux (cached)
 # Outputs are cached under $(STOPWATCH_CACHE or ~/.cache/stopwatch)/arm64;
-# console logs land in build/lab/arm64/<scenario>/console.log.
-# If build/arm64/stopwatch exists it goes into the guest as /bin/stopwatch.
+# run outputs land in build/lab/arm64/<NN-scenario>/<run>/. The guest gets
+# build/arm64/stopwatch (static); the host reads records with
+# build/x86_64/stopwatch.
 ARM64_LAB_DIR := $(dir $(lastword $(MAKEFILE_LIST)))arm64
+VM_ARM64_SCENARIOS ?=
 
-.PHONY: vm-test-arm64 arm64-lab-deps arm64-lab-firmware arm64-lab-kernels
+.PHONY: vm-test-arm64 demo arm64-lab-deps arm64-lab-firmware arm64-lab-kernels
 
 arm64-lab-deps:
 	scripts/deps.sh lab-arm64
@@ -20,5 +25,17 @@ arm64-lab-kernels:
 	$(ARM64_LAB_DIR)/build-kernel.sh stock
 	$(ARM64_LAB_DIR)/build-kernel.sh series
 
+# the guest's static arm64 binary and the host's, for recover; if one does
+# not build, the scenarios that need it fail and say so
+ARM64_LAB_STOPWATCH = @$(MAKE) -s ARCH=arm64 stopwatch-static || \
+	echo "arm64 lab: make ARCH=arm64 stopwatch-static failed" >&2; \
+	$(MAKE) -s ARCH=x86_64 stopwatch-static || \
+	echo "arm64 lab: make ARCH=x86_64 stopwatch-static failed" >&2
+
 vm-test-arm64:
-	$(ARM64_LAB_DIR)/test.sh $(ARM64_SCENARIOS)
+	$(ARM64_LAB_STOPWATCH)
+	@$(ARM64_LAB_DIR)/test.sh $(VM_ARM64_SCENARIOS)
+
+demo:
+	$(ARM64_LAB_STOPWATCH)
+	@$(ARM64_LAB_DIR)/demo.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run one x86_64 lab guest under QEMU TCG.
+"""Run one lab guest (x86_64, or arm64 on TF-A with SDEI) under QEMU TCG.
 
 - the serial console goes to --log, each line prefixed with the host time
   in seconds since QEMU started ("   12.345678|line"); QMP events are
@@ -11,6 +11,14 @@
 - --warm-reboots N: the first N guest resets boot the guest again (QMP
   system_reset + cont) with its RAM kept, as a warm reboot does; --dump then
   writes the core at the first reset, before the next boot.
+
+x86_64: QEMU loads --kernel/--initrd and passes --append.
+arm64: -M virt,secure=on with TF-A (--bios flash.bin, the kernel entered as
+BL33 at 0x60000000); QEMU's loader places the kernel and the initrd, and
+the device tree is QEMU's own (-machine dumpdtb with the same -M, -cpu,
+-smp, -m and -bios: a dump without -bios lists devices QEMU does not create
+with secure=on), plus the bootargs, the initrd range and the /firmware/sdei
+node, added with fdtput; it is written next to --log.
 
 Exit: 0 after a guest shutdown/reset, 124 on timeout, 1 on other errors.
 Only the Python standard library is used.
@@ -25,6 +33,35 @@ import threading
 import time
 
 
+# arm64: where TF-A enters the kernel (PRELOADED_BL33_BASE of its build) and
+# where the initrd goes (below it, in RAM)
+ARM64_KERNEL_ADDR = 0x60000000
+ARM64_INITRD_ADDR = 0x48000000
+# the machine of scripts/vm/arm64 (the DTB dump must use the same)
+ARM64_MACHINE = ["-M", "virt,secure=on,gic-version=3,virtualization=off", "-cpu", "cortex-a57"]
+
+
+def arm64_args(a, cmd):
+    """QEMU arguments of the arm64 guest; writes its DTB next to the log."""
+    dtb = os.path.splitext(a.log)[0] + ".dtb"
+    machine = ARM64_MACHINE + ["-smp", a.smp, "-m", a.mem, "-bios", a.bios]
+    subprocess.run(["qemu-system-aarch64"] + machine +
+                   ["-machine", "dumpdtb=" + dtb, "-nographic", "-nodefaults"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = ARM64_INITRD_ADDR + os.path.getsize(a.initrd)
+    for args in (["-t", "s", dtb, "/chosen", "bootargs", a.append],
+                 ["-t", "x", dtb, "/chosen", "linux,initrd-start", "%x" % ARM64_INITRD_ADDR],
+                 ["-t", "x", dtb, "/chosen", "linux,initrd-end", "%x" % end],
+                 ["-p", "-c", dtb, "/firmware/sdei"],
+                 ["-t", "s", dtb, "/firmware/sdei", "compatible", "arm,sdei-1.0"],
+                 ["-t", "s", dtb, "/firmware/sdei", "method", "smc"]):
+        subprocess.run(["fdtput"] + args, check=True)
+    return cmd + ARM64_MACHINE + [
+        "-bios", a.bios, "-dtb", dtb,
+        "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (a.kernel, ARM64_KERNEL_ADDR),
+        "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (a.initrd, ARM64_INITRD_ADDR)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
@@ -36,18 +73,25 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--smp", default="4")
     ap.add_argument("--mem", default="1G")
-    ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--warm-reboots", type=int, default=0)
+    ap.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
+    ap.add_argument("--bios", help="arm64: TF-A flash image")
     a = ap.parse_args()
 
     if os.path.exists(a.qmp):
         os.unlink(a.qmp)
-    cmd = [a.qemu, "-accel", "tcg",
+    cmd = ["qemu-system-x86_64" if a.arch == "x86_64" else "qemu-system-aarch64",
+           "-accel", "tcg",
            "-smp", a.smp, "-m", a.mem, "-nographic", "-net", "none",
            "-no-user-config", "-nodefaults", "-serial", "stdio", "-monitor", "none",
-           "-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append,
            "-action", "reboot=shutdown,shutdown=pause",
            "-qmp", "unix:%s,server=on,wait=off" % a.qmp]
+    if a.arch == "x86_64":
+        cmd += ["-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append]
+    else:
+        if not a.bios:
+            ap.error("arm64 needs --bios")
+        cmd = arm64_args(a, cmd)
     log = open(a.log, "w", buffering=1, errors="replace")
     lock = threading.Lock()
     t0 = time.monotonic()

@@ -60,6 +60,19 @@ print("ipi samples", total)
 PY
 then ok "live json"; else bad "live json" "rc=$rc $(head -c 300 "$tmp/live.err")"; fi
 
+# 3b. a stream: into a file each interval is there at once, whole (killed
+# with SIGKILL, so no exit-time flush helps)
+"$SW" live --format json -i 0.5 > "$tmp/live-stream.json" 2> "$tmp/live-stream.err" & lpid=$!
+for _ in $(seq 100); do
+  [ "$(wc -l < "$tmp/live-stream.json")" -ge 2 ] && break
+  sleep 0.1
+done
+kill -KILL $lpid 2>/dev/null; wait $lpid 2>/dev/null
+if [ "$(wc -l < "$tmp/live-stream.json")" -ge 2 ] &&
+   python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/live-stream.json" 2>/dev/null; then
+  ok "live streams line by line"
+else bad "live streams line by line" "$(wc -c < "$tmp/live-stream.json") bytes before SIGKILL $(head -c 200 "$tmp/live-stream.err")"; fi
+
 # 4. text output in the libbpf-tools style, and -C per CPU
 ipi_load 3 & load=$!
 "$SW" live -C -T 1 2 > "$tmp/live.txt" 2>&1

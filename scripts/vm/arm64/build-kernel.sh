@@ -32,6 +32,7 @@ if [[ -f $out/Image && -f $out/vmlinux ]]; then
 fi
 
 t0=$(date +%s)
+[[ -n ${SW_BUILT_LOG:-} ]] && echo "kernel-$flavor" >> "$SW_BUILT_LOG"	# test.sh: cold/warm summary
 mkdir -p "$CACHE/kernel" "$CACHE/tree"
 
 mkconfig() {

@@ -20,6 +20,7 @@ if [[ -f $out/flash.bin ]]; then
 fi
 
 t0=$(date +%s)
+[[ -n ${SW_BUILT_LOG:-} ]] && echo "tfa" >> "$SW_BUILT_LOG"	# test.sh: cold/warm summary
 srcroot=$CACHE/src/tfa-$ver
 if [[ ! -f $srcroot/.stopwatch-fetched ]]; then
 	rm -rf "$srcroot"; mkdir -p "$srcroot"

@@ -1,10 +1,16 @@
 #!/bin/bash
-# Make the lab initramfs (gzip'd newc cpio): Debian's busybox-static:arm64,
-# guest/init, guest/scenarios, optional modules, and build/arm64/stopwatch
-# when it exists (installed as /bin/stopwatch).
-# Usage: mkinitramfs.sh OUT.cpio.gz [module.ko ...]
+# Make the arm64 lab initramfs (gzip'd newc cpio), the same layout as the
+# x86 lab's: Debian's busybox-static:arm64 (/bin/busybox, /bin/sh; /init
+# installs the applet links), scripts/vm/guest/init and guest.sh, the
+# scenarios/arm64/*.sc files, wedge.ko, the kernel's Image as /boot/vmlinuz
+# (the kdump capture kernel), kexec-file-load and, if given, the static
+# stopwatch. Cached by its inputs; prints the path.
+# Usage: mkinitramfs.sh KERNEL_OUT_DIR WEDGE_KO [STOPWATCH_BIN]
 . "$(dirname "$0")/lib.sh"
-outf=${1:?output}; shift
+kout=${1:?kernel output dir}
+wedge=${2:?wedge.ko}
+swbin=${3:-}
+vm=$ARM64_DIR/..
 
 bb=$CACHE/busybox/bin/busybox
 if [[ ! -x $bb ]]; then
@@ -18,20 +24,32 @@ if [[ ! -x $bb ]]; then
 	install -D -m755 "$tmp/bin/busybox" "$bb"; rm -rf "$tmp"
 fi
 
+inputs=("$bb" "$0" "$kout/Image" "$wedge" "$vm/guest/init" "$vm/guest/guest.sh"
+	"$ARM64_DIR/kexec-file-load.c" "$vm"/scenarios/arm64/*.sc "${swbin:-no-stopwatch}")
+key=$(for f in "${inputs[@]}"; do echo "$f"; [[ -f $f ]] && sha256sum < "$f"; done | key_of)
+out=$CACHE/initramfs/initramfs-$key.cpio.gz
+if [[ -f $out ]]; then echo "$out"; exit 0; fi
+[[ -n ${SW_BUILT_LOG:-} ]] && echo initramfs >> "$SW_BUILT_LOG"
+log "building initramfs $out"
+
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules,scenarios,usr/bin,usr/sbin}
+mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,boot,lab/scenarios,lib/modules}
 cp "$bb" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
-install -m755 "$ARM64_DIR/guest/init" "$stage/init"
-cp "$ARM64_DIR"/guest/scenarios/*.sh "$stage/scenarios/"
-for m in "$@"; do cp "$m" "$stage/lib/modules/"; done
-sw=${STOPWATCH_BIN:-$REPO/build/arm64/stopwatch}
-if [[ -f $sw ]]; then
-	install -m755 "$sw" "$stage/bin/stopwatch"
-	log "initramfs: including $sw as /bin/stopwatch"
-fi
-mknod "$stage/dev/console" c 5 1 2>/dev/null || true
-mknod "$stage/dev/null" c 1 3 2>/dev/null || true
-( cd "$stage" && find . -print0 | sort -z | cpio -0 -o -H newc --quiet -R 0:0 ) | gzip -9 > "$outf.tmp"
-mv "$outf.tmp" "$outf"
+install -m755 "$vm/guest/init" "$stage/init"
+cp "$vm/guest/guest.sh" "$stage/lab/guest.sh"
+cp "$vm"/scenarios/arm64/*.sc "$stage/lab/scenarios/"
+cp "$wedge" "$stage/lib/modules/wedge.ko"
+cp "$kout/Image" "$stage/boot/vmlinuz"
+"${CROSS}gcc" -O2 -static -Wall -o "$stage/bin/kexec-file-load" "$ARM64_DIR/kexec-file-load.c" \
+	|| die "kexec-file-load build failed"
+[[ -n $swbin ]] && install -m755 "$swbin" "$stage/bin/stopwatch"
+mknod "$stage/dev/console" c 5 1
+mknod "$stage/dev/null" c 1 3
+mkdir -p "$CACHE/initramfs"
+( cd "$stage" && find . -print0 | sort -z | cpio -0 -o -H newc --quiet -R 0:0 ) | gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
+# keep the newest six (two kernels, a few stopwatch builds)
+ls -t "$CACHE"/initramfs/initramfs-*.cpio.gz | tail -n +7 | xargs -r rm -f
+echo "$out"

@@ -35,33 +35,55 @@ emit() {
 }
 
 # arm: stopwatch arm, its output (with the locator line) on the console.
+# arm64: then let deferred work settle before a CPU is wedged: the BPF
+# programs the loader frees on exit go through bpf_jit_free() -> text poke
+# -> kick_all_cpus_sync(), an IPI to every CPU that a wedged CPU never
+# answers (seen: the guest hung there).
 arm() {
 	emit arm stopwatch arm "$@"
+	_rc=$?
+	[ "$(uname -m)" = aarch64 ] && sleep 3
+	return $_rc
 }
 
-# wedge CPU [now|shutdown]: spin CPU with interrupts disabled
-# (tests/module/wedge.ko), now or at the end of a reboot.
-# Tasks queued on that CPU would never run again: init and this shell (and
-# so every later child) are first kept off it.
+# wedge CPU [now|shutdown] [daif]: spin CPU with interrupts disabled
+# (tests/module/wedge.ko), now or at the end of a reboot; "daif" (arm64)
+# masks all of DAIF, so that not even a pseudo-NMI reaches it.
+# Tasks queued on that CPU would never run again: init, this shell (and
+# so every later child) and every other task are first kept off it.
 wedge() {
 	_n=$(grep -c ^processor /proc/cpuinfo)
 	_m=$(printf %x $(( ((1 << _n) - 1) & ~(1 << $1) )))
 	taskset -p "$_m" 1 >/dev/null && taskset -p "$_m" $$ >/dev/null ||
 		{ mark "wedge: taskset failed"; return 1; }
-	insmod /lib/modules/wedge.ko cpu="$1" || { mark "wedge: insmod failed"; return 1; }
+	# and every other user task, e.g. a stopwatch live in the background
+	# (per-CPU kernel threads refuse, which is fine)
+	for _p in /proc/[0-9]*; do
+		taskset -p "$_m" "${_p#/proc/}" >/dev/null 2>&1
+	done
+	_all=0
+	[ "${3:-}" = daif ] && _all=1
+	insmod /lib/modules/wedge.ko cpu="$1" mask_all=$_all || { mark "wedge: insmod failed"; return 1; }
 	if ! echo "${2:-now}" > /sys/module/wedge/parameters/trigger; then
 		mark "wedge: trigger failed"
 		return 1
 	fi
-	mark "wedge cpu $1 ${2:-now}: $(cat /sys/module/wedge/parameters/trigger)"
+	mark "wedge cpu $1 ${2:-now} ${3:-irq}: $(cat /sys/module/wedge/parameters/trigger)"
 }
 
 # load_crash_kernel [EXTRA_CMDLINE]: kexec -p this kernel and this initramfs
-# (kept by retain_initrd) as the kdump capture kernel.
+# (kept by retain_initrd) as the kdump capture kernel. x86_64 uses
+# kexec-tools, arm64 kexec-file-load (see scripts/vm/arm64/kexec-file-load.c).
 load_crash_kernel() {
 	cp /sys/firmware/initrd /tmp/initrd.img || { mark "kdump: no /sys/firmware/initrd (retain_initrd?)"; return 1; }
-	_cl="console=ttyS0 printk.time=1 printk.devkmsg=on nmi_watchdog=0 panic=-1 nr_cpus=1 irqpoll reset_devices sw.scenario=$SW_SCENARIO sw.run=$SW_RUN $*"
-	if kexec -p /boot/vmlinuz --initrd=/tmp/initrd.img --append="$_cl"; then
+	_con=$(tr ' ' '\n' < /proc/cmdline | grep '^console=' | tail -1)
+	_cl="$_con printk.time=1 printk.devkmsg=on nmi_watchdog=0 panic=-1 nr_cpus=1 irqpoll reset_devices sw.scenario=$SW_SCENARIO sw.run=$SW_RUN $*"
+	if [ -x /sbin/kexec ]; then
+		kexec -p /boot/vmlinuz --initrd=/tmp/initrd.img --append="$_cl"
+	else
+		kexec-file-load -p /boot/vmlinuz /tmp/initrd.img "$_cl"
+	fi
+	if [ $? = 0 ]; then
 		mark "kdump: capture kernel loaded ($(cat /sys/kernel/kexec_crash_loaded))"
 	else
 		mark "kdump: kexec -p failed"
@@ -73,6 +95,15 @@ load_crash_kernel() {
 do_reboot() {
 	mark "action: reboot -f"
 	reboot -f
+	sleep 30
+}
+
+# do_sysrq_reboot: emergency restart (machine_restart() at once, no reboot
+# notifiers). With a wedged CPU, reboot -f hangs before the stop on arm64:
+# the perf reboot notifier waits for a function call on every CPU.
+do_sysrq_reboot() {
+	mark "action: sysrq b"
+	echo b > /proc/sysrq-trigger
 	sleep 30
 }
 

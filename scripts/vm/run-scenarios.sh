@@ -1,0 +1,162 @@
+# shellcheck shell=bash
+# The scenario runner of the VM labs (sourced by test-x86.sh and
+# arm64/test.sh after lib.sh, never run). A lab script:
+#   1. sets SW_SCEN_DIR (scenarios/<arch>), SW_LAB_OUT, SW_STOPWATCH (the
+#      host's stopwatch, for recover) and calls sw_pick_scenarios "$@";
+#   2. prepares its guest, or calls sw_fail_all REASON;
+#   3. defines lab_boot FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args]
+#      (boots the guest of scenario FILE for run RUN with qemu-run.py) and
+#      calls sw_run_scenarios.
+#
+# stdout: one line per scenario, "scenario N NAME: PASS | measurements" or
+# "scenario N NAME: FAIL reason", then "N passed, N failed".
+# Scenario files: scenarios/<arch>/NN-NAME.sc, see scenarios/README.md.
+
+SW_FILES=()
+npass=0
+nfail=0
+
+# sw_pick_scenarios [N|NAME ...]: the scenario files to run (default all)
+sw_pick_scenarios() {
+	local a m f
+	SW_FILES=()
+	if [ $# -eq 0 ]; then
+		for f in "$SW_SCEN_DIR"/[0-9]*.sc; do SW_FILES+=("$f"); done
+		return
+	fi
+	for a in "$@"; do
+		m=$(ls "$SW_SCEN_DIR"/ 2>/dev/null | grep -E "^(0*$a-.*|[0-9]+-$a|$a)\.sc$" | head -1)
+		[ -n "$m" ] || sw_die "no scenario '$a' in $SW_SCEN_DIR"
+		SW_FILES+=("$SW_SCEN_DIR/$m")
+	done
+}
+
+# sw_scen_num NN-NAME: N (0 for an unnumbered file such as demo.sc)
+sw_scen_num() {
+	case ${1%%-*} in
+	'' | *[!0-9]*) echo 0 ;;
+	*) echo $((10#${1%%-*})) ;;
+	esac
+}
+
+# meta FILE KEY: value of "# KEY: value" in the scenario header
+meta() {
+	sed -n "s/^# $2: *//p" "$1" | head -1
+}
+
+result() { # N NAME PASS|FAIL TEXT
+	if [ "$3" = PASS ]; then
+		npass=$((npass + 1))
+		echo "scenario $1 $2: PASS${4:+ | $4}"
+	else
+		nfail=$((nfail + 1))
+		echo "scenario $1 $2: FAIL $4"
+	fi
+}
+
+# sw_fail_all REASON: every picked scenario fails with REASON; exits 1
+sw_fail_all() {
+	local f b
+	for f in "${SW_FILES[@]}"; do
+		b=$(basename "$f" .sc)
+		result "$(sw_scen_num "$b")" "${b#*-}" FAIL "$1"
+	done
+	echo "$npass passed, $nfail failed"
+	exit 1
+}
+
+# sw_need_tools TOOL...: sw_fail_all when one is missing
+sw_need_tools() {
+	local t missing=
+	for t in "$@"; do
+		command -v "$t" >/dev/null || missing+="$t "
+	done
+	[ -z "$missing" ] || sw_fail_all "missing host tools: $missing(make $SW_LAB_DEPS_TARGET)"
+}
+
+# sw_static_ok BIN: BIN exists and is static (it goes into the guest)
+sw_static_ok() {
+	[ -x "$1" ] || return 1
+	if ldd "$1" >/dev/null 2>&1; then
+		sw_log "$1 is not static: not put in the guest"
+		return 1
+	fi
+}
+
+sw_run_scenarios() {
+	local f b num name ts te took runs timeout mem dump append warm r dumparg try rs re rc notes n
+	. "$SW_VM_DIR/check-lib.sh"
+	for f in "${SW_FILES[@]}"; do
+		b=$(basename "$f" .sc)
+		num=$(sw_scen_num "$b")
+		name=${b#*-}
+		ts=$(date +%s.%N)
+		SW_SCEN_OUT=$SW_LAB_OUT/$b
+		rm -rf "$SW_SCEN_OUT"
+		mkdir -p "$SW_SCEN_OUT"
+		SW_FAIL=
+		SW_NOTES=()
+		runs=$(meta "$f" runs)
+		runs=${runs:-default}
+		if [ "$(meta "$f" needs)" = stopwatch ] && [ "${SW_HAVE_GUEST_SW:-0}" = 0 ]; then
+			result "$num" "$name" FAIL "stopwatch binary missing (no static guest stopwatch: make stopwatch-static)"
+			continue
+		fi
+		timeout=$(meta "$f" timeout)
+		mem=$(meta "$f" mem)
+		dump=$(meta "$f" dump)
+		append=$(meta "$f" append)
+		warm=$(meta "$f" warm_reboots)
+		for r in $runs; do
+			mkdir -p "$SW_SCEN_OUT/$r"
+			sw_log "scenario $num $name: run $r"
+			dumparg=()
+			[ "$dump" = yes ] && dumparg=(--dump "$SW_SCEN_OUT/$r/vmcore.elf")
+			[ -n "$warm" ] && dumparg+=(--warm-reboots "$warm")
+			for try in 1 2; do
+				rs=$(date +%s.%N)
+				lab_boot "$f" "$r" "$SW_SCEN_OUT/$r" "${timeout:-120}" "$mem" \
+					"$append sw.scenario=$b sw.run=$r" "${dumparg[@]}"
+				rc=$?
+				re=$(date +%s.%N)
+				sw_log "scenario $num $name: run $r took $(sw_elapsed "$rs" "$re") s (rc $rc)"
+				# A guest that died before /init is a boot flake of the emulator
+				# (seen once in ~50 boots: "Oops: int3" while the kernel patched a
+				# static key under TCG), not the scenario's subject: boot it again.
+				if [ $try = 1 ] && ! grep -q 'SWLAB: init:' "$SW_SCEN_OUT/$r/console.log"; then
+					mv "$SW_SCEN_OUT/$r/console.log" "$SW_SCEN_OUT/$r/console.boot-failed.log"
+					sw_log "scenario $num $name: run $r died before /init, booting it again"
+					SW_NOTES+=("run $r booted twice (first boot died before /init)")
+					continue
+				fi
+				break
+			done
+			if [ $rc = 124 ] && [ -z "$SW_FAIL" ]; then
+				SW_FAIL="$r: guest hung, killed after ${timeout:-120} s"
+			elif [ $rc != 0 ] && [ -z "$SW_FAIL" ]; then
+				SW_FAIL="$r: QEMU run failed (rc $rc), see $SW_SCEN_OUT/$r/console.log"
+			fi
+		done
+		if [ -z "$SW_FAIL" ]; then
+			# check() comes from the scenario file; guest() is only defined there
+			unset -f check guest capture
+			. "$f"
+			if declare -F check >/dev/null; then
+				check || [ -n "$SW_FAIL" ] || SW_FAIL="check failed"
+			fi
+		fi
+		te=$(date +%s.%N)
+		took=$(echo "$ts $te" | awk '{printf "%.0f", $2 - $1}')
+		notes=
+		for n in "${SW_NOTES[@]}"; do notes+="${notes:+; }$n"; done
+		if [ -z "$SW_FAIL" ]; then
+			result "$num" "$name" PASS "${notes:+$notes; }${took} s"
+			[ "${SW_LAB_KEEP:-0}" = 1 ] || rm -f "$SW_SCEN_OUT"/*/vmcore.elf
+		else
+			result "$num" "$name" FAIL "$SW_FAIL${notes:+ | $notes}"
+		fi
+		printf '%s\n' "${SW_NOTES[@]}" > "$SW_SCEN_OUT/notes.txt"
+	done
+	echo "$npass passed, $nfail failed"
+	[ $nfail = 0 ]
+}

@@ -1,0 +1,63 @@
+# Scenario 4: live. `stopwatch live --format json` runs in the guest, CPU 2
+# is wedged with DAIF masked, and `echo l > /proc/sysrq-trigger` asks every
+# CPU for a backtrace: the series sends SDEI event 0, and live streams each
+# delivery (CPU, latency, interrupts masked, idle) and counts the ones that
+# reached a busy masked CPU apart from idle ones (arm64 idles in WFI with
+# interrupts masked, where an IPI wakes it too). The
+# guest then resets with sysrq b (a wedged CPU hangs reboot -f).
+# kernel: series
+# needs: stopwatch
+# timeout: 180
+
+guest() {
+	stopwatch live --format json --cumulative > /tmp/live.out 2>&1 &
+	# attaching patches kernel text with stop_machine(): wait for the first
+	# interval before wedging
+	_i=0
+	while ! grep -q stopwatch.live /tmp/live.out; do
+		_i=$((_i + 1))
+		[ $_i -gt 120 ] && { emit live cat /tmp/live.out; mark "live: never started"; return 1; }
+		sleep 1
+	done
+	sleep 3
+	wedge 2 now daif || return 1
+	mark "action: sysrq l"
+	echo l > /proc/sysrq-trigger
+	sleep 4
+	emit live cat /tmp/live.out
+	do_sysrq_reboot
+}
+
+# live VALUE: a python expression on the live output of the run (events:
+# the sdei_delivery events, last: the last interval object)
+live() {
+	payload default | python3 -c '
+import json, sys
+events, last = [], None
+for l in sys.stdin:
+    i = l.find("SWOUT live: {")
+    if i < 0:
+        continue
+    try:
+        o = json.loads(l[i + len("SWOUT live: "):])
+    except ValueError:
+        continue
+    if o.get("schema") == "stopwatch.event/1":
+        events.append(o)
+    elif o.get("schema") == "stopwatch.live/1":
+        last = o
+print(eval(sys.argv[1]))' "$1"
+}
+
+check() {
+	stopped default || return
+	expect default 'wedge: CPU 2 spinning with interrupts disabled' || return
+	expect default 'NMI backtrace for cpu 2' || return
+	[ "$(live 'len([e for e in events if e["cpu"] == 2 and e["kind"] == "backtrace" and e["masked"] and not e["idle"] and e["latency_us"] > 0])')" = 1 ] ||
+		fail "no live backtrace delivery to masked CPU 2 with a latency: $(live 'events')" || return
+	[ "$(live 'last["counters"]["sdei_masked"] >= 1 and last["counters"]["sdei_delivered"] >= 1')" = True ] ||
+		fail "live counters: $(live 'last and last["counters"]')" || return
+	[ "$(live 'last["sdei"]["backtrace"]["count"] >= 1')" = True ] ||
+		fail "no SDEI backtrace histogram in live: $(live 'last and last["sdei"]')" || return
+	note "live: $(live 'len(events)') SDEI deliveries ($(live '", ".join("cpu%d %.0f us%s" % (e["cpu"], e["latency_us"], " idle" if e["idle"] else " masked" if e["masked"] else "") for e in events)')); counters delivered $(live 'last["counters"]["sdei_delivered"]'), masked $(live 'last["counters"]["sdei_masked"]'), idle $(live 'last["counters"]["sdei_idle"]')"
+}
