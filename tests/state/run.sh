@@ -58,10 +58,15 @@ done
 # 3. kill -9 at random moments, many times, over parts of the input
 d=$tmp/random
 killed=0 finished=0
+# the kill lands at a random moment within what one such ingest takes here
+# (timed first, in a scratch directory), so most kills land mid-run
+t0=$(date +%s%N)
+"$SW" logscan --state-dir "$tmp/timing" "${fixtures[@]:0:6}" "${gen[0]}" > /dev/null 2>&1
+span_us=$(( ($(date +%s%N) - t0) / 1000 ))
 for i in $(seq 1 30); do
   part=("${fixtures[@]:$((i % 3 * 6)):6}" "${gen[$((i % 4))]}")
   "$SW" logscan --state-dir "$d" "${part[@]}" > /dev/null 2>&1 & pid=$!
-  sleep "0.0$((RANDOM % 40))"
+  sleep "$(awk -v us=$(( (RANDOM * 32768 + RANDOM) % (span_us + 1) )) 'BEGIN { printf "%.6f", us / 1e6 }')"
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null; rc=$?
   if [ $rc -eq 137 ]; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
