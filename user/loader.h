@@ -57,7 +57,6 @@ int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int l
 /* Refresh the online mask user space keeps for the BPF side. */
 void sw_store_refresh_online(struct sw_store *st);
 int sw_read_boot_id(__u8 id[16], char *text, int len);
-void sw_boot_id_text(const __u8 id[16], char *text, int len);
 
 /* Read the per-CPU histograms: @total[key] summed, @percpu[cpu*KEYS+key] if non-NULL. */
 int sw_read_hists(int fd, int nr_cpus, struct sw_hist *total, struct sw_hist *percpu);
