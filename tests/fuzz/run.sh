@@ -4,7 +4,7 @@
 #                                  bounded run (FUZZ_CHECK_SECONDS, default 20) of each;
 #                                  prints "fuzz: N passed, N failed"
 #   run.sh grow SECONDS [NAME...]  fuzz each harness SECONDS, then merge (-merge=1) what it
-#                                  found into tests/fuzz/corpus/NAME, minimized
+#                                  found into tests/fuzz/corpus/NAME, minimized (FUZZ_KEEP_MAX)
 #   run.sh seed                    (re)write the generated seeds (seed-*) of vmcore and store
 # Crash inputs land in build/fuzz/artifacts/; replay one with build/fuzz/fuzz_NAME FILE.
 set -u
@@ -70,17 +70,20 @@ check)
     fuzz_run "$n" "$seconds" "$probe/new-$n"
   done ;;
 grow)
+  hashed='.*/[0-9a-f]{40}'
   for n in "${names[@]}"; do
-    mkdir -p "$probe/new-$n" "$probe/merged-$n"
+    keep=$probe/keep-$n
+    mkdir -p "$probe/new-$n" "$keep"
     fuzz_run "$n" "$seconds" "$probe/new-$n"
-    # minimize: keep the hash-named inputs -merge=1 picks; named seeds/regressions stay
-    "$out/fuzz_$n" -merge=1 "${opts[@]}" "$probe/merged-$n" "$corpus/$n" "$probe/new-$n" \
+    # Minimize: the named inputs (seed-*, lab-*, regress-*, logs) always stay; -merge=1
+    # adds the smallest inputs that reach edges they do not (hit counts ignored, which
+    # keeps the corpora small), and those over FUZZ_KEEP_MAX bytes are not kept.
+    find "$corpus/$n" -type f -regextype egrep ! -regex "$hashed" -exec cp {} "$keep/" \;
+    "$out/fuzz_$n" -merge=1 -use_counters=0 "${opts[@]}" "$keep" "$corpus/$n" "$probe/new-$n" \
       >"$probe/$n.merge" 2>&1 || { tail -20 "$probe/$n.merge"; result 1 "merge $n"; continue; }
-    find "$corpus/$n" -regextype egrep -regex '.*/[0-9a-f]{40}' -delete
-    named=$(sha1sum "$corpus/$n"/* 2>/dev/null | cut -d' ' -f1)
-    for f in "$probe/merged-$n"/*; do
-      [ -e "$f" ] && ! grep -qx "$(basename "$f")" <<<"$named" && cp "$f" "$corpus/$n/"
-    done
+    find "$corpus/$n" -regextype egrep -regex "$hashed" -delete
+    find "$keep" -regextype egrep -regex "$hashed" -size -$((${FUZZ_KEEP_MAX:-16384} + 1))c \
+      -exec cp {} "$corpus/$n/" \;
     result 0 "merge $n: $(ls "$corpus/$n" | wc -l) inputs, $(du -sb "$corpus/$n" | cut -f1) bytes"
   done ;;
 *) echo "usage: run.sh check|grow SECONDS|seed [NAME...]" >&2; exit 2 ;;

@@ -132,7 +132,6 @@ int main(int argc, char **argv)
 	dir = argv[1];
 	st = store(4096, x86_frames, 9);
 	core("x86", &x86, st, -1, 16);
-	core("x86-scan", &x86, st, -1, 0);
 	core("x86-headers-only", &x86, st, core_hdrs(&x86), 16);
 	core("x86-truncated-page0", &x86, st, core_frame_off(&x86, 16) + 20, 16);
 	core("x86-truncated-after-page0", &x86, st, page0_end, 16);
