@@ -2,9 +2,10 @@
 /*
  * libFuzzer target for a record store as `stopwatch dump` maps it from
  * bpffs and `recover` assembles it from a core: the input is the store's
- * bytes (zero-filled past its end), checked by sw_store_check() and, as the
- * vmcore path does whatever the check says, printed in both formats. A
- * store is written by the BPF side while the host dies, so any field may be
+ * bytes (zero-filled past its end). sw_store_check() is dump's check (a
+ * rejection must come with one line of reason); the records are printed
+ * whatever it says, as recover prints any store the vmcore reader accepts.
+ * The BPF side writes the store while the host dies, so any field may be
  * torn: the printers must cope with any record.
  */
 #include <stdint.h>

@@ -10,6 +10,7 @@
  * drives both the page scan (pfn 0) and the locator path.
  */
 #include <elf.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ static void read_core(const char *path, __u64 pfn)
 	ret = sw_vmcore_read_store(path, pfn, &store, err, sizeof(err));
 	if (ret > 0 || (ret && (!err[0] || strchr(err, '\n'))))
 		abort();	/* an error must come with one line of reason */
+	if (ret && ret != -EINVAL && ret != -EIO && ret != -EBADMSG && ret != -EPROTO &&
+	    ret != -ENOMEM)
+		abort();	/* only the errors vmcore.h documents (recover maps them to exits) */
 	if (ret)
 		return;
 	sw_store_meta(&store, &meta);
