@@ -35,7 +35,7 @@ USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard 
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test host-test bench clean stopwatch-static
+.PHONY: all deps check test unit state-test host-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -88,6 +88,42 @@ host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
 
 bench: $(OUT)/stopwatch
 	@bench/run.sh $(OUT)/stopwatch
+
+# ---- fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c, one per reader (docs/fuzzing.md) ----
+# Every user object is built instrumented and linked into each harness, so a
+# new reader needs only its tests/fuzz/fuzz_<name>.c and corpus/<name>/.
+FUZZ_CC ?= clang-14
+FUZZ_OUT := build/fuzz
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	       -fno-sanitize-recover=undefined -D_GNU_SOURCE -DSTOPWATCH_VERSION='"$(VERSION)"' \
+	       -I$(OUT) -Iuser -Ibpf
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/obj/%.o,$(USER_SRCS))
+FUZZ_SECONDS ?= 300
+
+$(FUZZ_OUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lbpf -lelf -lz -lm
+
+# seed cores from the unit test's core builder (tests/unit/core_builder.h)
+$(FUZZ_OUT)/seeds: tests/fuzz/seeds.c tests/unit/core_builder.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ibpf $< -o $@ -lz
+
+fuzz-build: $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_NAMES)) $(FUZZ_OUT)/seeds
+print-fuzz-names:
+	@echo $(FUZZ_NAMES)
+
+# Long runs that grow the corpora (merged, minimized); FUZZ_SECONDS per harness.
+fuzz:
+	@tests/fuzz/run.sh grow $(FUZZ_SECONDS)
+
+# The suite's stage: replay every corpus input, then a short bounded run each.
+fuzz-check:
+	@tests/fuzz/run.sh check
 
 # VM labs that the suite runs (scripts/vm/*.mk define them).
 CI_LABS := vm-test-x86 vm-test-arm64

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite (make check): build, unit tests, host BPF tests, VM labs.
+# The whole suite (make check): build, unit tests, host BPF tests, fuzz regression
+# (corpus replay + a short run per harness), VM labs.
 # Each stage prints "<stage>: N passed, N failed"; the last line sums them.
 set -u
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ stage build build
 stage unit make -s unit
 stage state make -s state-test
 stage host make -s host-test
+stage fuzz make -s fuzz-check
 for lab in $(make -s print-ci-labs); do
   stage "$lab" make -s "$lab"
 done

@@ -217,8 +217,7 @@ int cmd_dump(int argc, char **argv)
 			close(fd);
 		return ret;
 	}
-	sw_boot_id_text(st->hdr.boot_id, meta.boot_id, sizeof(meta.boot_id));
-	meta.mono_to_real_ns = (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns;
+	sw_store_meta(st, &meta);
 	if (env.format != SW_FMT_OPENMETRICS)
 		n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
 	if (env.format == SW_FMT_TEXT && !n)

@@ -185,14 +185,13 @@ int cmd_recover(int argc, char **argv)
 		return ret == -ENOENT || ret == -EACCES ? SW_EXIT_FAIL : SW_EXIT_DATA;
 	}
 	/* the store's own header: layout and size were checked by the reader */
-	sw_boot_id_text(st->hdr.boot_id, meta.boot_id, sizeof(meta.boot_id));
+	sw_store_meta(st, &meta);
 	if (env.boot_id && strcasecmp(env.boot_id, meta.boot_id)) {
 		fprintf(stderr, "stopwatch: %s holds records of boot %s, not %s\n", env.vmcore,
 			meta.boot_id, env.boot_id);
 		free(st);
 		return SW_EXIT_DATA;
 	}
-	meta.mono_to_real_ns = (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns;
 	n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
 	if (!n && env.format == SW_FMT_TEXT)
 		printf("armed in boot %s, but no stop was recorded\n", meta.boot_id);

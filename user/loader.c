@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -73,13 +74,7 @@ __u64 sw_build_id(void)
 
 /* ---- identity, clocks, frames ---- */
 
-void sw_boot_id_text(const __u8 id[16], char *text, int len)
-{
-	snprintf(text, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10],
-		 id[11], id[12], id[13], id[14], id[15]);
-}
-
+/* Text UUID to binary (sw_boot_id_text, in record.c, is the reverse). */
 int sw_boot_id_parse(const char *text, __u8 id[16])
 {
 	int n = 0;
@@ -198,9 +193,12 @@ int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int l
 int sw_store_check(const struct sw_store_hdr *h, char *err, int len)
 {
 	char ver[sizeof(h->version) + 1];
+	size_t i;
 
-	memcpy(ver, h->version, sizeof(h->version));
-	ver[sizeof(h->version)] = '\0';
+	/* the version is the store's bytes: keep the one-line error printable */
+	for (i = 0; i < sizeof(h->version) && h->version[i]; i++)
+		ver[i] = isprint(h->version[i]) ? h->version[i] : '?';
+	ver[i] = '\0';
 	if (h->magic != SW_STORE_MAGIC) {
 		snprintf(err, len, "not a stopwatch record store (bad magic)");
 		return SW_EXIT_DATA;

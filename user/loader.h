@@ -59,7 +59,6 @@ int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int l
 /* Refresh the online mask user space keeps for the BPF side. */
 void sw_store_refresh_online(struct sw_store *st);
 int sw_read_boot_id(__u8 id[16], char *text, int len);
-void sw_boot_id_text(const __u8 id[16], char *text, int len);
 /* Text UUID (dashes optional) to binary; -EINVAL unless 32 hex digits. */
 int sw_boot_id_parse(const char *text, __u8 id[16]);
 

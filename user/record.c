@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Stop records: names, derived facts and the one JSON/text printer. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -237,11 +238,13 @@ static void wall_time(const struct sw_record_meta *m, __u64 t, char *buf, size_t
 	__s64 real;
 
 	buf[0] = '\0';
-	if (!m->mono_to_real_ns || !t)
+	/* times and offset come from a store that may be torn: no wall clock if they overflow */
+	if (!m->mono_to_real_ns || !t || t > INT64_MAX ||
+	    __builtin_add_overflow((__s64)t, m->mono_to_real_ns, &real))
 		return;
-	real = (__s64)t + m->mono_to_real_ns;
 	s = real / 1000000000LL;
-	gmtime_r(&s, &tm);
+	if (!gmtime_r(&s, &tm))
+		return;
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (long long)(real % 1000000000LL) / 1000);
@@ -349,13 +352,34 @@ void sw_record_print_text(FILE *f, const struct sw_record_meta *m, const struct 
 	fprintf(f, "  never stopped: %s\n", buf[0] ? buf : "none");
 }
 
+void sw_boot_id_text(const __u8 id[16], char *text, int len)
+{
+	snprintf(text, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10],
+		 id[11], id[12], id[13], id[14], id[15]);
+}
+
+void sw_store_meta(const struct sw_store *st, struct sw_record_meta *m)
+{
+	sw_boot_id_text(st->hdr.boot_id, m->boot_id, sizeof(m->boot_id));
+	/* unknown (0) when torn clocks would overflow it */
+	if (__builtin_sub_overflow((__s64)st->hdr.armed_real_ns, (__s64)st->hdr.armed_mono_ns,
+				   &m->mono_to_real_ns))
+		m->mono_to_real_ns = 0;
+}
+
 int sw_store_print(FILE *f, const struct sw_record_meta *m, const struct sw_store *st, bool json)
 {
 	__u64 last = st->hdr.next_seq;
+	__u64 left = last < SW_STOP_SLOTS ? last : SW_STOP_SLOTS;
 	int n = 0;
 
-	/* the slots are a ring: the newest SW_STOP_SLOTS sequence numbers */
-	for (__u64 seq = last > SW_STOP_SLOTS ? last - SW_STOP_SLOTS + 1 : 1; seq <= last; seq++) {
+	/*
+	 * The slots are a ring: the newest SW_STOP_SLOTS sequence numbers. Count
+	 * them rather than compare seq with last, which never ends when a torn
+	 * store says next_seq is UINT64_MAX (seq wraps).
+	 */
+	for (__u64 seq = last - left + 1; left; left--, seq++) {
 		const struct sw_stop_record *r = &st->rec[(seq - 1) % SW_STOP_SLOTS];
 
 		if (r->seq != seq)

@@ -69,6 +69,11 @@ void sw_record_print_json(FILE *f, const struct sw_record_meta *m,
 void sw_record_print_text(FILE *f, const struct sw_record_meta *m,
 			  const struct sw_stop_record *r);
 
+/* Boot id as text (a UUID), from its 16 bytes. */
+void sw_boot_id_text(const __u8 id[16], char *text, int len);
+/* Metadata of a store's records from its header: boot id, clock offset. */
+void sw_store_meta(const struct sw_store *st, struct sw_record_meta *m);
+
 /* Print every valid record of a store, oldest first; returns how many. */
 int sw_store_print(FILE *f, const struct sw_record_meta *m, const struct sw_store *st, bool json);
 

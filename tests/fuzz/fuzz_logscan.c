@@ -2,10 +2,7 @@
 /*
  * libFuzzer target for sw_logscan_buffer(): any bytes in, records out, each
  * printed through the real printers so their output paths are exercised.
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iuser -Ibpf \
- *         tests/fuzz/fuzz_logscan.c user/logscan.c user/record.c -o /tmp/fuzz_logscan
- *   /tmp/fuzz_logscan -max_total_time=60 -max_len=8192 tests/fuzz/corpus/logscan
+ * Built and run by `make fuzz` / `make fuzz-check` (docs/fuzzing.md).
  */
 #include <stdint.h>
 #include <stdio.h>

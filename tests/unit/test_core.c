@@ -11,6 +11,7 @@
 #include "env.h"
 #include "hist.h"
 #include "live.h"
+#include "loader.h"
 #include "points.h"
 #include "record.h"
 
@@ -308,6 +309,77 @@ static void test_record_json_schema(void **state)
 	free(out);
 }
 
+/* Torn stores (found by tests/fuzz/fuzz_store.c): bounded printing, no bogus wall clock. */
+static void print_store(FILE *f, void *arg)
+{
+	struct sw_record_meta m = { .source = SW_SRC_BPF };
+
+	sw_store_meta(arg, &m);
+	assert_int_equal(sw_store_print(f, &m, arg, true), 2);
+}
+
+static void test_store_torn(void **state)
+{
+	struct sw_store *st = calloc(1, sizeof(*st));
+	struct print_arg a = { .m = { .source = SW_SRC_VMCORE } };
+	char *out;
+
+	(void)state;
+	/* next_seq at the top of the range: the ring's last slots, then stop (no wrap) */
+	st->hdr.next_seq = UINT64_MAX;
+	st->rec[(UINT64_MAX - 1) % SW_STOP_SLOTS].seq = UINT64_MAX;
+	st->rec[(UINT64_MAX - 8) % SW_STOP_SLOTS].seq = UINT64_MAX - 7;
+	/* clocks whose difference overflows: offset unknown, so no "start" */
+	st->hdr.armed_real_ns = (__u64)INT64_MAX;
+	st->hdr.armed_mono_ns = (__u64)INT64_MIN;
+	for (int i = 0; i < SW_STOP_SLOTS; i++)
+		st->rec[i].t_start = 5;
+	out = capture(print_store, st);
+	assert_null(strstr(out, "\"start\":"));
+	assert_non_null(strstr(out, "\"seq\":18446744073709551615,"));
+	assert_non_null(strstr(out, "\"seq\":18446744073709551608,"));
+	free(out);
+	/* a record time that overflows the wall clock: printed without one */
+	a.m.mono_to_real_ns = INT64_MAX - 10;
+	a.r.t_start = 100;
+	out = capture(print_json, &a);
+	assert_null(strstr(out, "\"start\":"));
+	free(out);
+	a.r.t_start = (__u64)INT64_MAX + 1;
+	out = capture(print_text, &a);
+	assert_null(strstr(out, "started"));
+	free(out);
+	/* and one that does not: the wall clock is there */
+	a.m.mono_to_real_ns = 1763700000000000000LL;
+	a.r.t_start = 1000;
+	out = capture(print_json, &a);
+	assert_non_null(strstr(out, "\"start\":\"2025-11-21T"));
+	free(out);
+	free(st);
+}
+
+/* A rejected store's error is one printable line, whatever its version bytes hold. */
+static void test_store_check_error(void **state)
+{
+	struct sw_store_hdr h = { .magic = SW_STORE_MAGIC, .layout = SW_LAYOUT_VERSION,
+				  .size = sizeof(struct sw_store) };
+	char err[256];
+
+	(void)state;
+	h.build_id = ~sw_build_id();
+	memcpy(h.version, "v1\nEVIL\033[31m", 13);
+	assert_int_equal(sw_store_check(&h, err, sizeof(err)), SW_EXIT_STALE);
+	assert_string_equal(err, "pinned by another stopwatch build (v1?EVIL?[31m)");
+	memset(h.version, 'x', sizeof(h.version));	/* no NUL at all */
+	h.layout = 7;
+	assert_int_equal(sw_store_check(&h, err, sizeof(err)), SW_EXIT_STALE);
+	assert_null(strchr(err, '\n'));
+	assert_non_null(strstr(err, "layout 7"));
+	h.magic = 0;
+	assert_int_equal(sw_store_check(&h, err, sizeof(err)), SW_EXIT_DATA);
+	assert_string_equal(err, "not a stopwatch record store (bad magic)");
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -550,6 +622,8 @@ int main(void)
 		cmocka_unit_test(test_mask_roundtrip),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_record_json_schema),
+		cmocka_unit_test(test_store_torn),
+		cmocka_unit_test(test_store_check_error),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_plan_arm64_stock),
 		cmocka_unit_test(test_plan_arm64_series),

@@ -24,14 +24,17 @@
 #include <cmocka.h>
 #include "vmcore.h"
 
+#include "core_builder.h"
+
 #define PAGE 4096
-#define NSEG 3
 /* physical memory in the core: frames 16..47, 64..95, 200..207 */
-static const __u64 seg_base[NSEG] = { 16, 64, 200 };
-static const __u64 seg_pages[NSEG] = { 32, 32, 8 };
-#define MEM_PAGES (32 + 32 + 8)
-#define HDRS (sizeof(Elf64_Ehdr) + (NSEG + 1) * sizeof(Elf64_Phdr))
-#define CORE_SIZE (HDRS + MEM_PAGES * PAGE)
+static const struct core_layout x86_core = {
+	.machine = EM_X86_64, .page = PAGE, .nseg = 3,
+	.seg_base = { 16, 64, 200 }, .seg_pages = { 32, 32, 8 },
+	.false_magic_pfn = 30,
+};
+#define HDRS core_hdrs(&x86_core)
+#define CORE_SIZE core_size(&x86_core)
 
 /* the store's pages, out of order and spread over all segments */
 static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25 };
@@ -39,25 +42,17 @@ static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25 };
 
 static void fix_csum(struct sw_store *st)
 {
-	st->hdr.hdr_csum = crc32(0, (const void *)&st->hdr, offsetof(struct sw_store_hdr, hdr_csum));
+	core_store_csum(st);
 }
 
 static struct sw_store *make_store(void)
 {
 	struct sw_store *st = calloc(1, sizeof(*st));
-	struct sw_store_hdr *h = &st->hdr;
 
 	assert_non_null(st);
 	assert_int_equal((sizeof(*st) + PAGE - 1) / PAGE, NFRAMES);
-	h->magic = SW_STORE_MAGIC;
-	h->layout = SW_LAYOUT_VERSION;
-	h->size = sizeof(*st);
-	h->page_size = PAGE;
-	h->nr_pages = NFRAMES;
-	memcpy(h->pfn, frames, sizeof(frames));
-	memcpy(h->boot_id, "0123456789abcdef", 16);
-	fix_csum(st);
-	h->next_seq = 2;
+	core_store_init(st, PAGE, frames, NFRAMES);
+	st->hdr.next_seq = 2;
 	st->rec[1].seq = 2;
 	st->rec[1].kind = SW_KIND_PANIC;
 	st->rec[1].cpu[3].rung = SW_RUNG_NMI;
@@ -65,74 +60,18 @@ static struct sw_store *make_store(void)
 	return st;
 }
 
-/* file offset of physical frame @pfn in the core write_core() makes, -1 if none */
 static long frame_off(__u64 pfn)
 {
-	long off = HDRS;
-
-	for (int s = 0; s < NSEG; s++) {
-		if (pfn >= seg_base[s] && pfn < seg_base[s] + seg_pages[s])
-			return off + (long)(pfn - seg_base[s]) * PAGE;
-		off += seg_pages[s] * PAGE;
-	}
-	return -1;
+	return core_frame_off(&x86_core, pfn);
 }
 
 /*
- * Write an ELF64 core whose PT_LOADs hold physical memory, with the store's
- * pages at the frames its header lists (those inside the memory), then
- * truncate it to @truncate_to bytes (-1: leave it whole).
+ * Write the core with the store's pages at the frames its header lists
+ * (those inside the memory), truncated to @truncate_to bytes (-1: whole).
  */
 static void write_core(const char *path, const struct sw_store *st, long truncate_to)
 {
-	unsigned char *mem = calloc(MEM_PAGES, PAGE);
-	Elf64_Ehdr eh = { 0 };
-	Elf64_Phdr ph[NSEG + 1] = { 0 };
-	long off = HDRS;
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_non_null(mem);
-	/* a little noise in memory, and a false magic the scan must skip */
-	for (int i = 0; i < MEM_PAGES; i++)
-		mem[(size_t)i * PAGE + 100] = (unsigned char)i;
-	*(__u64 *)(mem + (frame_off(30) - HDRS)) = SW_STORE_MAGIC;
-	for (unsigned int i = 0; i < st->hdr.nr_pages && i < SW_MAX_PAGES; i++) {
-		long fo = frame_off(st->hdr.pfn[i]);
-		size_t len;
-
-		if (fo < 0 || (size_t)i * PAGE >= sizeof(*st))
-			continue;
-		len = sizeof(*st) - (size_t)i * PAGE < PAGE ? sizeof(*st) - (size_t)i * PAGE : PAGE;
-		memcpy(mem + (fo - HDRS), (const char *)st + (size_t)i * PAGE, len);
-	}
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = NSEG + 1;
-	ph[0].p_type = PT_NOTE;	/* like a real core: notes first */
-	for (int s = 0; s < NSEG; s++) {
-		ph[s + 1].p_type = PT_LOAD;
-		ph[s + 1].p_offset = off;
-		ph[s + 1].p_paddr = seg_base[s] * PAGE;
-		ph[s + 1].p_vaddr = 0xffff888000000000ULL + seg_base[s] * PAGE;
-		ph[s + 1].p_filesz = ph[s + 1].p_memsz = seg_pages[s] * PAGE;
-		off += seg_pages[s] * PAGE;
-	}
-	assert_int_equal(fwrite(&eh, sizeof(eh), 1, f), 1);
-	assert_int_equal(fwrite(ph, sizeof(ph), 1, f), 1);
-	assert_int_equal(fwrite(mem, PAGE, MEM_PAGES, f), MEM_PAGES);
-	fclose(f);
-	if (truncate_to >= 0)
-		assert_int_equal(truncate(path, truncate_to), 0);
-	free(mem);
+	assert_int_equal(core_write(path, &x86_core, st, truncate_to), 0);
 }
 
 static char path[] = "/tmp/sw-test-core-XXXXXX";

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Fuzz the readers with their libFuzzer harnesses (tests/fuzz/fuzz_*.c; docs/fuzzing.md).
+#   run.sh check [NAME...]         replay every corpus input through its harness, then a
+#                                  bounded run (FUZZ_CHECK_SECONDS, default 20) of each;
+#                                  prints "fuzz: N passed, N failed"
+#   run.sh grow SECONDS [NAME...]  fuzz each harness SECONDS, then merge (-merge=1) what it
+#                                  found into tests/fuzz/corpus/NAME, minimized (FUZZ_KEEP_MAX)
+#   run.sh seed                    (re)write the generated seeds (seed-*) of vmcore and store
+# Crash inputs land in build/fuzz/artifacts/; replay one with build/fuzz/fuzz_NAME FILE.
+set -u
+cd "$(dirname "$0")/../.."
+mode=${1:-check}; shift || true
+seconds=${FUZZ_CHECK_SECONDS:-20}
+if [ "$mode" = grow ]; then seconds=${1:?run.sh grow SECONDS}; shift; fi
+out=build/fuzz corpus=tests/fuzz/corpus
+cc=${FUZZ_CC:-clang-14}
+
+# libFuzzer ships in clang's runtime (Debian: libclang-rt-14-dev)
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' > "$probe/p.c"
+if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" 2>/dev/null; then
+  echo "fuzz: skipped: $cc cannot link -fsanitize=fuzzer (install libclang-rt-14-dev: make deps)"
+  echo "fuzz: 0 passed, 0 failed"
+  exit 0
+fi
+make -s -j2 fuzz-build >"$probe/build.log" 2>&1 || {
+  cat "$probe/build.log"; echo "fuzz: 0 passed, 1 failed"; exit 1; }
+names=("$@")
+[ ${#names[@]} -gt 0 ] || read -ra names <<<"$(make -s print-fuzz-names)"
+mkdir -p "$out/artifacts"
+
+seed() {
+  mkdir -p "$corpus/vmcore" "$corpus/store"
+  "$out/seeds" "$corpus"
+}
+# stderr of the readers (the vmcore scan notice) is closed: libFuzzer keeps its own
+opts=(-close_fd_mask=2 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+
+pass=0 fail=0
+result() { # ok?, message
+  if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "fuzz $2"
+  else fail=$((fail + 1)); echo "fuzz FAILED $2"; fi
+}
+# bounded run of harness $1 for $2 s; new inputs go to $3
+fuzz_run() {
+  local n=$1 secs=$2 new=$3 log=$probe/$1.log rc
+  "$out/fuzz_$n" "${opts[@]}" -max_total_time="$secs" -artifact_prefix="$out/artifacts/$n-" \
+    "$new" "$corpus/$n" >"$log" 2>&1
+  rc=$?
+  [ $rc = 0 ] || tail -40 "$log"
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+  result $rc "run $n: ${secs} s, ${execs:-?} execs (${rate:-?}/s), ${cov:-cov: ?}, $(ls "$new" | wc -l) new inputs"
+}
+
+case $mode in
+seed) seed ;;
+check)
+  for n in "${names[@]}"; do
+    files=("$corpus/$n"/*)
+    "$out/fuzz_$n" "${opts[@]}" "${files[@]}" >"$probe/$n.replay" 2>&1
+    rc=$?
+    [ $rc = 0 ] || tail -40 "$probe/$n.replay"
+    result $rc "replay $n: $(grep -c '^Executed ' "$probe/$n.replay") of ${#files[@]} corpus inputs"
+  done
+  for n in "${names[@]}"; do
+    mkdir -p "$probe/new-$n"
+    fuzz_run "$n" "$seconds" "$probe/new-$n"
+  done ;;
+grow)
+  hashed='.*/[0-9a-f]{40}'
+  for n in "${names[@]}"; do
+    keep=$probe/keep-$n
+    mkdir -p "$probe/new-$n" "$keep"
+    fuzz_run "$n" "$seconds" "$probe/new-$n"
+    # Minimize: the named inputs (seed-*, lab-*, regress-*, logs) always stay; -merge=1
+    # adds the smallest inputs that reach edges they do not (hit counts ignored, which
+    # keeps the corpora small), and those over FUZZ_KEEP_MAX bytes are not kept.
+    find "$corpus/$n" -type f -regextype egrep ! -regex "$hashed" -exec cp {} "$keep/" \;
+    "$out/fuzz_$n" -merge=1 -use_counters=0 "${opts[@]}" "$keep" "$corpus/$n" "$probe/new-$n" \
+      >"$probe/$n.merge" 2>&1 || { tail -20 "$probe/$n.merge"; result 1 "merge $n"; continue; }
+    find "$corpus/$n" -regextype egrep -regex "$hashed" -delete
+    find "$keep" -regextype egrep -regex "$hashed" -size -$((${FUZZ_KEEP_MAX:-16384} + 1))c \
+      -exec cp {} "$corpus/$n/" \;
+    result 0 "merge $n: $(ls "$corpus/$n" | wc -l) inputs, $(du -sb "$corpus/$n" | cut -f1) bytes"
+  done ;;
+*) echo "usage: run.sh check|grow SECONDS|seed [NAME...]" >&2; exit 2 ;;
+esac
+echo "fuzz: $pass passed, $fail failed"
+[ "$fail" = 0 ]
