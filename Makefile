@@ -96,9 +96,9 @@ FUZZ_CC ?= clang-14
 FUZZ_OUT := build/fuzz
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	       -fno-sanitize-recover=undefined -D_GNU_SOURCE -DSTOPWATCH_VERSION='"$(VERSION)"' \
-	       -I$(OUT) -Iuser -Ibpf
+	       -I$(OUT) -Iuser -Ibpf -I/usr/include/tracefs -I/usr/include/traceevent
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/obj/%.o,$(USER_SRCS))
+FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/obj/%.o,$(USER_SRCS) user/httpd_none.c)
 FUZZ_SECONDS ?= 300
 
 $(FUZZ_OUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h
@@ -106,7 +106,7 @@ $(FUZZ_OUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lbpf -lelf -lz -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
 # seed cores from the unit test's core builder (tests/unit/core_builder.h)
 $(FUZZ_OUT)/seeds: tests/fuzz/seeds.c tests/unit/core_builder.h
