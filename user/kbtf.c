@@ -104,7 +104,11 @@ int sw_kbtf_load(struct sw_kbtf *b, const char *path, char *err, int errlen)
 	if (!b->raw || b->len < sizeof(*b->hdr) || b->hdr->magic != BTF_MAGIC ||
 	    b->hdr->hdr_len < sizeof(*b->hdr) ||
 	    (size_t)b->hdr->hdr_len + b->hdr->str_off + b->hdr->str_len > b->len ||
-	    (size_t)b->hdr->type_off + b->hdr->type_len > b->hdr->str_off) {
+	    (size_t)b->hdr->type_off + b->hdr->type_len > b->hdr->str_off ||
+	    /* type records are read in place: 4-byte aligned, as the kernel writes them */
+	    (b->hdr->hdr_len + b->hdr->type_off) % 4 ||
+	    /* names are read as C strings: the section must end in one */
+	    !b->hdr->str_len || b->raw[b->hdr->hdr_len + b->hdr->str_off + b->hdr->str_len - 1]) {
 		snprintf(err, errlen, "%s is not valid BTF", path);
 		sw_kbtf_free(b);
 		return -EINVAL;
