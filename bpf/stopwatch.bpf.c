@@ -242,8 +242,16 @@ static __always_inline struct sw_stop_record *active_record(struct sw_store *st)
 static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
 				 __u32 kind, __u32 irqs, __u64 seq, __u32 idle)
 {
-	struct sw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct sw_event *e = NULL;
 
+	/*
+	 * In NMI and SDEI context the ring buffer only try-locks, so two CPUs
+	 * reserving at the same moment (an SDEI backtrace reaches them all at
+	 * once) made one of them drop its event. The holder keeps the lock for
+	 * a few instructions: a bounded retry rescues the event, never spins.
+	 */
+	for (int i = 0; i < 4 && !e; i++)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(SW_CNT_RINGBUF_DROPS);
 		return;

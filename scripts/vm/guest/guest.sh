@@ -64,6 +64,11 @@ wedge() {
 	_all=0
 	[ "${3:-}" = daif ] && _all=1
 	insmod /lib/modules/wedge.ko cpu="$1" mask_all=$_all || { mark "wedge: insmod failed"; return 1; }
+	# The kernel frees a module's init sections after an RCU grace period,
+	# with a TLB flush IPI to every CPU: were CPU $1 wedged by then, that
+	# flush would spin forever on CPU 0, where reboot moves itself (seen: a
+	# hung reboot). Let it happen first.
+	sleep 2
 	if ! echo "${2:-now}" > /sys/module/wedge/parameters/trigger; then
 		mark "wedge: trigger failed"
 		return 1
