@@ -353,9 +353,10 @@ static void attach_all(struct sw_loaded *L)
 }
 
 /*
- * Open the BPF object; the first time, also write the CO-RE subset of the
- * kernel BTF it needs (kbtf.c: why), then drop the kernel BTF. Without a
- * subset (no BTF, or STOPWATCH_CORE_BTF=full) libbpf reads vmlinux BTF itself.
+ * Open the BPF object. The first call (the kernel BTF is still held) also
+ * writes the CO-RE subset of it the object needs (kbtf.c: why), then drops
+ * the kernel BTF; later calls reuse the subset. Without one (no BTF, or
+ * STOPWATCH_CORE_BTF=full) libbpf reads vmlinux BTF itself.
  */
 static struct stopwatch_bpf *open_object(struct sw_loaded *L, const struct env *e)
 {
@@ -364,25 +365,17 @@ static struct stopwatch_bpf *open_object(struct sw_loaded *L, const struct env *
 	struct stopwatch_bpf *skel;
 	char path[64], err[256];
 
-	if (!L->core_btf_done) {
-		L->core_btf_done = true;
-		L->core_btf_fd = -1;
-		if (kbtf && !(mode && !strcmp(mode, "full")))
-			L->core_btf_fd = memfd_create("stopwatch-core-btf", MFD_CLOEXEC);
-		if (L->core_btf_fd < 0) {
-			sw_kernel_release_btf(&L->kernel);
-			kbtf = NULL;
-		}
-	}
-	if (L->core_btf_fd < 0)
+	if (kbtf && !(mode && !strcmp(mode, "full")))
+		L->core_btf_fd = memfd_create("stopwatch-core-btf", MFD_CLOEXEC);
+	if (L->core_btf_fd < 0) {
+		sw_kernel_release_btf(&L->kernel);
 		return stopwatch_bpf__open();
+	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", L->core_btf_fd);
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = path);
 	skel = stopwatch_bpf__open_opts(&opts);
-	if (!skel || !kbtf)
-		return skel;	/* a retry: the subset is written */
-	if (sw_kbtf_write_core_subset(kbtf, bpf_object__btf(skel->obj), L->core_btf_fd,
-				      err, sizeof(err))) {
+	if (skel && kbtf && sw_kbtf_write_core_subset(kbtf, bpf_object__btf(skel->obj),
+						      L->core_btf_fd, err, sizeof(err))) {
 		if (e->verbose)
 			fprintf(stderr, "stopwatch: %s; libbpf reads vmlinux BTF itself\n", err);
 		stopwatch_bpf__destroy(skel);
@@ -406,6 +399,7 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	int ret;
 
 	memset(L, 0, sizeof(*L));
+	L->core_btf_fd = -1;
 	libbpf_set_print(libbpf_print);
 	sw_kernel_open(&L->kernel, err, sizeof(err));
 	if (!L->kernel.btf && !L->kernel.kprobes) {
@@ -482,9 +476,10 @@ void sw_unload(struct sw_loaded *L)
 		munmap(L->store, sizeof(struct sw_store));
 	stopwatch_bpf__destroy(L->skel);
 	sw_kernel_close(&L->kernel);
-	if (L->core_btf_done && L->core_btf_fd >= 0)
+	if (L->core_btf_fd >= 0)
 		close(L->core_btf_fd);
 	memset(L, 0, sizeof(*L));
+	L->core_btf_fd = -1;
 }
 
 /* ---- pins ---- */

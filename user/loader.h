@@ -21,7 +21,6 @@ struct sw_loaded {
 	int nr_cpus;
 	int attached;
 	int core_btf_fd;		/* memfd with the CO-RE subset of kernel BTF, or -1 */
-	bool core_btf_done;		/* the subset was attempted */
 };
 
 /* Exit codes, documented in the README. */
