@@ -41,7 +41,7 @@ static error_t pin_parse(int key, char *arg, struct argp_state *state)
 		env.loglinear = true;
 		break;
 	case 'I':
-		if (!*arg || strchr(arg, '/'))
+		if (!sw_valid_instance_name(arg))
 			argp_error(state, "invalid trace instance name '%s'", arg);
 		env.trace_instance = arg;
 		break;

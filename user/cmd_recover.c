@@ -64,7 +64,7 @@ static error_t recover_parse(int key, char *arg, struct argp_state *state)
 		env.boot_id = arg;
 		break;
 	case 't':
-		if (arg && (!*arg || strchr(arg, '/')))
+		if (arg && !sw_valid_instance_name(arg))
 			argp_error(state, "invalid trace instance name '%s'", arg);
 		env.trace_instance = arg ? arg : SW_TRACE_DEFAULT_INSTANCE;
 		break;

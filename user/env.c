@@ -89,6 +89,11 @@ int sw_parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+bool sw_valid_instance_name(const char *name)
+{
+	return *name && !strchr(name, '/');
+}
+
 int sw_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;

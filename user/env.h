@@ -41,6 +41,8 @@ int sw_parse_format(const char *s, enum sw_format *fmt);
 /* Strict numeric parsing for arguments: the whole string or an error. */
 int sw_parse_double(const char *s, double min, double max, double *out);
 int sw_parse_long(const char *s, long min, long max, long *out);
+/* A trace instance name (a tracefs directory): non-empty, no '/'. */
+bool sw_valid_instance_name(const char *name);
 
 #define SW_DEFAULT_PIN_DIR "/sys/fs/bpf/stopwatch"
 
