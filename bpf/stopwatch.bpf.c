@@ -54,7 +54,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SW_COUNTERS);
+	__uint(max_entries, SW_COUNTER_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -104,13 +104,32 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_n(__u32 idx, __u32 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
 
 	/* per-CPU, so atomic only against an NMI on this CPU: cheap enough */
 	if (c)
-		__sync_fetch_and_add(c, 1);
+		__sync_fetch_and_add(c, n);
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_n(idx, 1);
+}
+
+/*
+ * For a counter that one program alone bumps, on the hot path. A program
+ * never nests on its own CPU (the kernel skips, and counts as a miss, a run
+ * that would: prog->active, or bpf_prog_active for the kprobe and classic
+ * tracepoint forms), so a plain add is exact and saves the locked one.
+ */
+static __always_inline void count_own(__u32 idx, __u32 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += n;
 }
 
 static __always_inline struct sw_store *store(void)
@@ -157,14 +176,15 @@ static __always_inline __u64 *pending_slot(__u32 cpu, __u32 kind)
 	return bpf_map_lookup_elem(&pending, &key);
 }
 
-static __always_inline void pending_mark(__u32 cpu, __u32 kind, __u64 now, __u32 counter)
+/* Returns 1 when @cpu was a valid target (the send is counted), else 0. */
+static __always_inline __u32 pending_mark(__u32 cpu, __u32 kind, __u64 now)
 {
 	__u64 *p = pending_slot(cpu, kind);
 
 	if (!p)
-		return;
+		return 0;
 	__sync_val_compare_and_swap(p, 0, now);
-	count(counter);
+	return 1;
 }
 
 /* Take this CPU's pending send of @kind; 0 when there was none or it was stale. */
@@ -210,10 +230,12 @@ static __always_inline void mask_read(const void *bits, __u64 words[SW_MASK_WORD
 	}
 }
 
-static __always_inline void mask_pending_mark(const __u64 words[SW_MASK_WORDS],
-					      __u32 kind, __u64 now, __u32 counter,
-					      int exclude)
+/* Returns how many target CPUs were marked. */
+static __always_inline __u32 mask_pending_mark(const __u64 words[SW_MASK_WORDS],
+					       __u32 kind, __u64 now, int exclude)
 {
+	__u32 marked = 0;
+
 	for (__u32 w = 0; w < SW_MASK_WORDS; w++) {
 		__u64 bits = words[w];
 
@@ -223,9 +245,10 @@ static __always_inline void mask_pending_mark(const __u64 words[SW_MASK_WORDS],
 
 			bits ^= low;
 			if ((int)cpu != exclude)
-				pending_mark(cpu, kind, now, counter);
+				marked += pending_mark(cpu, kind, now);
 		}
 	}
+	return marked;
 }
 
 /* ---- stop records ---- */
@@ -578,7 +601,7 @@ static __always_inline void on_ipi_raise(const void *mask_bits, const char *reas
 		fire_from_initiator(SW_RUNG_IPI, words);
 	else if (kind == SW_IPI_CPU_STOP_NMI)
 		fire_from_initiator(SW_RUNG_NMI, words);
-	mask_pending_mark(words, kind, now, SW_CNT_IPI_SENT, -1);
+	count_own(SW_CNT_IPI_SENT, mask_pending_mark(words, kind, now, -1));
 }
 
 static __always_inline void on_ipi_entry_kind(__u32 kind)
@@ -603,7 +626,9 @@ static __always_inline void on_sdei_signal(const struct cpumask *mask, __u32 sde
 	mask_read(mask, words);
 	if (sdei_kind == SW_SDEI_STOP)
 		fire_from_initiator(SW_RUNG_SDEI, words);
-	mask_pending_mark(words, SW_IPI_KINDS + sdei_kind, now, SW_CNT_SDEI_SIGNALLED, exclude);
+	/* two signal points share this counter: not count_own() */
+	count_n(SW_CNT_SDEI_SIGNALLED,
+		mask_pending_mark(words, SW_IPI_KINDS + sdei_kind, now, exclude));
 }
 
 static __always_inline void on_sdei_event(__u32 event, struct pt_regs *regs)
@@ -750,8 +775,8 @@ int tp_ipi_entry(struct sw_tp_ipi_handler *ctx)
 static __always_inline void on_send_cpu(__u32 cpu, void *callback)
 {
 	/* smp_send_reschedule() traces a NULL callback; CSD sends a function */
-	pending_mark(cpu, callback ? SW_IPI_CALL_FUNC_SINGLE : SW_IPI_RESCHED,
-		     bpf_ktime_get_ns(), SW_CNT_IPI_SENT);
+	count_own(SW_CNT_IPI_SENT, pending_mark(cpu, callback ? SW_IPI_CALL_FUNC_SINGLE
+							       : SW_IPI_RESCHED, bpf_ktime_get_ns()));
 }
 
 static __always_inline void on_send_mask(const void *bits)
@@ -759,7 +784,8 @@ static __always_inline void on_send_mask(const void *bits)
 	__u64 words[SW_MASK_WORDS] = {};
 
 	mask_read(bits, words);
-	mask_pending_mark(words, SW_IPI_CALL_FUNC, bpf_ktime_get_ns(), SW_CNT_IPI_SENT, -1);
+	count_own(SW_CNT_IPI_SENT_MASK,
+		  mask_pending_mark(words, SW_IPI_CALL_FUNC, bpf_ktime_get_ns(), -1));
 }
 
 SW_TP(ipi_send_cpu, on_send_cpu(cpu, callback),

@@ -203,9 +203,14 @@ struct sw_hist {
 	__u64 max_ns;
 };
 
-/* Per-CPU counters, the "counters" map, index enum sw_counter. */
+/*
+ * Per-CPU counters, the "counters" map, index enum sw_counter. The map has
+ * SW_COUNTER_SLOTS entries: the last ones are BPF-side parts of a reported
+ * counter, which user space folds in (sw_read_counters).
+ */
 enum sw_counter {
-	SW_CNT_IPI_SENT = 0,		/* IPI sends seen (per target) */
+	SW_CNT_IPI_SENT = 0,		/* IPI sends seen (per target): the single-
+					 * target send point's, plus SW_CNT_IPI_SENT_MASK */
 	SW_CNT_IPI_MATCHED,		/* handler entries paired with a send: not counted
 					 * by BPF, user space sums the IPI histograms */
 	SW_CNT_IPI_UNMATCHED,		/* handler entries with no pending send */
@@ -220,7 +225,14 @@ enum sw_counter {
 	SW_CNT_STOPS,			/* stop sequences begun */
 	SW_CNT_REASON_UNKNOWN,		/* IPI reasons not classified */
 	SW_CNT_TRACE_DROPS,		/* trace lines bpf_trace_printk refused */
-	SW_COUNTERS,
+	SW_COUNTERS,			/* the counters user space reports */
+	/*
+	 * Hot-path sends bump a counter with a plain add, which is exact only
+	 * when one program owns the counter: x86 sends to several CPUs get a
+	 * slot of their own.
+	 */
+	SW_CNT_IPI_SENT_MASK = SW_COUNTERS,
+	SW_COUNTER_SLOTS,
 };
 
 /* Ring buffer "events": discrete events for the live stream. */

@@ -632,12 +632,16 @@ int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS])
 
 	if (!vals)
 		return -ENOMEM;
-	for (__u32 key = 0; key < SW_COUNTERS; key++) {
-		out[key] = 0;
+	for (__u32 key = 0; key < SW_COUNTER_SLOTS; key++) {
+		/* the BPF-only slots are parts of a reported counter */
+		__u32 to = key == SW_CNT_IPI_SENT_MASK ? SW_CNT_IPI_SENT : key;
+
+		if (key < SW_COUNTERS)
+			out[to] = 0;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
 		for (int c = 0; c < nr_cpus; c++)
-			out[key] += vals[c];
+			out[to] += vals[c];
 	}
 	free(vals);
 	return 0;

@@ -56,6 +56,11 @@ for l in lines:
     for kind, h in l["ipi"].items():
         assert sum(c for _, c in h["buckets"]) == h["count"], kind
         assert h["p50_us"] > 0 and h["p50_us"] <= h["p99_us"] + 1e-9, kind
+# every matched entry had its send counted; sends pending at the first
+# snapshot (at most one per CPU and kind) may be matched in the first interval
+sent = sum(l["counters"]["ipi_sent"] for l in lines)
+matched = sum(l["counters"]["ipi_matched"] for l in lines)
+assert sent > 0 and matched <= sent + 64 * 12, (sent, matched)
 print("ipi samples", total)
 PY
 then ok "live json"; else bad "live json" "rc=$rc $(head -c 300 "$tmp/live.err")"; fi
