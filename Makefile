@@ -87,7 +87,7 @@ host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch
 
 bench: $(OUT)/stopwatch
-	@bench/run.sh $(OUT)/stopwatch
+	@bench/run.sh $(OUT)/stopwatch $(BENCH)
 
 # ---- fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c, one per reader (docs/fuzzing.md) ----
 # Every user object is built instrumented and linked into each harness, so a
