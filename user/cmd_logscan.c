@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "env.h"
+#include "index.h"
 #include "loader.h"
 #include "logscan.h"
 #include "state.h"
@@ -76,28 +77,24 @@ struct summary {
 };
 
 struct out {
-	struct summary *s;
-	size_t n, cap, hint;
-	size_t *index;		/* open addressing over s[], SIZE_MAX = empty */
-	size_t index_cap;
+	struct sw_index hosts;		/* of struct summary, by host, in order of first sight */
 	char last_host[64];
 	bool oom;
 	struct sw_state *state;		/* --state-dir: count each record once */
 };
 
-static size_t host_hash(const char *p)
+static const void *host_of(const void *elem, size_t *len)
 {
-	size_t h = 5381;
+	const struct summary *s = elem;
 
-	while (*p)
-		h = h * 33 + (unsigned char)*p++;
-	return h;
+	*len = strlen(s->host);
+	return s->host;
 }
 
 static void on_record(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
 {
 	struct out *o = ctx;
-	struct summary *s = NULL;
+	struct summary *s, blank = {};
 	__u64 never[SW_MASK_WORDS];
 	enum sw_outcome out = sw_record_outcome(r);
 
@@ -111,53 +108,11 @@ static void on_record(void *ctx, const struct sw_record_meta *m, const struct sw
 	}
 	if (o->state && sw_state_add(o->state, m, r) < 0)
 		o->oom = true;
-	if (o->hint < o->n && !strcmp(o->s[o->hint].host, m->host))
-		s = &o->s[o->hint];
-	for (size_t i = o->index_cap ? host_hash(m->host) & (o->index_cap - 1) : 0;
-	     !s && o->index_cap && o->index[i] != SIZE_MAX; i = (i + 1) & (o->index_cap - 1))
-		if (!strcmp(o->s[o->index[i]].host, m->host))
-			s = &o->s[o->hint = o->index[i]];
-	if (!s && (o->n + 1) * 2 > o->index_cap) {
-		size_t cap = o->index_cap ? o->index_cap * 2 : 64;
-		size_t *idx = malloc(cap * sizeof(*idx));
-
-		if (!idx) {
-			o->oom = true;
-			return;
-		}
-		memset(idx, 0xff, cap * sizeof(*idx));
-		for (size_t k = 0; k < o->n; k++) {
-			size_t i = host_hash(o->s[k].host) & (cap - 1);
-
-			while (idx[i] != SIZE_MAX)
-				i = (i + 1) & (cap - 1);
-			idx[i] = k;
-		}
-		free(o->index);
-		o->index = idx;
-		o->index_cap = cap;
-	}
+	snprintf(blank.host, sizeof(blank.host), "%s", m->host);
+	s = sw_index_add(&o->hosts, &blank, NULL);
 	if (!s) {
-		size_t i = host_hash(m->host) & (o->index_cap - 1);
-
-		if (o->n == o->cap) {
-			size_t cap = o->cap ? o->cap * 2 : 16;
-			struct summary *n = realloc(o->s, cap * sizeof(*n));
-
-			if (!n) {
-				o->oom = true;
-				return;
-			}
-			o->s = n;
-			o->cap = cap;
-		}
-		while (o->index[i] != SIZE_MAX)
-			i = (i + 1) & (o->index_cap - 1);
-		o->index[i] = o->n;
-		o->hint = o->n;
-		s = &o->s[o->n++];
-		memset(s, 0, sizeof(*s));
-		snprintf(s->host, sizeof(s->host), "%s", m->host);
+		o->oom = true;
+		return;
 	}
 	s->stops++;
 	s->escalated += out == SW_OUT_ESCALATED || sw_record_top_rung(r) > SW_RUNG_IPI;
@@ -241,7 +196,7 @@ int cmd_logscan(int argc, char **argv)
 	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_state_argp },
 						      { &sw_common_argp }, {} };
 	const struct argp argp = { logscan_options, logscan_parse, "FILE...", logscan_doc, children };
-	struct out o = {};
+	struct out o = { .hosts = SW_INDEX_INIT(sizeof(struct summary), host_of) };
 	int ret = SW_EXIT_OK;
 
 	if (sw_argp_parse(&argp, argc, argv))
@@ -266,11 +221,14 @@ int cmd_logscan(int argc, char **argv)
 	}
 	fflush(stdout);
 	if (env.format == SW_FMT_TEXT) {
-		printf("%s%-24s %8s %10s %8s %14s\n", o.n ? "\n" : "", "HOST", "STOPS", "ESCALATED",
-		       "FAILED", "NEVER-STOPPED");
-		for (size_t i = 0; i < o.n; i++)
-			printf("%-24s %8lu %10lu %8lu %14lu\n", o.s[i].host[0] ? o.s[i].host : "?",
-			       o.s[i].stops, o.s[i].escalated, o.s[i].failed, o.s[i].never);
+		printf("%s%-24s %8s %10s %8s %14s\n", o.hosts.n ? "\n" : "", "HOST", "STOPS",
+		       "ESCALATED", "FAILED", "NEVER-STOPPED");
+		for (size_t i = 0; i < o.hosts.n; i++) {
+			const struct summary *s = sw_index_at(&o.hosts, i);
+
+			printf("%-24s %8lu %10lu %8lu %14lu\n", s->host[0] ? s->host : "?",
+			       s->stops, s->escalated, s->failed, s->never);
+		}
 	}
 	if (o.oom) {
 		fprintf(stderr, "stopwatch: failed to summarise: %s\n", strerror(ENOMEM));
@@ -280,8 +238,7 @@ int cmd_logscan(int argc, char **argv)
 		o.state = NULL;
 	}
 	ret = sw_ingest_end(o.state, ret);
-	free(o.s);
-	free(o.index);
+	sw_index_free(&o.hosts);
 	free(files);
 	files = NULL;
 	nfiles = 0;

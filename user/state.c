@@ -31,6 +31,7 @@
 #include <xxhash.h>
 #include "env.h"
 #include "fileio.h"
+#include "index.h"
 #include "loader.h"
 #include "state.h"
 
@@ -66,10 +67,7 @@ struct sw_state {
 	int lock_fd;
 	bool update;
 	struct sw_state_totals t;
-	struct sw_state_key *keys;
-	size_t nkeys, keys_cap;
-	size_t *index;			/* open addressing over keys[], SIZE_MAX = empty */
-	size_t index_cap;
+	struct sw_index keys;		/* of struct sw_state_key, in the file's order */
 	struct sw_state_boot *boots;
 	size_t nboots;
 	struct occurrence *occ;		/* untimed log records seen this session */
@@ -81,60 +79,20 @@ struct sw_state {
 
 /* ---- the seen-key set ---- */
 
-static size_t key_hash(const struct sw_state_key *k)
+static const void *whole_key(const void *elem, size_t *len)
 {
-	__u64 a, b;
-
-	/* boot ids are random and log keys are hashes: their bytes are already spread */
-	memcpy(&a, k->id, 8);
-	memcpy(&b, k->id + 8, 8);
-	return (a ^ b ^ (k->seq * 0x9e3779b97f4a7c15ULL)) >> 7;
-}
-
-static int index_grow(struct sw_state *s)
-{
-	size_t cap = s->index_cap ? s->index_cap * 2 : 1024;
-	size_t *idx = malloc(cap * sizeof(*idx));
-
-	if (!idx)
-		return -ENOMEM;
-	memset(idx, 0xff, cap * sizeof(*idx));
-	for (size_t k = 0; k < s->nkeys; k++) {
-		size_t i = key_hash(&s->keys[k]) & (cap - 1);
-
-		while (idx[i] != SIZE_MAX)
-			i = (i + 1) & (cap - 1);
-		idx[i] = k;
-	}
-	free(s->index);
-	s->index = idx;
-	s->index_cap = cap;
-	return 0;
+	*len = sizeof(struct sw_state_key);
+	return elem;
 }
 
 /* 1: @k was there; 0: inserted; -ENOMEM. */
 static int key_insert(struct sw_state *s, const struct sw_state_key *k)
 {
-	size_t i;
+	bool added;
 
-	if ((s->nkeys + 1) * 2 > s->index_cap && index_grow(s))
+	if (!sw_index_add(&s->keys, k, &added))
 		return -ENOMEM;
-	for (i = key_hash(k) & (s->index_cap - 1); s->index[i] != SIZE_MAX;
-	     i = (i + 1) & (s->index_cap - 1))
-		if (!memcmp(&s->keys[s->index[i]], k, sizeof(*k)))
-			return 1;
-	if (s->nkeys == s->keys_cap) {
-		size_t cap = s->keys_cap ? s->keys_cap * 2 : 256;
-		struct sw_state_key *n = realloc(s->keys, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->keys = n;
-		s->keys_cap = cap;
-	}
-	s->keys[s->nkeys] = *k;
-	s->index[i] = s->nkeys++;
-	return 0;
+	return !added;
 }
 
 /* ---- keys and counting ---- */
@@ -454,9 +412,7 @@ static void reset(struct sw_state *s)
 	free(s->boots);
 	s->boots = NULL;
 	s->nboots = 0;
-	s->nkeys = 0;
-	if (s->index)
-		memset(s->index, 0xff, s->index_cap * sizeof(*s->index));
+	sw_index_clear(&s->keys);
 	s->committed_real_ns = 0;
 }
 
@@ -491,6 +447,7 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 	}
 	s->lock_fd = -1;
 	s->update = update;
+	s->keys = SW_INDEX_INIT(sizeof(struct sw_state_key), whole_key);
 	if (snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir) ||
 	    join(path, sizeof(path), dir, "lock")) {
 		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
@@ -550,7 +507,7 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 			aside);
 		if (!ret) {
 			fprintf(stderr, "continuing from %s (%zu records; records ingested after it "
-					"count when read again)\n", prev, s->nkeys);
+					"count when read again)\n", prev, s->keys.n);
 		} else {
 			reset(s);
 			fprintf(stderr, "starting afresh (%s: %s)\n", prev, why2);
@@ -577,8 +534,7 @@ void sw_state_close(struct sw_state *s)
 		return;
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);	/* drops the flock */
-	free(s->keys);
-	free(s->index);
+	sw_index_free(&s->keys);
 	free(s->boots);
 	free(s->occ);
 	free(s);
@@ -611,8 +567,8 @@ static int fill_state(FILE *f, void *ctx)
 	}
 	if (s->nboots)
 		fwrite(s->boots, sizeof(*s->boots), s->nboots, f);
-	if (s->nkeys)
-		fwrite(s->keys, sizeof(*s->keys), s->nkeys, f);
+	if (s->keys.n)
+		fwrite(s->keys.elem, s->keys.size, s->keys.n, f);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -634,15 +590,15 @@ int sw_state_commit(struct sw_state *s, char *err, size_t errlen)
 	c.h.hdr_size = sizeof(c.h);
 	c.h.totals_size = sizeof(s->t);
 	c.h.flags = STATE_F_LOGLINEAR;
-	c.h.nkeys = s->nkeys;
+	c.h.nkeys = s->keys.n;
 	c.h.nboots = s->nboots;
-	c.h.payload_size = sizeof(s->t) + s->nboots * sizeof(*s->boots) + s->nkeys * sizeof(*s->keys);
+	c.h.payload_size = sizeof(s->t) + s->nboots * sizeof(*s->boots) + s->keys.n * s->keys.size;
 	c.h.committed_real_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	crc = crc32(0, (const Bytef *)&s->t, sizeof(s->t));
 	if (s->nboots)
 		crc = crc32(crc, (const Bytef *)s->boots, s->nboots * sizeof(*s->boots));
-	if (s->nkeys)
-		crc = crc32(crc, (const Bytef *)s->keys, s->nkeys * sizeof(*s->keys));
+	if (s->keys.n)
+		crc = crc32(crc, (const Bytef *)s->keys.elem, s->keys.n * s->keys.size);
 	c.h.payload_crc = crc;
 	c.h.hdr_crc = hdr_crc(&c.h);
 
@@ -684,7 +640,7 @@ const struct sw_state_totals *sw_state_totals(const struct sw_state *s)
 
 size_t sw_state_nkeys(const struct sw_state *s)
 {
-	return s->nkeys;
+	return s->keys.n;
 }
 
 static __u64 failed_stops(const struct sw_state_totals *t)
@@ -920,7 +876,7 @@ int sw_ingest_end(struct sw_state *s, int ret)
 		/* live mode's SDEI saves see no records: nothing to say */
 		if (s->added || s->already || !s->noted_sdei)
 			fprintf(stderr, "stopwatch: state %s: %lu new, %lu already counted "
-				"(%zu records in all)\n", s->dir, s->added, s->already, s->nkeys);
+				"(%zu records in all)\n", s->dir, s->added, s->already, s->keys.n);
 		if (ingest_recovered && ret == SW_EXIT_OK)
 			ret = SW_EXIT_DATA;	/* said above: the operator should look */
 	}
