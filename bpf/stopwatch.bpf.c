@@ -28,6 +28,7 @@ const volatile bool hist_loglinear = false;	/* log-linear ns, else log2 usecs */
 const volatile bool pseudo_nmi = false;		/* arm64 irqchip.gicv3_pseudo_nmi=1 */
 const volatile __u64 max_pending_ns = 1000000000ULL; /* older sends are stale */
 const volatile __u64 stale_seq_ns = 30000000000ULL;  /* a sequence this old is over */
+const volatile __u32 nr_rings = 1;		/* event rings in "events", see emit() */
 /*
  * Also write each record change as a bpf_trace_printk line (trace_lines.bpf.h)
  * for the persistent trace instance. Off, the verifier drops the calls, so
@@ -99,9 +100,22 @@ struct {
 	__type(value, __u32);
 } nest SEC(".maps");
 
-struct {
+/*
+ * Event rings for the live stream, one per CPU: CPU c writes ring
+ * c % nr_rings. One shared ring made CPUs drop each other's events (see
+ * emit()). This is the template; user space creates the rings, sized for
+ * the host (loader.c, sw_event_rings), and fills the array before attach.
+ */
+struct sw_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
+	__uint(max_entries, 4096);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);		/* nr_rings, set before load */
+	__type(key, __u32);
+	__array(values, struct sw_ring);
 } events SEC(".maps");
 
 static __always_inline void count_n(__u32 idx, __u32 n)
@@ -265,16 +279,22 @@ static __always_inline struct sw_stop_record *active_record(struct sw_store *st)
 static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
 				 __u32 kind, __u32 irqs, __u64 seq, __u32 idle)
 {
+	__u32 key = cpu % nr_rings;
 	struct sw_event *e = NULL;
+	void *ring;
 
 	/*
-	 * In NMI and SDEI context the ring buffer only try-locks, so two CPUs
-	 * reserving at the same moment (an SDEI backtrace reaches them all at
-	 * once) made one of them drop its event. The holder keeps the lock for
-	 * a few instructions: a bounded retry rescues the event, never spins.
+	 * In NMI and SDEI context a ring buffer only try-locks its producer
+	 * lock. With one ring for all CPUs, an SDEI backtrace (it reaches every
+	 * CPU at once) made CPUs drop each other's events, worst under TCG where
+	 * a vCPU holding the lock can be descheduled for milliseconds. With a
+	 * ring per CPU only this CPU takes the lock, unless it was interrupted
+	 * inside a reservation (then retrying cannot help) or the host has
+	 * more CPUs than rings (then a bounded retry rescues the event).
 	 */
-	for (int i = 0; i < 4 && !e; i++)
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	ring = bpf_map_lookup_elem(&events, &key);
+	for (int i = 0; i < 4 && ring && !e; i++)
+		e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
 	if (!e) {
 		count(SW_CNT_RINGBUF_DROPS);
 		return;

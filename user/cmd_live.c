@@ -201,7 +201,17 @@ int cmd_live(int argc, char **argv)
 	maps.counters_fd = bpf_map__fd(L.skel->maps.counters);
 	maps.nr_cpus = L.nr_cpus;
 	maps.loglinear = env.loglinear;
-	rb = ring_buffer__new(bpf_map__fd(L.skel->maps.events), on_event, NULL, NULL);
+	/* one ring_buffer, one epoll, over every CPU's ring */
+	rb = ring_buffer__new(L.ring_fds[0], on_event, NULL, NULL);
+	for (int i = 1; rb && i < L.nr_rings; i++) {
+		ret = ring_buffer__add(rb, L.ring_fds[i], on_event, NULL);
+		if (ret) {
+			fprintf(stderr, "stopwatch: failed to add event ring %d: %s\n", i,
+				strerror(-ret));
+			ret = SW_EXIT_FAIL;
+			goto out;
+		}
+	}
 	prev = sw_live_snapshot_new(L.nr_cpus, env.per_cpu);
 	cur = sw_live_snapshot_new(L.nr_cpus, env.per_cpu);
 	delta = sw_live_snapshot_new(L.nr_cpus, env.per_cpu);
@@ -225,8 +235,8 @@ int cmd_live(int argc, char **argv)
 				break;
 			/*
 			 * The BPF side submits with BPF_RB_NO_WAKEUP (no irq_work from
-			 * SDEI/NMI context), so epoll never reports the ring ready:
-			 * wait in short steps and drain it after each.
+			 * SDEI/NMI context), so epoll never reports a ring ready:
+			 * wait in short steps and drain them all after each.
 			 */
 			ret = ring_buffer__poll(rb, left > 0.1 ? 100 : (int)(left * 1000) + 1);
 			if (ret >= 0 || ret == -EINTR)

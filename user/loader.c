@@ -230,8 +230,57 @@ static const struct sw_variant *kprobe_variant(const struct sw_point *pt, int fr
 	return NULL;
 }
 
+/*
+ * Event rings. Each CPU needs little: events are rare (stop begin and end,
+ * SDEI deliveries) and live drains every 100 ms. What must stay bounded is
+ * the total on a host with hundreds of CPUs, or with 64 KiB pages: a ring
+ * costs its data pages plus 3 pages of the kernel's own (header, consumer
+ * and producer positions). So the rings share SW_RING_BUDGET: one per CPU
+ * while each can have a data page, the data a power of two (the kernel's
+ * rule) between a page and SW_RING_MAX (the one shared ring's size before
+ * rings were per CPU); past that CPUs share rings, with retries (emit()).
+ */
+#define SW_RING_BUDGET		(4u << 20)
+#define SW_RING_MAX		(64u << 10)
+#define SW_RING_META_PAGES	3
+
+void sw_event_rings(int nr_cpus, long page, int *rings, __u32 *size)
+{
+	long n = nr_cpus < 1 ? 1 : nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
+	long most = SW_RING_BUDGET / ((1 + SW_RING_META_PAGES) * page);
+	long share, sz = page;
+
+	if (n > most)
+		n = most > 0 ? most : 1;
+	share = SW_RING_BUDGET / n - SW_RING_META_PAGES * page;
+	while (sz * 2 <= share && sz * 2 <= (long)SW_RING_MAX)
+		sz *= 2;
+	*rings = n;
+	*size = sz;
+}
+
+/* One ring per slot of "events", filled before anything is attached. */
+static int create_rings(struct sw_loaded *L)
+{
+	int outer = bpf_map__fd(L->skel->maps.events);
+	char name[24];	/* the kernel keeps 15 characters: "sw_events_255" fits */
+
+	for (int i = 0; i < L->nr_rings; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "sw_events_%d", i);
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, name, 0, 0, L->ring_size, NULL);
+		if (fd < 0)
+			return -errno;
+		L->ring_fds[i] = fd;
+		if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const struct env *e,
-		      const struct sw_kernel *k, int nr_cpus)
+		      const struct sw_kernel *k, int nr_cpus, int nr_rings)
 {
 	struct bpf_program *p;
 
@@ -257,6 +306,8 @@ static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const st
 	skel->rodata->hist_loglinear = e->loglinear;
 	skel->rodata->pseudo_nmi = k->pseudo_nmi;
 	skel->rodata->trace_lines = e->trace_lines;
+	skel->rodata->nr_rings = nr_rings;
+	bpf_map__set_max_entries(skel->maps.events, nr_rings);
 }
 
 /* A load failed in @prog: move its point to its next form, or drop the point. */
@@ -400,6 +451,8 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 
 	memset(L, 0, sizeof(*L));
 	L->core_btf_fd = -1;
+	for (int i = 0; i < SW_MAX_CPUS; i++)
+		L->ring_fds[i] = -1;
 	libbpf_set_print(libbpf_print);
 	sw_kernel_open(&L->kernel, err, sizeof(err));
 	if (!L->kernel.btf && !L->kernel.kprobes) {
@@ -414,6 +467,7 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	if (L->nr_cpus > SW_MAX_CPUS)
 		fprintf(stderr, "stopwatch: %d CPUs; CPUs from %d on are not recorded\n",
 			L->nr_cpus, SW_MAX_CPUS);
+	sw_event_rings(L->nr_cpus, sysconf(_SC_PAGESIZE), &L->nr_rings, &L->ring_size);
 	sw_plan_make(&L->plan, &L->kernel, groups);
 	t_plan = now_ms();
 	for (int tries = 0;; tries++) {
@@ -422,7 +476,7 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 			fprintf(stderr, "stopwatch: failed to open BPF object: %s\n", strerror(errno));
 			return SW_EXIT_FAIL;
 		}
-		configure(L->skel, &L->plan, e, &L->kernel, L->nr_cpus);
+		configure(L->skel, &L->plan, e, &L->kernel, L->nr_cpus, L->nr_rings);
 		last_prog_error[0] = '\0';
 		ret = stopwatch_bpf__load(L->skel);
 		if (!ret)
@@ -455,6 +509,14 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	}
 	if (e->loglinear)
 		L->store->hdr.flags |= SW_STORE_F_LOGLINEAR;
+	ret = create_rings(L);
+	if (ret) {
+		fprintf(stderr, "stopwatch: failed to create the event rings: %s\n", strerror(-ret));
+		return SW_EXIT_FAIL;
+	}
+	if (e->verbose)
+		fprintf(stderr, "stopwatch: %d event rings of %u KiB for %d CPUs\n", L->nr_rings,
+			L->ring_size >> 10, L->nr_cpus);
 	t_load = now_ms();
 	attach_all(L);
 	if (e->verbose)
@@ -474,6 +536,9 @@ void sw_unload(struct sw_loaded *L)
 		bpf_link__destroy(L->links[i]);
 	if (L->store)
 		munmap(L->store, sizeof(struct sw_store));
+	for (int i = 0; i < L->nr_rings; i++)
+		if (L->ring_fds[i] >= 0)
+			close(L->ring_fds[i]);
 	stopwatch_bpf__destroy(L->skel);
 	sw_kernel_close(&L->kernel);
 	if (L->core_btf_fd >= 0)

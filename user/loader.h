@@ -21,6 +21,9 @@ struct sw_loaded {
 	int nr_cpus;
 	int attached;
 	int core_btf_fd;		/* memfd with the CO-RE subset of kernel BTF, or -1 */
+	int nr_rings;			/* event rings created, fds in ring_fds[] */
+	__u32 ring_size;		/* data bytes of each */
+	int ring_fds[SW_MAX_CPUS];
 };
 
 /* Exit codes, documented in the README. */
@@ -33,6 +36,12 @@ enum sw_exit {
 	SW_EXIT_STALE = 5,	/* pins from another stopwatch build */
 	SW_EXIT_DATA = 6,	/* corrupt or foreign input file */
 };
+
+/*
+ * How many event rings (CPU c writes ring c % rings) of how many data bytes
+ * for @nr_cpus possible CPUs and pages of @page bytes: see loader.c for why.
+ */
+void sw_event_rings(int nr_cpus, long page, int *rings, __u32 *size);
 
 /* Check privileges; prints the one-line error. */
 int sw_check_privileges(void);

@@ -418,6 +418,40 @@ static void test_store_check_error(void **state)
 	assert_string_equal(err, "not a stopwatch record store (bad magic)");
 }
 
+/*
+ * Event rings: one per CPU of a power-of-two size between a page and 64 KiB,
+ * and, counting the kernel's 3 pages of each, never more than 4 MiB in all.
+ */
+static void test_event_rings(void **state)
+{
+	static const struct { int cpus; long page; int rings; __u32 size; } t[] = {
+		{ 0, 4096, 1, 64 << 10 },	/* libbpf could not count: one ring */
+		{ 1, 4096, 1, 64 << 10 },
+		{ 2, 4096, 2, 64 << 10 },
+		{ 4, 65536, 4, 64 << 10 },
+		{ 48, 4096, 48, 64 << 10 },
+		{ 64, 4096, 64, 32 << 10 },
+		{ 100, 4096, 100, 16 << 10 },
+		{ 256, 4096, 256, 4 << 10 },
+		{ 4096, 4096, 256, 4 << 10 },	/* CPUs past SW_MAX_CPUS share */
+		{ 160, 65536, 16, 64 << 10 },	/* 64 KiB pages: rings are shared */
+		{ 1, 1 << 22, 1, 1 << 22 },	/* a page over the budget: still one */
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rings;
+		__u32 size;
+
+		sw_event_rings(t[i].cpus, t[i].page, &rings, &size);
+		if (rings != t[i].rings || size != t[i].size)
+			fail_msg("%d CPUs, %ld-byte pages: %d rings of %u, want %d of %u", t[i].cpus,
+				 t[i].page, rings, size, t[i].rings, t[i].size);
+		assert_true(rings <= SW_MAX_CPUS && size >= t[i].page && !(size & (size - 1)));
+		assert_true((__u64)rings * (size + 3 * t[i].page) <= (4u << 20) || rings == 1);
+	}
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -662,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_record_json_schema),
 		cmocka_unit_test(test_store_torn),
 		cmocka_unit_test(test_store_check_error),
+		cmocka_unit_test(test_event_rings),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_plan_arm64_stock),
 		cmocka_unit_test(test_plan_arm64_series),
