@@ -37,7 +37,7 @@ static const struct argp_option live_options[] = {
 	{ "interval", 'i', "SECS", 0, "Seconds between outputs (default 1)" },
 	{ "count", 'c', "COUNT", 0, "Number of outputs, then exit (default: until Ctrl-C)" },
 	{ "timestamp", 'T', NULL, 0, "Print a timestamp with each interval" },
-	{ "per-cpu", 'C', NULL, 0, "Histograms per CPU (the CPU that took the interrupt)" },
+	{ "per-cpu", 'C', NULL, 0, "Per CPU: histograms (the CPU that took the interrupt), counters (the CPU that counted)" },
 	{ "loglinear", 'L', NULL, 0, "Log-linear buckets in ns (4 per power of two) instead of log2 us" },
 	{ "cumulative", 'a', NULL, 0, "Print totals since start instead of each interval" },
 	{ "textfile", 'o', "PATH", 0, "Also write OpenMetrics to PATH each interval, atomically" },

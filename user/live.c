@@ -58,8 +58,9 @@ struct sw_live_snapshot *sw_live_snapshot_new(int nr_cpus, bool per_cpu)
 	s->nr_cpus = nr_cpus;
 	if (per_cpu) {
 		s->percpu = calloc((size_t)nr_cpus * SW_HIST_KEYS, sizeof(struct sw_hist));
-		if (!s->percpu) {
-			free(s);
+		s->percpu_counters = calloc((size_t)nr_cpus * SW_COUNTERS, sizeof(__u64));
+		if (!s->percpu || !s->percpu_counters) {
+			sw_live_snapshot_free(s);
 			return NULL;
 		}
 	}
@@ -68,9 +69,21 @@ struct sw_live_snapshot *sw_live_snapshot_new(int nr_cpus, bool per_cpu)
 
 void sw_live_snapshot_free(struct sw_live_snapshot *s)
 {
-	if (s)
+	if (s) {
 		free(s->percpu);
+		free(s->percpu_counters);
+	}
 	free(s);
+}
+
+/* BPF leaves this counter to the histograms (one atomic less per event) */
+static __u64 ipi_matched(const struct sw_hist *keys)
+{
+	__u64 n = 0;
+
+	for (int k = 0; k < SW_HIST_KINDS; k++)
+		n += keys[SW_STREAM_IPI * SW_HIST_KINDS + k].count;
+	return n;
 }
 
 int sw_live_read(const struct sw_live_maps *m, struct sw_live_snapshot *s)
@@ -78,14 +91,15 @@ int sw_live_read(const struct sw_live_maps *m, struct sw_live_snapshot *s)
 	int err = sw_read_hists(m->hists_fd, m->nr_cpus, s->total, s->percpu);
 
 	if (!err)
-		err = sw_read_counters(m->counters_fd, m->nr_cpus, s->counters);
-	if (!err) {
-		/* BPF leaves this counter to the histograms (one atomic less per event) */
-		s->counters[SW_CNT_IPI_MATCHED] = 0;
-		for (int k = 0; k < SW_HIST_KINDS; k++)
-			s->counters[SW_CNT_IPI_MATCHED] += s->total[SW_STREAM_IPI * SW_HIST_KINDS + k].count;
-	}
-	return err;
+		err = sw_read_counters(m->counters_fd, m->nr_cpus, s->counters, s->percpu_counters);
+	if (err)
+		return err;
+	s->counters[SW_CNT_IPI_MATCHED] = ipi_matched(s->total);
+	if (s->percpu && s->percpu_counters)
+		for (int c = 0; c < s->nr_cpus; c++)
+			s->percpu_counters[c * SW_COUNTERS + SW_CNT_IPI_MATCHED] =
+				ipi_matched(&s->percpu[c * SW_HIST_KEYS]);
+	return 0;
 }
 
 void sw_live_delta(struct sw_live_snapshot *d, const struct sw_live_snapshot *a,
@@ -98,6 +112,18 @@ void sw_live_delta(struct sw_live_snapshot *d, const struct sw_live_snapshot *a,
 			sw_hist_sub(&d->percpu[i], &a->percpu[i], &b->percpu[i]);
 	for (int c = 0; c < SW_COUNTERS; c++)
 		d->counters[c] = a->counters[c] - b->counters[c];
+	if (d->percpu_counters && a->percpu_counters && b->percpu_counters)
+		for (int i = 0; i < a->nr_cpus * SW_COUNTERS; i++)
+			d->percpu_counters[i] = a->percpu_counters[i] - b->percpu_counters[i];
+}
+
+/* Whether CPU @c counted anything (-C prints only those). */
+static bool cpu_counted(const struct sw_live_snapshot *s, int c)
+{
+	for (int i = 0; i < SW_COUNTERS; i++)
+		if (s->percpu_counters[c * SW_COUNTERS + i])
+			return true;
+	return false;
 }
 
 static const char *stream_name(int key)
@@ -168,7 +194,18 @@ static void print_text(FILE *f, const struct env *e, const struct sw_live_maps *
 			fprintf(f, " %s=%llu", counter_names[c], (unsigned long long)s->counters[c]);
 	if (st)
 		fprintf(f, " stop_records=%llu", (unsigned long long)st->hdr.next_seq);
-	fprintf(f, "\n\n");
+	fprintf(f, "\n");
+	for (int c = 0; e->per_cpu && s->percpu_counters && c < s->nr_cpus; c++) {
+		if (!cpu_counted(s, c))
+			continue;
+		fprintf(f, "counters CPU %d:", c);
+		for (int i = 0; i < SW_COUNTERS; i++)
+			if (s->percpu_counters[c * SW_COUNTERS + i])
+				fprintf(f, " %s=%llu", counter_names[i],
+					(unsigned long long)s->percpu_counters[c * SW_COUNTERS + i]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n");
 }
 
 static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *m,
@@ -215,6 +252,22 @@ static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *
 		fprintf(f, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
 			(unsigned long long)s->counters[c]);
 	fprintf(f, "}");
+	if (e->per_cpu && s->percpu_counters) {
+		/* CPUs that counted anything, each with every counter */
+		fprintf(f, ",\"per_cpu_counters\":[");
+		first = true;
+		for (int c = 0; c < s->nr_cpus; c++) {
+			if (!cpu_counted(s, c))
+				continue;
+			fprintf(f, "%s{\"cpu\":%d", first ? "" : ",", c);
+			for (int i = 0; i < SW_COUNTERS; i++)
+				fprintf(f, ",\"%s\":%llu", counter_names[i],
+					(unsigned long long)s->percpu_counters[c * SW_COUNTERS + i]);
+			fprintf(f, "}");
+			first = false;
+		}
+		fprintf(f, "]");
+	}
 	if (st)
 		fprintf(f, ",\"stop_records\":%llu", (unsigned long long)st->hdr.next_seq);
 	fprintf(f, "}\n");

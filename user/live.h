@@ -19,6 +19,7 @@ struct sw_live_snapshot {
 	struct sw_hist total[SW_HIST_KEYS];
 	struct sw_hist *percpu;		/* [cpu * SW_HIST_KEYS + key], NULL without -C */
 	__u64 counters[SW_COUNTERS];
+	__u64 *percpu_counters;		/* [cpu * SW_COUNTERS + idx], NULL without -C */
 	int nr_cpus;
 };
 

@@ -691,7 +691,7 @@ int sw_read_hists(int fd, int nr_cpus, struct sw_hist *total, struct sw_hist *pe
 	return 0;
 }
 
-int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS])
+int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS], __u64 *percpu)
 {
 	__u64 *vals = calloc(nr_cpus, sizeof(*vals));
 
@@ -704,9 +704,14 @@ int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS])
 		if (key < SW_COUNTERS)
 			out[to] = 0;
 		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (int c = 0; c < nr_cpus; c++)
+			memset(vals, 0, nr_cpus * sizeof(*vals));
+		for (int c = 0; c < nr_cpus; c++) {
+			__u64 *p = percpu ? &percpu[c * SW_COUNTERS + to] : NULL;
+
 			out[to] += vals[c];
+			if (p)
+				*p = (key < SW_COUNTERS ? 0 : *p) + vals[c];
+		}
 	}
 	free(vals);
 	return 0;

@@ -72,7 +72,10 @@ int sw_boot_id_parse(const char *text, __u8 id[16]);
 
 /* Read the per-CPU histograms: @total[key] summed, @percpu[cpu*KEYS+key] if non-NULL. */
 int sw_read_hists(int fd, int nr_cpus, struct sw_hist *total, struct sw_hist *percpu);
-/* Read the per-CPU counters, summed, with the BPF-only slots folded in. */
-int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS]);
+/*
+ * Read the per-CPU counters: @out summed, @percpu[cpu*SW_COUNTERS+idx] if
+ * non-NULL, with the BPF-only slots folded in.
+ */
+int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS], __u64 *percpu);
 
 #endif

@@ -184,7 +184,7 @@ static void test_openmetrics_exposition(void **state)
 static void test_counters_fold(void **state)
 {
 	int nr_cpus = libbpf_num_possible_cpus(), fd;
-	__u64 *vals, out[SW_COUNTERS];
+	__u64 *vals, *percpu, out[SW_COUNTERS];
 
 	(void)state;
 	if (geteuid() != 0) {
@@ -201,13 +201,27 @@ static void test_counters_fold(void **state)
 			vals[c] = (key + 1) * 100 + c;
 		assert_int_equal(bpf_map_update_elem(fd, &key, vals, 0), 0);
 	}
-	assert_int_equal(sw_read_counters(fd, nr_cpus, out), 0);
+	assert_int_equal(sw_read_counters(fd, nr_cpus, out, NULL), 0);
 	/* each slot summed over CPUs: n * (key + 1) * 100 + n * (n - 1) / 2 */
 #define SUM(key) ((__u64)nr_cpus * ((key) + 1) * 100 + (__u64)nr_cpus * (nr_cpus - 1) / 2)
 	assert_int_equal(out[SW_CNT_IPI_SENT], SUM(SW_CNT_IPI_SENT) + SUM(SW_CNT_IPI_SENT_MASK));
 	assert_int_equal(out[SW_CNT_STOPS], SUM(SW_CNT_STOPS));
 	assert_int_equal(out[SW_COUNTERS - 1], SUM(SW_COUNTERS - 1));
 #undef SUM
+	/* per CPU (live -C), folded the same way; stale values are overwritten */
+	percpu = malloc(nr_cpus * SW_COUNTERS * sizeof(*percpu));
+	assert_non_null(percpu);
+	memset(percpu, 0xff, nr_cpus * SW_COUNTERS * sizeof(*percpu));
+	assert_int_equal(sw_read_counters(fd, nr_cpus, out, percpu), 0);
+	for (int c = 0; c < nr_cpus; c++) {
+		__u64 *p = &percpu[c * SW_COUNTERS];
+
+		assert_int_equal(p[SW_CNT_IPI_SENT], (SW_CNT_IPI_SENT + 1) * 100 + c +
+						     (SW_CNT_IPI_SENT_MASK + 1) * 100 + c);
+		assert_int_equal(p[SW_CNT_STOPS], (SW_CNT_STOPS + 1) * 100 + c);
+		assert_int_equal(p[SW_COUNTERS - 1], SW_COUNTERS * 100 + c);
+	}
+	free(percpu);
 	free(vals);
 	close(fd);
 }
