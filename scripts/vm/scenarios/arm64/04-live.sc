@@ -3,14 +3,16 @@
 # CPU for a backtrace: the series sends SDEI event 0, and live streams each
 # delivery (CPU, latency, interrupts masked, idle) and counts the ones that
 # reached a busy masked CPU apart from idle ones (arm64 idles in WFI with
-# interrupts masked, where an IPI wakes it too). The
+# interrupts masked, where an IPI wakes it too). The deliveries reach the
+# CPUs at once, each writing its event into its own ring: every delivery a
+# CPU counted is that CPU's event, or a drop counted on that CPU (-C). The
 # guest then resets with sysrq b (a wedged CPU hangs reboot -f).
 # kernel: series
 # needs: stopwatch
 # timeout: 180
 
 guest() {
-	stopwatch live --format json --cumulative > /tmp/live.out 2>&1 &
+	stopwatch live --format json --cumulative -C > /tmp/live.out 2>&1 &
 	# attaching patches kernel text with stop_machine(): wait for the first
 	# interval before wedging
 	_i=0
@@ -29,11 +31,17 @@ guest() {
 }
 
 # live VALUE: a python expression on the live output of the run (events:
-# the sdei_delivery events, last: the last interval object)
+# the sdei_delivery events, last: the last interval object, cpu(N): CPU N's
+# counters in it, n(N): CPU N's events, cpus: the CPUs that counted or emitted)
 live() {
 	payload default | python3 -c '
 import json, sys
 events, last = [], None
+def cpu(c):
+    per = {p["cpu"]: p for p in (last or {}).get("per_cpu_counters", [])}
+    return per.get(c, {k: 0 for k in (last or {}).get("counters", {})})
+def n(c):
+    return len([e for e in events if e["cpu"] == c])
 for l in sys.stdin:
     i = l.find("SWOUT live: {")
     if i < 0:
@@ -46,6 +54,7 @@ for l in sys.stdin:
         events.append(o)
     elif o.get("schema") == "stopwatch.live/1":
         last = o
+cpus = sorted({p["cpu"] for p in (last or {}).get("per_cpu_counters", [])} | {e["cpu"] for e in events})
 print(eval(sys.argv[1]))' "$1"
 }
 
@@ -53,15 +62,23 @@ check() {
 	stopped default || return
 	expect default 'wedge: CPU 2 spinning with interrupts disabled' || return
 	expect default 'NMI backtrace for cpu 2' || return
-	# the event itself, or (a ring buffer reservation lost in NMI context) its drop counted
+	[ "$(live 'last is not None and "per_cpu_counters" in last')" = True ] ||
+		fail "no per-CPU counters in live -C: $(live 'last')" || return
+	# each CPU's deliveries are its events, or drops counted on that CPU:
+	# with a ring per CPU, no CPU loses its event to another
+	[ "$(live '[c for c in cpus if n(c) + cpu(c)["ringbuf_drops"] != cpu(c)["sdei_delivered"]]')" = "[]" ] ||
+		fail "deliveries not accounted per CPU (events + drops != delivered): $(live '[(c, n(c), cpu(c)["ringbuf_drops"], cpu(c)["sdei_delivered"]) for c in cpus]')" || return
+	[ "$(live 'len({e["cpu"] for e in events}) >= 2')" = True ] ||
+		fail "live events from fewer than 2 CPUs: $(live 'events')" || return
+	# the event itself, or (a reservation lost in NMI context) its drop counted on CPU 2
 	if [ "$(live 'len([e for e in events if e["cpu"] == 2 and e["kind"] == "backtrace" and e["masked"] and not e["idle"] and e["latency_us"] > 0])')" != 1 ]; then
-		[ "$(live 'last["counters"]["ringbuf_drops"] >= 1')" = True ] ||
-			fail "no live backtrace delivery to masked CPU 2 with a latency, and no drop counted: $(live 'events')" || return
-		note "the event of CPU 2 was dropped (ringbuf_drops counted it)"
+		[ "$(live 'n(2) == 0 and cpu(2)["ringbuf_drops"] >= 1')" = True ] ||
+			fail "no live backtrace delivery to masked CPU 2 with a latency, and no drop counted on CPU 2: $(live 'events')" || return
+		note "the event of CPU 2 was dropped (CPU 2 counted it in ringbuf_drops)"
 	fi
 	[ "$(live 'last["counters"]["sdei_masked"] >= 1 and last["counters"]["sdei_delivered"] >= 1')" = True ] ||
 		fail "live counters: $(live 'last and last["counters"]')" || return
 	[ "$(live 'last["sdei"]["backtrace"]["count"] >= 1')" = True ] ||
 		fail "no SDEI backtrace histogram in live: $(live 'last and last["sdei"]')" || return
-	note "live: $(live 'len(events)') SDEI deliveries ($(live '", ".join("cpu%d %.0f us%s" % (e["cpu"], e["latency_us"], " idle" if e["idle"] else " masked" if e["masked"] else "") for e in events)')); counters delivered $(live 'last["counters"]["sdei_delivered"]'), masked $(live 'last["counters"]["sdei_masked"]'), idle $(live 'last["counters"]["sdei_idle"]')"
+	note "live: $(live 'len(events)') SDEI deliveries ($(live '", ".join("cpu%d %.0f us%s" % (e["cpu"], e["latency_us"], " idle" if e["idle"] else " masked" if e["masked"] else "") for e in events)')); counters delivered $(live 'last["counters"]["sdei_delivered"]'), masked $(live 'last["counters"]["sdei_masked"]'), idle $(live 'last["counters"]["sdei_idle"]'), ring drops $(live 'last["counters"]["ringbuf_drops"]'); per CPU events/delivered $(live '" ".join("%d/%d" % (n(c), cpu(c)["sdei_delivered"]) for c in cpus)')"
 }
