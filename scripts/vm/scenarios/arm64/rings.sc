@@ -1,0 +1,60 @@
+# Not a test: how many live events SDEI backtraces lose. `stopwatch live`
+# streams, CPU 2 is wedged with DAIF masked (its vCPU spins, as in
+# scenario 4), and `echo l > /proc/sysrq-trigger` asks every CPU for a
+# backtrace 30 times (SDEI event 0 reaches the other CPUs nearly at once,
+# each emitting an event from NMI-like context); check() notes the
+# deliveries counted, the events that arrived and the drops counted, per
+# CPU when live has -C. STOPWATCH_BIN=... compares another build.
+# kernel: series
+# needs: stopwatch
+# timeout: 400
+
+guest() {
+	stopwatch live --format json --cumulative -C > /tmp/live.out 2>&1 &
+	_i=0
+	while ! grep -q stopwatch.live /tmp/live.out; do
+		_i=$((_i + 1))
+		[ $_i -gt 120 ] && { emit live cat /tmp/live.out; mark "live: never started"; return 1; }
+		sleep 1
+	done
+	sleep 3
+	wedge 2 now daif || return 1
+	mark "action: 30 x sysrq l"
+	_i=0
+	while [ $_i -lt 30 ]; do
+		echo l > /proc/sysrq-trigger
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+	sleep 4
+	# three intervals: a line too long for printk can be cut on the console
+	emit live sh -c 'grep stopwatch.event /tmp/live.out; grep stopwatch.live /tmp/live.out | tail -3'
+	do_sysrq_reboot
+}
+
+check() {
+	payload default | python3 -c '
+import json, sys
+events, last = [], None
+for l in sys.stdin:
+    i = l.find("SWOUT live: {")
+    if i < 0:
+        continue
+    try:
+        o = json.loads(l[i + len("SWOUT live: "):])
+    except ValueError:
+        continue
+    if o.get("schema") == "stopwatch.event/1":
+        events.append(o)
+    else:
+        last = o
+c = last["counters"]
+per = {p["cpu"]: p for p in last.get("per_cpu_counters", [])}
+cpus = sorted(set(per) | {e["cpu"] for e in events})
+print("delivered %d, events %d, drops %d (%s)" % (c["sdei_delivered"], len(events), c["ringbuf_drops"],
+      " ".join("cpu%d %d/%s/%s" % (n, len([e for e in events if e["cpu"] == n]),
+               per[n]["sdei_delivered"] if n in per else "?", per[n]["ringbuf_drops"] if n in per else "?")
+               for n in cpus)))' > "$SW_SCEN_OUT/summary.txt" 2>&1 ||
+		fail "no live output: $(tail -3 "$SW_SCEN_OUT/summary.txt")" || return
+	note "$(cat "$SW_SCEN_OUT/summary.txt") [per CPU: events/delivered/drops]"
+}
