@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -240,6 +241,9 @@ static const struct sw_variant *kprobe_variant(const struct sw_point *pt, int fr
  * rule) between a page and SW_RING_MAX (the one shared ring's size before
  * rings were per CPU); past that CPUs share rings, with retries (emit()).
  */
+#ifndef ENOTSUPP
+#define ENOTSUPP		524	/* the kernel's own, not in libc's errno.h */
+#endif
 #define SW_RING_BUDGET		(4u << 20)
 #define SW_RING_MAX		(64u << 10)
 #define SW_RING_META_PAGES	3
@@ -259,24 +263,69 @@ void sw_event_rings(int nr_cpus, long page, int *rings, __u32 *size)
 	*size = sz;
 }
 
-/* One ring per slot of "events", filled before anything is attached. */
-static int create_rings(struct sw_loaded *L)
+/*
+ * "events" and its rings are made here, not by libbpf, for speed: every
+ * write to a map of maps from user space waits out an RCU grace period (the
+ * kernel's maybe_wait_bpf_programs()), 10-17 ms each on this machine kind.
+ * So the rings go in with one batched write, on a thread of its own that
+ * runs while the main one reads BTF and loads the programs; rings_ready()
+ * joins it before anything is attached.
+ */
+static void *fill_rings(void *arg)
 {
-	int outer = bpf_map__fd(L->skel->maps.events);
+	struct sw_loaded *L = arg;
+	__u32 keys[SW_MAX_CPUS], count = L->nr_rings;
+
+	for (int i = 0; i < L->nr_rings; i++)
+		keys[i] = i;
+	L->rings_err = 0;
+	if (!bpf_map_update_batch(L->events_fd, keys, L->ring_fds, &count, NULL))
+		return NULL;
+	if (errno != EINVAL && errno != ENOTSUPP && errno != EOPNOTSUPP) {
+		L->rings_err = -errno;
+		return NULL;
+	}
+	/* a kernel without batched writes to this map type: one at a time */
+	for (int i = 0; i < L->nr_rings; i++)
+		if (bpf_map_update_elem(L->events_fd, &keys[i], &L->ring_fds[i], BPF_ANY)) {
+			L->rings_err = -errno;
+			break;
+		}
+	return NULL;
+}
+
+static int rings_start(struct sw_loaded *L)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, outer);
 	char name[24];	/* the kernel keeps 15 characters: "sw_events_255" fits */
+	int err;
 
 	for (int i = 0; i < L->nr_rings; i++) {
-		int fd;
-
 		snprintf(name, sizeof(name), "sw_events_%d", i);
-		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, name, 0, 0, L->ring_size, NULL);
-		if (fd < 0)
-			return -errno;
-		L->ring_fds[i] = fd;
-		if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY))
+		L->ring_fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, name, 0, 0, L->ring_size, NULL);
+		if (L->ring_fds[i] < 0)
 			return -errno;
 	}
+	outer.inner_map_fd = L->ring_fds[0];
+	L->events_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "events", sizeof(__u32),
+				      sizeof(__u32), L->nr_rings, &outer);
+	if (L->events_fd < 0)
+		return -errno;
+	err = pthread_create(&L->rings_filler, NULL, fill_rings, L);
+	if (err)
+		return -err;
+	L->rings_filling = true;
 	return 0;
+}
+
+/* Wait for the rings to be in "events"; 0 or -errno of the write. */
+static int rings_ready(struct sw_loaded *L)
+{
+	if (L->rings_filling) {
+		pthread_join(L->rings_filler, NULL);
+		L->rings_filling = false;
+	}
+	return L->rings_err;
 }
 
 static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const struct env *e,
@@ -451,16 +500,10 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 
 	memset(L, 0, sizeof(*L));
 	L->core_btf_fd = -1;
+	L->events_fd = -1;
 	for (int i = 0; i < SW_MAX_CPUS; i++)
 		L->ring_fds[i] = -1;
 	libbpf_set_print(libbpf_print);
-	sw_kernel_open(&L->kernel, err, sizeof(err));
-	if (!L->kernel.btf && !L->kernel.kprobes) {
-		fprintf(stderr, "stopwatch: %s\n", err);
-		return SW_EXIT_KERNEL;
-	}
-	if (!L->kernel.btf && e->verbose)
-		fprintf(stderr, "stopwatch: %s; using kprobes only\n", err);
 	L->nr_cpus = libbpf_num_possible_cpus();
 	if (L->nr_cpus <= 0)
 		L->nr_cpus = 1;
@@ -468,6 +511,18 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 		fprintf(stderr, "stopwatch: %d CPUs; CPUs from %d on are not recorded\n",
 			L->nr_cpus, SW_MAX_CPUS);
 	sw_event_rings(L->nr_cpus, sysconf(_SC_PAGESIZE), &L->nr_rings, &L->ring_size);
+	ret = rings_start(L);
+	if (ret) {
+		fprintf(stderr, "stopwatch: failed to create the event rings: %s\n", strerror(-ret));
+		return ret == -EPERM ? SW_EXIT_PERM : SW_EXIT_FAIL;
+	}
+	sw_kernel_open(&L->kernel, err, sizeof(err));
+	if (!L->kernel.btf && !L->kernel.kprobes) {
+		fprintf(stderr, "stopwatch: %s\n", err);
+		return SW_EXIT_KERNEL;
+	}
+	if (!L->kernel.btf && e->verbose)
+		fprintf(stderr, "stopwatch: %s; using kprobes only\n", err);
 	sw_plan_make(&L->plan, &L->kernel, groups);
 	t_plan = now_ms();
 	for (int tries = 0;; tries++) {
@@ -477,6 +532,10 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 			return SW_EXIT_FAIL;
 		}
 		configure(L->skel, &L->plan, e, &L->kernel, L->nr_cpus, L->nr_rings);
+		if (bpf_map__reuse_fd(L->skel->maps.events, L->events_fd)) {
+			fprintf(stderr, "stopwatch: failed to use the event rings: %s\n", strerror(errno));
+			return SW_EXIT_FAIL;
+		}
 		last_prog_error[0] = '\0';
 		ret = stopwatch_bpf__load(L->skel);
 		if (!ret)
@@ -509,7 +568,7 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	}
 	if (e->loglinear)
 		L->store->hdr.flags |= SW_STORE_F_LOGLINEAR;
-	ret = create_rings(L);
+	ret = rings_ready(L);
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to create the event rings: %s\n", strerror(-ret));
 		return SW_EXIT_FAIL;
@@ -536,15 +595,19 @@ void sw_unload(struct sw_loaded *L)
 		bpf_link__destroy(L->links[i]);
 	if (L->store)
 		munmap(L->store, sizeof(struct sw_store));
+	rings_ready(L);
 	for (int i = 0; i < L->nr_rings; i++)
 		if (L->ring_fds[i] >= 0)
 			close(L->ring_fds[i]);
+	if (L->events_fd >= 0)
+		close(L->events_fd);
 	stopwatch_bpf__destroy(L->skel);
 	sw_kernel_close(&L->kernel);
 	if (L->core_btf_fd >= 0)
 		close(L->core_btf_fd);
 	memset(L, 0, sizeof(*L));
 	L->core_btf_fd = -1;
+	L->events_fd = -1;
 }
 
 /* ---- pins ---- */

@@ -3,6 +3,7 @@
 #ifndef STOPWATCH_LOADER_H
 #define STOPWATCH_LOADER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "env.h"
@@ -24,6 +25,10 @@ struct sw_loaded {
 	int nr_rings;			/* event rings created, fds in ring_fds[] */
 	__u32 ring_size;		/* data bytes of each */
 	int ring_fds[SW_MAX_CPUS];
+	int events_fd;			/* the "events" array of rings, made before load */
+	pthread_t rings_filler;		/* puts the rings in it meanwhile (loader.c) */
+	bool rings_filling;
+	int rings_err;
 };
 
 /* Exit codes, documented in the README. */
