@@ -189,9 +189,16 @@ static inline __u32 sw_hist_slot_of(int loglinear, __u64 ns)
 		__u32 sub = (ns >> (k - SW_LL_SUB_BITS)) & ((1 << SW_LL_SUB_BITS) - 1);
 		slot = (2 << SW_LL_SUB_BITS) + ((k - SW_LL_SUB_BITS - 1) << SW_LL_SUB_BITS) + sub;
 	} else {
-		__u64 us = ns / 1000;
+		/*
+		 * log2(ns / 1000) + 1 without the division, a few ns of every
+		 * event: 2^9 < 1000 < 2^10, so with b = log2(ns) the answer is
+		 * b - 9 or b - 10, whichever 1000 << k does not pass.
+		 */
+		if (ns < 1000)
+			return 0;
+		__u32 b = sw_log2_u64(ns);
 
-		slot = us ? sw_log2_u64(us) + 1 : 0;
+		slot = (ns >= (1000ULL << (b - 9)) ? b - 9 : b - 10) + 1;
 	}
 	return slot < SW_HIST_SLOTS ? slot : SW_HIST_SLOTS - 1;
 }

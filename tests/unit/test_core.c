@@ -40,6 +40,34 @@ static void test_hist_slot_in_bounds(void **state)
 	}
 }
 
+/* The log2-usec slot is computed without dividing: it must equal the division's. */
+static void test_hist_slot_log2_us_exact(void **state)
+{
+	__u64 x = 88172645463325252ULL;
+
+	(void)state;
+	/* each boundary 1000 << k, and its neighbours */
+	for (int k = 0; k <= 54; k++)
+		for (int d = -1; d <= 1; d++) {
+			__u64 ns = (1000ULL << k) + d;
+			__u64 us = ns / 1000;
+			unsigned int want = us ? sw_log2_u64(us) + 1 : 0;
+
+			if (want > SW_HIST_SLOTS - 1)
+				want = SW_HIST_SLOTS - 1;
+			assert_int_equal(sw_hist_slot(false, ns), want);
+		}
+	/* and a spread of values of every magnitude (xorshift, fixed seed) */
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		__u64 ns = x >> (i % 64);
+		__u64 us = ns / 1000;
+
+		assert_int_equal(sw_hist_slot(false, ns), us ? sw_log2_u64(us) + 1 : 0);
+	}
+	assert_int_equal(sw_hist_slot(false, ~0ULL), sw_log2_u64(~0ULL / 1000) + 1);
+}
+
 static void test_hist_slots_contiguous(void **state)
 {
 	(void)state;
@@ -699,6 +727,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist_slot_in_bounds),
+		cmocka_unit_test(test_hist_slot_log2_us_exact),
 		cmocka_unit_test(test_hist_slots_contiguous),
 		cmocka_unit_test(test_loglinear_width),
 		cmocka_unit_test(test_quantiles),
