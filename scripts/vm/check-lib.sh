@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Host-side helpers for the check() part of x86 scenario files: assertions
-# and measurements on a run's console log (build/lab/x86/<scenario>/<run>/).
+# Host-side helpers for the check() part of scenario files (both labs):
+# assertions and measurements on a run's console log (build/lab/<arch>/<scenario>/<run>/).
 #
 # Console log lines are "HOST_SECONDS|TEXT", HOST_SECONDS since QEMU start;
 # printk lines carry the guest's "[ SECONDS]" too. QMP events appear as
@@ -169,4 +169,33 @@ except Exception as e:
     sys.exit(1)
 print(v if not isinstance(v, (dict, list)) else json.dumps(v))
 PY
+}
+
+# live VALUE [R]: a python expression on the `stopwatch live --format json`
+# output on the console of run R (default: default) (events:
+# the sdei_delivery events, last: the last interval object, cpu(N): CPU N's
+# counters in it, n(N): CPU N's events, cpus: the CPUs that counted or emitted)
+live() {
+	payload "${2:-default}" | python3 -c '
+import json, sys
+events, last = [], None
+def cpu(c):
+    per = {p["cpu"]: p for p in (last or {}).get("per_cpu_counters", [])}
+    return per.get(c, {k: 0 for k in (last or {}).get("counters", {})})
+def n(c):
+    return len([e for e in events if e["cpu"] == c])
+for l in sys.stdin:
+    i = l.find("SWOUT live: {")
+    if i < 0:
+        continue
+    try:
+        o = json.loads(l[i + len("SWOUT live: "):])
+    except ValueError:
+        continue
+    if o.get("schema") == "stopwatch.event/1":
+        events.append(o)
+    elif o.get("schema") == "stopwatch.live/1":
+        last = o
+cpus = sorted({p["cpu"] for p in (last or {}).get("per_cpu_counters", [])} | {e["cpu"] for e in events})
+print(eval(sys.argv[1]))' "$1"
 }

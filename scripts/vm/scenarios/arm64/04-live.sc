@@ -30,34 +30,6 @@ guest() {
 	do_sysrq_reboot
 }
 
-# live VALUE: a python expression on the live output of the run (events:
-# the sdei_delivery events, last: the last interval object, cpu(N): CPU N's
-# counters in it, n(N): CPU N's events, cpus: the CPUs that counted or emitted)
-live() {
-	payload default | python3 -c '
-import json, sys
-events, last = [], None
-def cpu(c):
-    per = {p["cpu"]: p for p in (last or {}).get("per_cpu_counters", [])}
-    return per.get(c, {k: 0 for k in (last or {}).get("counters", {})})
-def n(c):
-    return len([e for e in events if e["cpu"] == c])
-for l in sys.stdin:
-    i = l.find("SWOUT live: {")
-    if i < 0:
-        continue
-    try:
-        o = json.loads(l[i + len("SWOUT live: "):])
-    except ValueError:
-        continue
-    if o.get("schema") == "stopwatch.event/1":
-        events.append(o)
-    elif o.get("schema") == "stopwatch.live/1":
-        last = o
-cpus = sorted({p["cpu"] for p in (last or {}).get("per_cpu_counters", [])} | {e["cpu"] for e in events})
-print(eval(sys.argv[1]))' "$1"
-}
-
 check() {
 	stopped default || return
 	expect default 'wedge: CPU 2 spinning with interrupts disabled' || return

@@ -33,28 +33,6 @@ guest() {
 }
 
 check() {
-	payload default | python3 -c '
-import json, sys
-events, last = [], None
-for l in sys.stdin:
-    i = l.find("SWOUT live: {")
-    if i < 0:
-        continue
-    try:
-        o = json.loads(l[i + len("SWOUT live: "):])
-    except ValueError:
-        continue
-    if o.get("schema") == "stopwatch.event/1":
-        events.append(o)
-    else:
-        last = o
-c = last["counters"]
-per = {p["cpu"]: p for p in last.get("per_cpu_counters", [])}
-cpus = sorted(set(per) | {e["cpu"] for e in events})
-print("delivered %d, events %d, drops %d (%s)" % (c["sdei_delivered"], len(events), c["ringbuf_drops"],
-      " ".join("cpu%d %d/%s/%s" % (n, len([e for e in events if e["cpu"] == n]),
-               per[n]["sdei_delivered"] if n in per else "?", per[n]["ringbuf_drops"] if n in per else "?")
-               for n in cpus)))' > "$SW_SCEN_OUT/summary.txt" 2>&1 ||
-		fail "no live output: $(tail -3 "$SW_SCEN_OUT/summary.txt")" || return
-	note "$(cat "$SW_SCEN_OUT/summary.txt") [per CPU: events/delivered/drops]"
+	[ "$(live 'last is not None')" = True ] || fail "no live output" || return
+	note "$(live '"delivered %d, events %d, drops %d (%s)" % (last["counters"]["sdei_delivered"], len(events), last["counters"]["ringbuf_drops"], " ".join("cpu%d %d/%s/%s" % (c, n(c), cpu(c).get("sdei_delivered", "?"), cpu(c).get("ringbuf_drops", "?")) for c in cpus))') [per CPU: events/delivered/drops]"
 }
