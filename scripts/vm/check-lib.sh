@@ -133,6 +133,59 @@ recover() {
 	fi
 }
 
+# trace_vs_core R: the warm-reboot check of the persistent trace instance
+# (docs/trace.md; the guest calls trace_previous_boot). Boot 1 of run R armed
+# with the instance; boot 2 ran stopwatch recover --trace. Its record must
+# equal the one recovered from the core taken at the reset, but for the
+# source, and the events it decoded the kernel's text of the buffer. Notes
+# where reserve_mem put the buffer in each boot (KASLR may move it).
+trace_vs_core() {
+	local r=$1 d=$SW_SCEN_OUT/$1 maps
+	expect "$r" 'SWOUT arm: .*trace instance stopwatch: record lines on \(persistent\)' || return
+	expect "$r" 'SWLAB: warm boot: the trace instance holds' 'a second boot that found the lines' || return
+	expect "$r" 'SWRC trec: 0' 'stopwatch recover --trace exit 0' || return
+	maps=$(payload "$r" | sed -n 's/.*Tracing: mapped boot instance stopwatch at physical memory \(0x[0-9a-f]*\).*/\1/p' | paste -sd' ')
+	[ "$(echo "$maps" | wc -w)" = 2 ] || fail "$r: not two mapped-instance lines: '$maps'" || return
+	note "instance at $maps (boot 1, boot 2); $(payload "$r" | grep -c 'is from previous boot') CPU buffers from the previous boot"
+	recover "$r" || return
+	python3 - "$d/recover.json" "$(runlog "$r")" <<'PY' > "$d/trace-compare.txt" 2>&1 || { fail "$r: $(tail -1 "$d/trace-compare.txt")"; return 1; }
+import json, re, sys
+core = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+lines = [l.rstrip("\n").split("|", 1)[-1] for l in open(sys.argv[2], errors="replace")]
+def out(tag):
+    r = []
+    for l in lines:
+        i = l.find("SWOUT %s: " % tag)
+        if i >= 0:
+            r.append(l[i + len(tag) + 8:])
+    return r
+trec = out("trec")
+trace = [json.loads(l) for l in trec if l.startswith("{")]
+assert core and trace, "records: %d from the core, %d from the trace" % (len(core), len(trace))
+# the same stop: every field but the source
+c, t = core[-1], trace[-1]
+for o in (c, t):
+    o.pop("source")
+assert c == t, "core and trace records differ:\ncore  %s\ntrace %s" % (c, t)
+# the events stopwatch decoded = the kernel's text of the buffer (trace-cmd show)
+# (a previous boot's events are printed as fields: "bpf_string=...", "buf=...")
+show = sorted((int(m[1]), m[2], m[3]) for m in (re.search(
+    r"\[(\d+)\]\s+\S+\s+(\d+\.\d{6}): (?:bpf_trace_printk|tracing_mark_write): (?:bpf_string=|buf=)?(.*)$",
+    l) for l in out("tshow")) if m)
+ev = []
+for l in trec:
+    if l[:1].isdigit():
+        cpu, ns, name, text = l.split(" ", 3)
+        us = (int(ns) + 500) // 1000
+        ev.append((int(cpu), "%d.%06d" % (us // 10**6, us % 10**6), text))
+ev.sort()
+assert ev == show, "decoded events differ from the trace text:\n%s\n%s" % (ev, show)
+print("agree: %d events, record seq %d, CPU 2 %s" % (len(ev), t["seq"],
+      [x["rung"] for x in t["cpus"] if x["cpu"] == 2]))
+PY
+	note "$(tail -1 "$d/trace-compare.txt")"
+}
+
 # rec R EXPR: evaluate a python expression on the last stop record of run R
 # (variable r: the JSON record from R/recover.json, or from the console
 # lines "SWOUT recover: {...}" for kdump runs); prints the value

@@ -96,6 +96,24 @@ load_crash_kernel() {
 	fi
 }
 
+# trace_previous_boot: for the warm-reboot scenarios (docs/trace.md). In the
+# boot after the warm reboot, instance "stopwatch" holds the previous boot's
+# lines: print its last_boot_info (tlast) and the kernel's text of it (tshow),
+# then stopwatch recover --trace (trec; it consumes the buffer), and return 0.
+# In the first boot, say whether the instance is there and return 1.
+trace_previous_boot() {
+	_ti=/sys/kernel/tracing/instances/stopwatch
+	if ! { [ -d "$_ti" ] && grep -q 'stopwatch: ' "$_ti/trace"; }; then
+		mark "first boot: trace instance $([ -d "$_ti" ] && echo present || echo absent)"
+		return 1
+	fi
+	mark "warm boot: the trace instance holds the previous boot's lines"
+	emit tlast cat "$_ti/last_boot_info"
+	emit tshow cat "$_ti/trace"
+	emit trec stopwatch recover --trace --events --format json
+	return 0
+}
+
 # do_reboot / do_panic: the stop under test, announced on the console.
 do_reboot() {
 	mark "action: reboot -f"
