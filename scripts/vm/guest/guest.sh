@@ -51,6 +51,22 @@ arm() {
 # masks all of DAIF, so that not even a pseudo-NMI reaches it.
 # Tasks queued on that CPU would never run again: init, this shell (and
 # so every later child) and every other task are first kept off it.
+# live_started PATTERN ARGS...: run `stopwatch ARGS` in the background into
+# /tmp/live.out and wait until PATTERN shows there, then 3 s more: attaching
+# patches kernel text with stop_machine(), which a CPU wedged too early hangs
+live_started() {
+	_pat=$1
+	shift
+	stopwatch "$@" > /tmp/live.out 2>&1 &
+	_i=0
+	while ! grep -q "$_pat" /tmp/live.out; do
+		_i=$((_i + 1))
+		[ $_i -gt 120 ] && { emit live cat /tmp/live.out; mark "live: never started"; return 1; }
+		sleep 1
+	done
+	sleep 3
+}
+
 wedge() {
 	_n=$(grep -c ^processor /proc/cpuinfo)
 	_m=$(printf %x $(( ((1 << _n) - 1) & ~(1 << $1) )))
@@ -115,6 +131,18 @@ trace_previous_boot() {
 }
 
 # do_reboot / do_panic: the stop under test, announced on the console.
+# In a kdump capture kernel init calls capture() instead of guest(): this
+# one, unless the scenario defines its own. It reads the crash's record
+# from /proc/vmcore when the crashed kernel passed stopwatch.pfn= on.
+capture() {
+	mark "capture kernel: vmcore $(ls -l /proc/vmcore | awk "{print \$5}") bytes"
+	if have_stopwatch && grep -q stopwatch.pfn= /proc/cmdline; then
+		emit recover stopwatch recover --vmcore /proc/vmcore --format json
+	fi
+	mark "capture kernel done"
+	reboot -f
+}
+
 do_reboot() {
 	mark "action: reboot -f"
 	reboot -f

@@ -12,16 +12,7 @@
 # timeout: 180
 
 guest() {
-	stopwatch live --format json --cumulative -C > /tmp/live.out 2>&1 &
-	# attaching patches kernel text with stop_machine(): wait for the first
-	# interval before wedging
-	_i=0
-	while ! grep -q stopwatch.live /tmp/live.out; do
-		_i=$((_i + 1))
-		[ $_i -gt 120 ] && { emit live cat /tmp/live.out; mark "live: never started"; return 1; }
-		sleep 1
-	done
-	sleep 3
+	live_started stopwatch.live live --format json --cumulative -C || return 1
 	wedge 2 now daif || return 1
 	mark "action: sysrq l"
 	echo l > /proc/sysrq-trigger

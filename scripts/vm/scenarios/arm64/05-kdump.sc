@@ -18,15 +18,6 @@ guest() {
 	do_panic
 }
 
-capture() {
-	mark "capture kernel: vmcore $(ls -l /proc/vmcore | awk "{print \$5}") bytes"
-	if have_stopwatch && grep -q stopwatch.pfn= /proc/cmdline; then
-		emit recover stopwatch recover --vmcore /proc/vmcore --format json
-	fi
-	mark "capture kernel done"
-	reboot -f
-}
-
 check() {
 	stopped default || return
 	expect default 'SWLAB: kdump: capture kernel loaded' 'capture kernel loaded' || return

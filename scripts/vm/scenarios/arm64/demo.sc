@@ -11,14 +11,7 @@
 
 guest() {
 	arm || return 1
-	stopwatch live --cumulative 4 > /tmp/live.out 2>&1 &
-	_i=0
-	while ! grep -q Tracing /tmp/live.out; do
-		_i=$((_i + 1))
-		[ $_i -gt 120 ] && { emit live cat /tmp/live.out; return 1; }
-		sleep 1
-	done
-	sleep 3
+	live_started Tracing live --cumulative 4 || return 1
 	wedge 2 now daif || return 1
 	mark "action: sysrq l"
 	echo l > /proc/sysrq-trigger

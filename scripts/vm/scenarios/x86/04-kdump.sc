@@ -25,15 +25,6 @@ guest() {
 	do_panic
 }
 
-capture() {
-	mark "capture kernel: vmcore $(ls -l /proc/vmcore | awk "{print \$5}") bytes"
-	if have_stopwatch && grep -q stopwatch.pfn= /proc/cmdline; then
-		emit recover stopwatch recover --vmcore /proc/vmcore --format json
-	fi
-	mark "capture kernel done"
-	reboot -f
-}
-
 # host time from the panic to the capture kernel's first line
 to_capture() {
 	secs "$(htime "$1" 'Kernel panic - not syncing')" "$(htime "$1" 'SWLAB: init: .*capture=1')"
