@@ -64,18 +64,24 @@ import json,sys
 l=[json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]
 c=l[-1]["counters"] if l else {}
 print(c.get("ipi_sent",0)+c.get("ipi_matched",0)+c.get("ipi_unmatched",0))' "$out/count.json")
-none=$(median < "$out/none"); sw=$(median < "$out/sw"); bt=$(median < "$out/bt")
 per_rt=$(echo "scale=3; $ev / $ROUNDS" | bc)
-echo "ping-pong round trip: no tool $none ns, stopwatch $sw ns, bpftrace $bt ns (median of 5, $ROUNDS round trips)"
-echo "probe events per round trip: $per_rt (${ev} events counted by stopwatch)"
-python3 - "$none" "$sw" "$bt" "$per_rt" <<'PY'
-import sys
-none, sw, bt, per = map(float, sys.argv[1:])
+python3 - "$out" "$per_rt" "$ROUNDS" <<'PY'
+import statistics, sys
+out, per, rounds = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+runs = {k: [float(x) for x in open(f"{out}/{k}")] for k in ("none", "sw", "bt")}
+med = {k: statistics.median(v) for k, v in runs.items()}
+print("ping-pong round trip (median of 5, range; %s round trips): " % rounds + ", ".join(
+    f"{name} {med[k]:.0f} ns ({min(runs[k]):.0f}-{max(runs[k]):.0f})"
+    for k, name in (("none", "no tool"), ("sw", "stopwatch"), ("bt", "bpftrace"))))
+print(f"probe events per round trip: {per:.3f}")
 if per <= 0:
     print("overhead: no probe events seen: workload raised no IPIs here"); sys.exit()
-o_sw, o_bt = (sw - none) / per, (bt - none) / per
-print(f"overhead per event: stopwatch {o_sw:.0f} ns, bpftrace {o_bt:.0f} ns"
-      + (f" (stopwatch/bpftrace = {o_sw / o_bt:.2f})" if o_bt > 0 else ""))
+o_sw, o_bt = (med["sw"] - med["none"]) / per, (med["bt"] - med["none"]) / per
+noise = (max(runs["none"]) - min(runs["none"])) / per
+print(f"overhead per event by the wall clock: stopwatch {o_sw:.0f} ns, bpftrace {o_bt:.0f} ns;"
+      f" the no-tool runs alone spread over {noise:.0f} ns per event"
+      + (": both within the noise" if max(abs(o_sw), abs(o_bt)) < noise else
+         ": stopwatch within the noise" if abs(o_sw) < noise else ""))
 PY
 fi
 
