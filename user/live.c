@@ -307,8 +307,15 @@ void sw_live_print_openmetrics(FILE *f, const struct sw_live_maps *m,
 	for (int c = 0; c < SW_COUNTERS; c++) {
 		fprintf(f, "# TYPE stopwatch_%s counter\n# HELP stopwatch_%s %s\n", counter_names[c],
 			counter_names[c], counter_help[c]);
-		fprintf(f, "stopwatch_%s_total %llu\n", counter_names[c],
-			(unsigned long long)cum->counters[c]);
+		/* -C: per CPU only, as the histograms, so a sum() over cpu is the total */
+		if (per_cpu && cum->percpu_counters) {
+			for (int cpu = 0; cpu < cum->nr_cpus; cpu++)
+				fprintf(f, "stopwatch_%s_total{cpu=\"%d\"} %llu\n", counter_names[c], cpu,
+					(unsigned long long)cum->percpu_counters[cpu * SW_COUNTERS + c]);
+		} else {
+			fprintf(f, "stopwatch_%s_total %llu\n", counter_names[c],
+				(unsigned long long)cum->counters[c]);
+		}
 	}
 	fprintf(f, "# EOF\n");
 }

@@ -184,6 +184,32 @@ static void om_all(FILE *f, void *arg)
 	sw_live_print_openmetrics(f, &m, arg, false);
 }
 
+static void om_per_cpu(FILE *f, void *arg)
+{
+	struct sw_live_maps m = { .loglinear = false };
+
+	sw_live_print_openmetrics(f, &m, arg, true);
+}
+
+/* -C: every counter per CPU, labelled, and no unlabelled total beside them */
+static void test_openmetrics_per_cpu_counters(void **state)
+{
+	struct sw_hist percpu[2 * SW_HIST_KEYS] = {};
+	__u64 percpu_counters[2 * SW_COUNTERS] = {};
+	struct sw_live_snapshot s = { .nr_cpus = 2, .percpu = percpu,
+				      .percpu_counters = percpu_counters };
+	char *out;
+
+	(void)state;
+	s.counters[SW_CNT_RINGBUF_DROPS] = 3;
+	percpu_counters[1 * SW_COUNTERS + SW_CNT_RINGBUF_DROPS] = 3;
+	out = capture(om_per_cpu, &s);
+	assert_non_null(strstr(out, "stopwatch_ringbuf_drops_total{cpu=\"0\"} 0\n"));
+	assert_non_null(strstr(out, "stopwatch_ringbuf_drops_total{cpu=\"1\"} 3\n"));
+	assert_null(strstr(out, "stopwatch_ringbuf_drops_total 3\n"));
+	free(out);
+}
+
 static void test_openmetrics_exposition(void **state)
 {
 	struct sw_live_snapshot s = { .nr_cpus = 1 };
@@ -746,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_plan_x86_fallbacks),
 		cmocka_unit_test(test_point_table),
 		cmocka_unit_test(test_counters_fold),
+		cmocka_unit_test(test_openmetrics_per_cpu_counters),
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_parse_fuzz),
 	};
