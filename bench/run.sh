@@ -44,10 +44,9 @@ run_pp() { "$out/pingpong" "$ROUNDS"; }
 # ---- per-event overhead, wall clock ----
 if want wallclock; then
 : > "$out/none"; : > "$out/sw"; : > "$out/bt"
-events_sw=0
 for rep in 1 2 3 4 5; do
   run_pp >> "$out/none"
-  "$SW" live --format json -i 3600 > "$out/sw.json" 2>&1 & swpid=$!
+  "$SW" live --format json -i 3600 > /dev/null 2>&1 & swpid=$!
   sleep 1.5
   run_pp >> "$out/sw"
   kill -INT $swpid; wait $swpid

@@ -83,6 +83,25 @@ sw_static_ok() {
 	fi
 }
 
+# sw_artifacts_begin GUEST_BIN / sw_artifacts_ready: around a lab's
+# cached builds; the second logs how long they took, which were rebuilt
+# (scripts report to SW_BUILT_LOG through sw_built) and whether GUEST_BIN
+# (SW_HAVE_GUEST_SW) went into the guest.
+sw_artifacts_begin() {
+	SW_ARTIFACTS_T0=$(date +%s.%N)
+	SW_BUILT_LOG=$(mktemp)
+	export SW_BUILT_LOG
+	trap 'rm -f "$SW_BUILT_LOG"' EXIT
+	SW_HAVE_GUEST_SW=0
+	sw_static_ok "$1" && SW_HAVE_GUEST_SW=1
+}
+
+sw_artifacts_ready() {
+	local built
+	built=$(paste -sd' ' "$SW_BUILT_LOG")
+	sw_log "guest artifacts ready in $(sw_elapsed "$SW_ARTIFACTS_T0" "$(date +%s.%N)") s, $([ -n "$built" ] && echo "cold (built: $built)" || echo "warm (all cached)") (stopwatch in guest: $([ $SW_HAVE_GUEST_SW = 1 ] && echo yes || echo no))"
+}
+
 sw_run_scenarios() {
 	local f b num name ts te took runs timeout mem dump append warm r dumparg try rs re rc notes n
 	. "$SW_VM_DIR/check-lib.sh"

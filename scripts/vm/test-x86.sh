@@ -24,12 +24,7 @@ sw_pick_scenarios "$@"
 sw_need_tools qemu-system-x86_64 python3 cpio gzip bc apt-get dpkg-deb make gcc-12
 
 # ---- guest artifacts (cached) ----
-t0=$(date +%s.%N)
-SW_BUILT_LOG=$(mktemp)
-export SW_BUILT_LOG
-trap 'rm -f "$SW_BUILT_LOG"' EXIT
-SW_HAVE_GUEST_SW=0
-sw_static_ok "$SW_STOPWATCH" && SW_HAVE_GUEST_SW=1
+sw_artifacts_begin "$SW_STOPWATCH"
 art_ok=1
 pkgs=$("$SW_VM_DIR/fetch-x86.sh") || art_ok=0
 [ $art_ok = 1 ] && { wedge=$("$SW_VM_DIR/build-wedge.sh" "$pkgs") || art_ok=0; }
@@ -40,9 +35,7 @@ if [ $art_ok = 1 ]; then
 		initrd=$("$SW_VM_DIR/mkinitramfs-x86.sh" "$pkgs" "$wedge") || art_ok=0
 	fi
 fi
-t1=$(date +%s.%N)
-built=$(paste -sd' ' "$SW_BUILT_LOG")
-sw_log "guest artifacts ready in $(sw_elapsed "$t0" "$t1") s, $([ -n "$built" ] && echo "cold (built: $built)" || echo "warm (all cached)") (stopwatch in guest: $([ $SW_HAVE_GUEST_SW = 1 ] && echo yes || echo no))"
+sw_artifacts_ready
 [ $art_ok = 1 ] || sw_fail_all "could not build the guest (see stderr)"
 kernel=$pkgs/root/boot/vmlinuz-$(cat "$pkgs/krel")
 

@@ -25,12 +25,7 @@ BASE_APPEND="console=ttyAMA0 earlycon printk.time=1 printk.devkmsg=on nmi_watchd
 sw_pick_scenarios "$@"
 sw_need_tools qemu-system-aarch64 python3 fdtput cpio gzip bc aarch64-linux-gnu-gcc
 
-t0=$(date +%s.%N)
-SW_BUILT_LOG=$(mktemp)
-export SW_BUILT_LOG
-trap 'rm -f "$SW_BUILT_LOG"' EXIT
-SW_HAVE_GUEST_SW=0
-sw_static_ok "$GUEST_SW" && SW_HAVE_GUEST_SW=1
+sw_artifacts_begin "$GUEST_SW"
 [ -x "$SW_STOPWATCH" ] || sw_fail_all "no host stopwatch $SW_STOPWATCH (make) to read the records"
 tfa=$("$ARM64_DIR/build-tfa.sh") || sw_fail_all "TF-A build failed (see stderr)"
 declare -A KIMAGE INITRD
@@ -46,9 +41,7 @@ for f in "${SW_FILES[@]}"; do
 		sw_fail_all "initramfs for $k failed"
 	KIMAGE[$k]=$kout/Image
 done
-t1=$(date +%s.%N)
-built=$(paste -sd' ' "$SW_BUILT_LOG")
-sw_log "guest artifacts ready in $(sw_elapsed "$t0" "$t1") s, $([ -n "$built" ] && echo "built: $built" || echo "kernels and firmware cached") (stopwatch in guest: $([ $SW_HAVE_GUEST_SW = 1 ] && echo yes || echo no))"
+sw_artifacts_ready
 
 lab_boot() { # FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args]
 	local k d=$3 timeout=$4 mem=$5 append=$6
