@@ -94,16 +94,17 @@ double sw_hist_quantile(bool loglinear, const struct sw_hist *h, double q)
 	return h->max_ns;
 }
 
-static void stars(FILE *f, __u64 val, __u64 max, int width)
-{
-	int n = max ? (int)((double)val * width / max) : 0;
+/*
+ * The layout of libbpf-tools' print_log2_hist (trace_helpers.c), which bcc
+ * users read at a glance: "%*s -> %-*s : %-8llu |" then the bar, padded
+ * to its width, and "|". Narrow rows: bounds 10 wide, a 40-star bar, the
+ * header "usecs" after 5 spaces in 19; when a bound needs more than 10
+ * characters (as libbpf-tools past slot 32): 20, 20 stars, 15 and 29.
+ */
+#define HIST_NARROW	10
+#define HIST_WIDE	20
 
-	for (int i = 0; i < width; i++)
-		fputc(i < n ? '*' : ' ', f);
-	fputc(val > 0 && n == 0 ? '|' : '|', f);
-}
-
-/* Print a bound in us with just enough decimals for ns-wide buckets. */
+/* A bound in us with just enough decimals for ns-wide buckets. */
 static void fmt_us(char *buf, size_t len, __u64 ns)
 {
 	if (ns == UINT64_MAX)
@@ -114,9 +115,21 @@ static void fmt_us(char *buf, size_t len, __u64 ns)
 		snprintf(buf, len, "%.3f", ns / 1000.0);
 }
 
+/* Inclusive bounds of a row, as libbpf-tools prints them ("2 -> 3"). */
+static void row_bounds(bool loglinear, unsigned int slot, char *lo_s, char *hi_s, size_t len)
+{
+	__u64 lo, hi;
+
+	sw_hist_bounds(loglinear, slot, &lo, &hi);
+	fmt_us(lo_s, len, lo);
+	/* log2 slots are whole us, log-linear ones whole ns: the last value in is hi less one */
+	fmt_us(hi_s, len, hi == UINT64_MAX ? hi : hi - (loglinear ? 1 : 1000));
+}
+
 void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const char *title)
 {
-	int first = -1, last = -1;
+	int first = -1, last = -1, width = HIST_NARROW, bar;
+	char lo_s[32], hi_s[32];
 	__u64 max = 0;
 
 	for (int i = 0; i < SW_HIST_SLOTS; i++) {
@@ -134,21 +147,26 @@ void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const 
 		fprintf(f, "     (no events)\n");
 		return;
 	}
-	/* libbpf-tools starts log2 output at slot 0 */
+	/* libbpf-tools starts log2 output at slot 0; log-linear has 160 slots: from the first used */
 	if (!loglinear)
 		first = 0;
-	fprintf(f, "%24s : %-10s %s\n", "usecs", "count", "distribution");
 	for (int i = first; i <= last; i++) {
-		__u64 lo, hi;
-		char a[24], b[24], range[56];
+		row_bounds(loglinear, i, lo_s, hi_s, sizeof(lo_s));
+		if (strlen(lo_s) > HIST_NARROW || strlen(hi_s) > HIST_NARROW)
+			width = HIST_WIDE;
+	}
+	bar = width == HIST_NARROW ? 40 : 20;
+	fprintf(f, "%*s%-*s : count    distribution\n", width == HIST_NARROW ? 5 : 15, "",
+		width == HIST_NARROW ? 19 : 29, "usecs");
+	for (int i = first; i <= last; i++) {
+		int n = (int)((double)h->slots[i] * bar / max);
 
-		sw_hist_bounds(loglinear, i, &lo, &hi);
-		fmt_us(a, sizeof(a), lo);
-		fmt_us(b, sizeof(b), hi == UINT64_MAX ? hi : hi - (loglinear ? 0 : 1000));
-		snprintf(range, sizeof(range), "%s -> %s", a, b);
-		fprintf(f, "%24s : %-10llu ", range, (unsigned long long)h->slots[i]);
-		stars(f, h->slots[i], max, 40);
-		fputc('\n', f);
+		row_bounds(loglinear, i, lo_s, hi_s, sizeof(lo_s));
+		fprintf(f, "%*s -> %-*s : %-8llu |", width, lo_s, width, hi_s,
+			(unsigned long long)h->slots[i]);
+		for (int s = 0; s < bar; s++)
+			fputc(s < n ? '*' : ' ', f);
+		fputs("|\n", f);
 	}
 	fprintf(f, "     ");
 	sw_hist_print_summary(f, loglinear, h);
