@@ -72,13 +72,13 @@ static error_t logscan_parse(int key, char *arg, struct argp_state *state)
 }
 
 struct summary {
-	char host[64];
+	char host[sizeof(((struct sw_record_meta *)0)->host)];
 	unsigned long stops, escalated, failed, never;
 };
 
 struct out {
 	struct sw_index hosts;		/* of struct summary, by host, in order of first sight */
-	char last_host[64];
+	char last_host[sizeof(((struct sw_record_meta *)0)->host)];
 	bool oom;
 	struct sw_state *state;		/* --state-dir: count each record once */
 };

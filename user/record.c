@@ -7,16 +7,6 @@
 #include <time.h>
 #include "record.h"
 
-static const char *const rung_names[SW_RUNG_COUNT] = {
-	[SW_RUNG_NONE] = "none", [SW_RUNG_IPI] = "ipi", [SW_RUNG_NMI] = "nmi",
-	[SW_RUNG_SDEI] = "sdei", [SW_RUNG_SELF] = "self",
-};
-
-static const char *const kind_names[SW_KIND_COUNT] = {
-	[SW_KIND_UNKNOWN] = "unknown", [SW_KIND_STOP] = "stop", [SW_KIND_PANIC] = "panic",
-	[SW_KIND_CRASH] = "crash", [SW_KIND_SELF] = "self",
-};
-
 static const char *const ipi_kind_names[SW_IPI_KINDS] = {
 	[SW_IPI_RESCHED] = "resched", [SW_IPI_CALL_FUNC] = "call_function",
 	[SW_IPI_CALL_FUNC_SINGLE] = "call_function_single", [SW_IPI_CPU_STOP] = "cpu_stop",
@@ -29,24 +19,6 @@ static const char *const sdei_kind_names[SW_SDEI_KINDS] = {
 	[SW_SDEI_BACKTRACE] = "backtrace", [SW_SDEI_STOP] = "stop", [SW_SDEI_OTHER] = "other",
 };
 
-const char *sw_rung_name(unsigned int rung)
-{
-	return rung < SW_RUNG_COUNT ? rung_names[rung] : "invalid";
-}
-
-int sw_rung_parse(const char *name)
-{
-	for (int i = 0; i < SW_RUNG_COUNT; i++)
-		if (!strcmp(name, rung_names[i]))
-			return i;
-	return -1;
-}
-
-const char *sw_kind_name(unsigned int kind)
-{
-	return kind < SW_KIND_COUNT ? kind_names[kind] : "invalid";
-}
-
 const char *sw_ipi_kind_name(unsigned int kind)
 {
 	return kind < SW_IPI_KINDS ? ipi_kind_names[kind] : "invalid";
@@ -55,29 +27,6 @@ const char *sw_ipi_kind_name(unsigned int kind)
 const char *sw_sdei_kind_name(unsigned int kind)
 {
 	return kind < SW_SDEI_KINDS ? sdei_kind_names[kind] : "invalid";
-}
-
-const char *sw_source_name(enum sw_source src)
-{
-	switch (src) {
-	case SW_SRC_BPF: return "bpf";
-	case SW_SRC_VMCORE: return "vmcore";
-	case SW_SRC_TRACE: return "trace";
-	case SW_SRC_LOG: return "log";
-	}
-	return "invalid";
-}
-
-const char *sw_outcome_name(enum sw_outcome out)
-{
-	switch (out) {
-	case SW_OUT_CLEAN: return "clean";
-	case SW_OUT_ESCALATED: return "escalated";
-	case SW_OUT_FAILED: return "failed";
-	case SW_OUT_INCOMPLETE: return "incomplete";
-	case SW_OUT_NOOP: return "noop";
-	}
-	return "invalid";
 }
 
 void sw_mask_set(__u64 *mask, unsigned int cpu)

@@ -12,41 +12,10 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "../bpf/stopwatch.h"
+#include "stop.h"
 
-enum sw_source {
-	SW_SRC_BPF = 0,		/* pinned or live BPF record store */
-	SW_SRC_VMCORE,		/* ELF core: /proc/vmcore or QMP dump-guest-memory */
-	SW_SRC_TRACE,		/* persistent trace instance */
-	SW_SRC_LOG,		/* console / dmesg / pstore / journal text */
-};
-
-struct sw_record_meta {
-	enum sw_source source;
-	char boot_id[37];	/* text UUID, "" when unknown */
-	char host[64];		/* "" when unknown */
-	/* wall clock of t == 0 in ns, to print absolute times; 0 = unknown */
-	__s64 mono_to_real_ns;
-	/* times are exact BPF timestamps (false: printk resolution, from text) */
-	bool exact;
-};
-
-/* Outcome derived from a record, not stored. */
-enum sw_outcome {
-	SW_OUT_CLEAN = 0,	/* every target stopped by the first rung */
-	SW_OUT_ESCALATED,	/* a later rung was needed, and every CPU stopped */
-	SW_OUT_FAILED,		/* some CPU was never stopped */
-	SW_OUT_INCOMPLETE,	/* still running when read: no verdict yet */
-	SW_OUT_NOOP,		/* nothing to stop (single CPU, or a repeat call) */
-};
-
-const char *sw_rung_name(unsigned int rung);	/* "ipi" ... "none" */
-const char *sw_kind_name(unsigned int kind);	/* "stop", "panic", "crash", "self" */
-const char *sw_source_name(enum sw_source src);
-const char *sw_outcome_name(enum sw_outcome out);
 const char *sw_ipi_kind_name(unsigned int kind);
 const char *sw_sdei_kind_name(unsigned int kind);
-/* Parse a rung name back; -1 when unknown. */
-int sw_rung_parse(const char *name);
 
 enum sw_outcome sw_record_outcome(const struct sw_stop_record *r);
 /* CPUs the stop had to stop (online at start, less the initiator). */
