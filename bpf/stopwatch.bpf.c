@@ -758,6 +758,28 @@ SW_FUNC(arm64_nmi_cpu_stop, arm64_nmi_cpu_stop,
 		     regs, regs != NULL),
 	struct pt_regs *regs, bool die_on_crash)
 
+/*
+ * The park shape: arm64_nmi_cpu_stop(regs) has no die_on_crash to tell the
+ * IPI handlers from the SDEI handler. The probe that ran first on this CPU
+ * (ipi_entry, the event-0 handler) has claimed the rung already; when it
+ * could not, a CPU the SDEI rung was sent to is taken as stopped by it.
+ */
+static __always_inline __u32 park_shape_rung(struct pt_regs *regs)
+{
+	struct sw_store *st = store();
+	struct sw_stop_record *r = st ? active_record(st) : NULL;
+	__u32 cpu = bpf_get_smp_processor_id() & (SW_MAX_CPUS - 1);
+
+	if (!regs)
+		return SW_RUNG_SELF;
+	if (r && r->t_fire[SW_RUNG_SDEI - 1] &&
+	    (r->target[SW_RUNG_SDEI - 1][cpu / 64] & (1ULL << (cpu % 64))))
+		return SW_RUNG_SDEI;
+	return SW_RUNG_IPI;
+}
+SW_FUNC(arm64_nmi_cpu_stop_park, arm64_nmi_cpu_stop,
+	stop_handler(park_shape_rung(regs), regs, regs != NULL), struct pt_regs *regs)
+
 /* SDEI (the series) */
 SW_FUNC(sdei_nmi_stop_cpus, sdei_nmi_stop_cpus,
 	on_sdei_signal(mask, SW_SDEI_STOP, -1), const struct cpumask *mask)

@@ -73,6 +73,9 @@ static void print_plan(const struct sw_plan *plan, const struct sw_kernel *k)
 			       c->target && c->variant >= 0 ? c->target : "",
 			       sw_status_name(c->status), c->why);
 		}
+		printf("],\"series_shape\":\"%s\",\"shape_why\":[", sw_shape_name(k->shape.shape));
+		for (int i = 0; i < k->shape.nr_why; i++)
+			printf("%s\"%s\"", i ? "," : "", k->shape.why[i]);
 		printf("],\"rungs\":{");
 		for (unsigned int i = 0; i < 3; i++) {
 			bool ok = sw_plan_rung_available(plan, k, rungs[i], why, sizeof(why));
@@ -95,6 +98,10 @@ static void print_plan(const struct sw_plan *plan, const struct sw_kernel *k)
 	printf("\nrungs on this kernel (%s, BTF %s, fentry %s, kprobes %s):\n",
 	       k->arch == SW_ARCH_ARM64 ? "arm64" : "x86_64", k->btf ? "yes" : "no",
 	       k->fentry ? "yes" : "no", k->kprobes ? "yes" : "no");
+	printf("  series shape: %s (%s)\n", sw_shape_name(k->shape.shape),
+	       sw_shape_desc(k->shape.shape));
+	for (int i = 0; i < k->shape.nr_why; i++)
+		printf("    %s\n", k->shape.why[i]);
 	for (unsigned int i = 0; i < 3; i++) {
 		bool ok = sw_plan_rung_available(plan, k, rungs[i], why, sizeof(why));
 

@@ -21,10 +21,20 @@
 #define G_STOP	SW_GROUP_STOP
 #define G_LIVE	SW_GROUP_LIVE
 
+/* One form of a function point whose program reads parameters @params. */
+#define FN_P_V(...) FN_P_V_(__VA_ARGS__)	/* expands the *_ARGS lists first */
+#define FN_P_V_(method, prog, params, ...) { method, prog, { __VA_ARGS__ }, params }
+#define V4_STOP_ARGS	"struct pt_regs *, bool", "arm64_nmi_cpu_stop", "arm64_cpu_stop_nmi"
+#define PARK_STOP_ARGS	"struct pt_regs *", "arm64_nmi_cpu_stop"
+
 /* Function point: fentry, then kprobe, same candidates. */
 #define FN(prog, ...)							\
 	{ { SW_FENTRY, "fentry_" prog, { __VA_ARGS__ } },			\
 	  { SW_KPROBE, "kprobe_" prog, { __VA_ARGS__ } } }
+/* ... whose programs read parameters @params (canonical, shape.h) */
+#define FN_P(prog, params, ...)						\
+	{ { SW_FENTRY, "fentry_" prog, { __VA_ARGS__ }, params },		\
+	  { SW_KPROBE, "kprobe_" prog, { __VA_ARGS__ }, params } }
 #define FN_RET(prog, ...)						\
 	{ { SW_FEXIT, "fexit_" prog, { __VA_ARGS__ } },			\
 	  { SW_KRETPROBE, "kretprobe_" prog, { __VA_ARGS__ } } }
@@ -86,13 +96,20 @@ const struct sw_point sw_points[] = {
 	  FN("ipi_cpu_crash_stop", "ipi_cpu_crash_stop") },
 	{ "panic_smp_self_stop", "CPU stopped itself", A_ARM, G_STOP, SW_RUNG_SELF, false, false,
 	  NULL, FN("panic_smp_self_stop", "panic_smp_self_stop") },
+	/*
+	 * v3/v4 pass die_on_crash (true from the IPI handlers); the park shape
+	 * dropped it: each shape has its own forms, told apart by signature.
+	 */
 	{ "arm64_nmi_cpu_stop", "CPU stopped (IPI, NMI, SDEI or self)", A_ARM, G_STOP, 0, true,
 	  false, "kernel lacks the SDEI NMI series",
-	  FN("arm64_nmi_cpu_stop", "arm64_nmi_cpu_stop", "arm64_cpu_stop_nmi") },
+	  { FN_P_V(SW_FENTRY, "fentry_arm64_nmi_cpu_stop", V4_STOP_ARGS),
+	    FN_P_V(SW_KPROBE, "kprobe_arm64_nmi_cpu_stop", V4_STOP_ARGS),
+	    FN_P_V(SW_FENTRY, "fentry_arm64_nmi_cpu_stop_park", PARK_STOP_ARGS),
+	    FN_P_V(SW_KPROBE, "kprobe_arm64_nmi_cpu_stop_park", PARK_STOP_ARGS) } },
 	/* the SDEI rung and SDEI backtraces (the series) */
 	{ "sdei_nmi_stop_cpus", "SDEI rung fires", A_ARM, G_STOP, SW_RUNG_SDEI, true, false,
 	  "kernel lacks the SDEI NMI series",
-	  FN("sdei_nmi_stop_cpus", "sdei_nmi_stop_cpus", "sdei_nmi_stop") },
+	  FN_P("sdei_nmi_stop_cpus", "struct cpumask *", "sdei_nmi_stop_cpus", "sdei_nmi_stop") },
 	{ "sdei_nmi_backtrace", "SDEI backtrace signalled", A_ARM, G_LIVE, SW_RUNG_SDEI, true, false,
 	  "kernel lacks the SDEI NMI series",
 	  FN("sdei_nmi_backtrace", "sdei_nmi_trigger_cpumask_backtrace") },
@@ -158,8 +175,32 @@ static bool is_kprobe(enum sw_method m)
 	return m == SW_KPROBE || m == SW_KRETPROBE;
 }
 
-/* First target of @v that this kernel has, NULL if none (kprobes: unknown, take the first). */
-static const char *variant_target(const struct sw_variant *v, const struct sw_kernel *k)
+/*
+ * Whether @fn's parameters on this kernel are the ones @v's program reads.
+ * Unknown (no BTF, or a kernel seen by names only) counts as yes; a no is
+ * described in @mismatch.
+ */
+static bool params_fit(const struct sw_variant *v, const struct sw_kernel *k, const char *fn,
+		       char *mismatch, int mlen)
+{
+	char sig[128], params[128];
+
+	if (!v->params || !k->btf || !k->btf_func_sig ||
+	    !k->btf_func_sig(k->ctx, fn, sig, sizeof(sig)))
+		return true;
+	if (sw_sig_params(sig, params, sizeof(params)) && !strcmp(params, v->params))
+		return true;
+	if (!mismatch[0])
+		snprintf(mismatch, mlen, "%s is %s", fn, sig);
+	return false;
+}
+
+/*
+ * First target of @v that this kernel has with the parameters its program
+ * reads, NULL if none (kprobes without BTF: unknown, take the first).
+ */
+static const char *variant_target(const struct sw_variant *v, const struct sw_kernel *k,
+				  char *mismatch, int mlen)
 {
 	for (int t = 0; t < SW_MAX_TARGETS && v->targets[t]; t++) {
 		const char *name = v->targets[t];
@@ -167,7 +208,8 @@ static const char *variant_target(const struct sw_variant *v, const struct sw_ke
 		switch (v->method) {
 		case SW_FENTRY:
 		case SW_FEXIT:
-			if (k->btf && k->fentry && k->btf_func(k->ctx, name))
+			if (k->btf && k->fentry && k->btf_func(k->ctx, name) &&
+			    params_fit(v, k, name, mismatch, mlen))
 				return name;
 			break;
 		case SW_KPROBE:
@@ -179,7 +221,8 @@ static const char *variant_target(const struct sw_variant *v, const struct sw_ke
 			 */
 			if (!k->kprobes)
 				return NULL;
-			if (!k->btf || k->btf_func(k->ctx, name))
+			if (!k->btf || (k->btf_func(k->ctx, name) &&
+					params_fit(v, k, name, mismatch, mlen)))
 				return name;
 			break;
 		case SW_TP_BTF:
@@ -194,6 +237,26 @@ static const char *variant_target(const struct sw_variant *v, const struct sw_ke
 		}
 	}
 	return NULL;
+}
+
+/* c->why for a point whose function is there with parameters no form reads */
+static void mismatch_reason(struct sw_choice *c, const struct sw_kernel *k, const char *mismatch)
+{
+	const struct sw_point *pt = c->pt;
+	int n = snprintf(c->why, sizeof(c->why), "unknown signature: %s; stopwatch reads ", mismatch);
+
+	for (int v = 0; v < SW_MAX_VARIANTS && pt->v[v].prog && n < (int)sizeof(c->why); v++) {
+		bool seen = false;
+
+		for (int u = 0; u < v; u++)
+			seen |= pt->v[u].params && !strcmp(pt->v[u].params, pt->v[v].params);
+		if (!seen && pt->v[v].params)
+			n += snprintf(c->why + n, sizeof(c->why) - n, "%s(%s)", v ? " or " : "",
+				      pt->v[v].params);
+	}
+	if (n < (int)sizeof(c->why))
+		snprintf(c->why + n, sizeof(c->why) - n, " (series shape %s)",
+			 sw_shape_name(k->shape.shape));
 }
 
 static void absent_reason(struct sw_choice *c, const struct sw_kernel *k)
@@ -222,6 +285,20 @@ void sw_choice_why_absent(struct sw_choice *c)
 		 absent ? absent : "", absent ? ")" : "");
 }
 
+static bool sig_of_kernel(void *ctx, const char *fn, char *sig, int len)
+{
+	const struct sw_kernel *k = ctx;
+
+	return k->btf_func_sig(k->ctx, fn, sig, len);
+}
+
+void sw_kernel_shape(struct sw_kernel *k)
+{
+	memset(&k->shape, 0, sizeof(k->shape));
+	if (k->btf && k->btf_func_sig)
+		sw_shape_detect(&k->shape, sig_of_kernel, k);
+}
+
 void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int groups)
 {
 	memset(plan, 0, sizeof(*plan));
@@ -241,8 +318,10 @@ void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int 
 			snprintf(c->why, sizeof(c->why), "not used by this command");
 			continue;
 		}
+		char mismatch[160] = "";
+
 		for (int v = 0; v < SW_MAX_VARIANTS && pt->v[v].prog; v++) {
-			const char *t = variant_target(&pt->v[v], k);
+			const char *t = variant_target(&pt->v[v], k, mismatch, sizeof(mismatch));
 
 			if (!t)
 				continue;
@@ -253,7 +332,10 @@ void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int 
 		}
 		if (c->variant < 0) {
 			c->status = SW_ST_UNAVAILABLE;
-			absent_reason(c, k);
+			if (mismatch[0])
+				mismatch_reason(c, k, mismatch);
+			else
+				absent_reason(c, k);
 			continue;
 		}
 		/* a BTF-based form may still refuse to attach: keep a kprobe ready */
@@ -312,7 +394,10 @@ bool sw_plan_rung_available(const struct sw_plan *plan, const struct sw_kernel *
 		}
 		c = find_choice(plan, "sdei_nmi_stop_cpus");
 		if (!usable(c)) {
-			snprintf(why, len, "kernel lacks the SDEI NMI series (no sdei_nmi_stop_cpus)");
+			if (c && !strncmp(c->why, "unknown signature", 17))
+				snprintf(why, len, "cannot observe the SDEI rung: %s", c->why);
+			else
+				snprintf(why, len, "kernel lacks the SDEI NMI series (no sdei_nmi_stop_cpus)");
 			return false;
 		}
 		c = find_choice(plan, "sdei_event0_handler");
@@ -339,28 +424,56 @@ static bool func_attachable(const struct sw_kbtf *b, const struct btf_type *t)
 	return !(p && vlen && params[vlen - 1].type == 0);
 }
 
-static bool btf_has(const struct sw_kbtf *b, const char *name, unsigned int kind)
+/* Type id of the FUNC or TYPEDEF @name, 0 if none. */
+static __u32 btf_find(const struct sw_kbtf *b, const char *name, unsigned int kind)
 {
 	for (__u32 id = 1; id < b->nr_types; id++) {
 		const struct btf_type *t = sw_kbtf_type(b, id);
 
 		if (BTF_INFO_KIND(t->info) == kind && !strcmp(sw_kbtf_name(b, t->name_off), name))
-			return kind != BTF_KIND_FUNC || func_attachable(b, t);
+			return id;
 	}
-	return false;
+	return 0;
+}
+
+static bool btf_has(const struct sw_kbtf *b, const char *name, unsigned int kind)
+{
+	__u32 id = btf_find(b, name, kind);
+
+	return id && (kind != BTF_KIND_FUNC || func_attachable(b, sw_kbtf_type(b, id)));
 }
 
 /*
  * Names the plan asks about are looked up in one pass and remembered: the
- * set is small and fixed (the point table), so the pass indexes exactly it.
+ * set is small and fixed (the point table and the shape's functions), so
+ * the pass indexes exactly it. Signatures are kept too: the BTF is freed
+ * once the plan is made.
  */
-#define MAX_CACHED 96
+#define MAX_CACHED 112
 struct kernel_ctx {
 	struct sw_kbtf btf;
 	__u32 some_func_id;	/* any traceable FUNC, for the fentry probe */
 	int n;
-	struct { const char *name; unsigned int kind; bool has; } cache[MAX_CACHED];
+	struct {
+		const char *name;
+		unsigned int kind;
+		bool has;	/* FUNC: in BTF and attachable; TYPEDEF: the tracepoint's */
+		bool found;	/* FUNC in BTF at all (has sig) */
+		char sig[96];
+	} cache[MAX_CACHED];
 };
+
+static void cache_add(struct kernel_ctx *kc, const char *name, unsigned int kind)
+{
+	for (int i = 0; i < kc->n; i++)	/* raw_tp and tp_btf share names */
+		if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name))
+			return;
+	if (kc->n == MAX_CACHED)
+		return;
+	kc->cache[kc->n].name = name;
+	kc->cache[kc->n].kind = kind;
+	kc->n++;
+}
 
 static void cache_fill(struct kernel_ctx *kc)
 {
@@ -371,24 +484,13 @@ static void cache_fill(struct kernel_ctx *kc)
 
 			if (!var->prog || var->method == SW_TRACEPOINT)
 				continue;
-			for (int t = 0; t < SW_MAX_TARGETS && var->targets[t]; t++) {
-				unsigned int kind = var->method == SW_TP_BTF || var->method == SW_RAW_TP
-						    ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
-				int i;
-
-				for (i = 0; i < kc->n; i++)	/* raw_tp and tp_btf share names */
-					if (kc->cache[i].kind == kind &&
-					    !strcmp(kc->cache[i].name, var->targets[t]))
-						break;
-				if (i < kc->n)
-					continue;
-				if (kc->n == MAX_CACHED)
-					return;
-				kc->cache[kc->n].name = var->targets[t];
-				kc->cache[kc->n].kind = kind;
-				kc->n++;
-			}
+			for (int t = 0; t < SW_MAX_TARGETS && var->targets[t]; t++)
+				cache_add(kc, var->targets[t],
+					  var->method == SW_TP_BTF || var->method == SW_RAW_TP
+					  ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC);
 		}
+	for (unsigned int i = 0; sw_shape_fn(i); i++)
+		cache_add(kc, sw_shape_fn(i), BTF_KIND_FUNC);
 	for (__u32 id = 1; id < kc->btf.nr_types; id++) {
 		const struct btf_type *t = sw_kbtf_type(&kc->btf, id);
 		unsigned int kind = BTF_INFO_KIND(t->info);
@@ -407,17 +509,31 @@ static void cache_fill(struct kernel_ctx *kc)
 			    !strcmp(kc->cache[i].name, name)) {
 				kc->cache[i].has = kind == BTF_KIND_TYPEDEF ||
 						   func_attachable(&kc->btf, t);
+				if (kind == BTF_KIND_FUNC) {
+					kc->cache[i].found = true;
+					sw_kbtf_func_sig(&kc->btf, id, kc->cache[i].sig,
+							 sizeof(kc->cache[i].sig));
+				}
 				if (kind == BTF_KIND_FUNC && kc->cache[i].has && !kc->some_func_id)
 					kc->some_func_id = id;
 			}
 	}
 }
 
-static bool cached(struct kernel_ctx *kc, const char *name, unsigned int kind)
+static int cache_index(struct kernel_ctx *kc, const char *name, unsigned int kind)
 {
 	for (int i = 0; i < kc->n; i++)
 		if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name))
-			return kc->cache[i].has;
+			return i;
+	return -1;
+}
+
+static bool cached(struct kernel_ctx *kc, const char *name, unsigned int kind)
+{
+	int i = cache_index(kc, name, kind);
+
+	if (i >= 0)
+		return kc->cache[i].has;
 	/* not a table name: look it up directly */
 	if (!kc->btf.raw)
 		return false;
@@ -428,6 +544,19 @@ static bool cached(struct kernel_ctx *kc, const char *name, unsigned int kind)
 		return btf_has(&kc->btf, buf, kind);
 	}
 	return btf_has(&kc->btf, name, kind);
+}
+
+static bool real_btf_func_sig(void *ctx, const char *fn, char *sig, int len)
+{
+	struct kernel_ctx *kc = ctx;
+	int i = cache_index(kc, fn, BTF_KIND_FUNC);
+
+	if (i >= 0) {
+		snprintf(sig, len, "%s", kc->cache[i].sig);
+		return kc->cache[i].found;
+	}
+	return kc->btf.raw && sw_kbtf_func_sig(&kc->btf, btf_find(&kc->btf, fn, BTF_KIND_FUNC),
+					       sig, len);
 }
 
 static bool real_btf_func(void *ctx, const char *fn)
@@ -523,8 +652,10 @@ int sw_kernel_open(struct sw_kernel *k, char *err, int errlen)
 	k->pseudo_nmi = k->arch == SW_ARCH_ARM64 && cmdline_has("irqchip.gicv3_pseudo_nmi=1");
 	if (sw_kbtf_load(&kc->btf, btf_path, err, errlen) == 0) {
 		k->btf = true;
+		k->btf_func_sig = real_btf_func_sig;
 		cache_fill(kc);
 		k->fentry = fentry_works(kc->some_func_id);
+		sw_kernel_shape(k);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #define STOPWATCH_POINTS_H
 
 #include <stdbool.h>
+#include "shape.h"
 
 enum sw_method { SW_FENTRY, SW_KPROBE, SW_FEXIT, SW_KRETPROBE, SW_TP_BTF, SW_TRACEPOINT, SW_RAW_TP };
 
@@ -19,12 +20,19 @@ enum sw_method { SW_FENTRY, SW_KPROBE, SW_FEXIT, SW_KRETPROBE, SW_TP_BTF, SW_TRA
 #define SW_GROUP_LIVE	2u	/* live latency streams */
 
 #define SW_MAX_TARGETS	4
-#define SW_MAX_VARIANTS	3
+#define SW_MAX_VARIANTS	4
 
 struct sw_variant {
 	enum sw_method method;
 	const char *prog;			/* program name in stopwatch.bpf.c */
 	const char *targets[SW_MAX_TARGETS];	/* functions, or "category/event" */
+	/*
+	 * Function forms whose program reads arguments: the parameters it
+	 * reads, canonical as shape.h writes them ("struct pt_regs *, bool").
+	 * A target whose BTF signature has other parameters is not taken:
+	 * versions of the series change signatures, not only names.
+	 */
+	const char *params;
 };
 
 struct sw_point {
@@ -53,6 +61,10 @@ struct sw_kernel {
 	bool (*btf_tp)(void *ctx, const char *event);
 	/* classic tracepoint: tracefs has events/<category>/<event> */
 	bool (*tracefs_event)(void *ctx, const char *cat_event);
+	/* canonical BTF signature of a function (shape.h); NULL: names only */
+	sw_sig_fn btf_func_sig;
+	/* the SDEI NMI series' shape, from btf_func_sig (sw_kernel_shape) */
+	struct sw_shape_info shape;
 };
 
 enum sw_status {
@@ -69,7 +81,7 @@ struct sw_choice {
 	const char *target;		/* chosen function or event */
 	bool kprobe_fallback;		/* the kprobe form is loaded too, tried if the first fails */
 	enum sw_status status;
-	char why[160];
+	char why[256];
 };
 
 #define SW_MAX_POINTS 40
@@ -83,6 +95,8 @@ struct sw_plan {
 extern const struct sw_point sw_points[];
 extern const int sw_nr_points;
 
+/* Tell @k's series shape from btf_func_sig into k->shape. */
+void sw_kernel_shape(struct sw_kernel *k);
 /* Choose a form per point of @groups on kernel @k. */
 void sw_plan_make(struct sw_plan *plan, const struct sw_kernel *k, unsigned int groups);
 /* The chosen program name of a choice, NULL if none. */
