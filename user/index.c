@@ -9,6 +9,16 @@
 #define INDEX_MIN_ELEMS 16
 #define INDEX_MIN_SLOTS 64
 
+/* An element's key: @ix->key's answer, or the whole element when there is no key function. */
+static const void *key_of(const struct sw_index *ix, const void *elem, size_t *len)
+{
+	if (!ix->key) {
+		*len = ix->size;
+		return elem;
+	}
+	return ix->key(elem, len);
+}
+
 static size_t home(size_t nslots, const void *key, size_t len)
 {
 	return XXH3_64bits(key, len) & (nslots - 1);
@@ -23,7 +33,7 @@ static size_t probe(const struct sw_index *ix, const void *key, size_t len)
 
 		if (ix->slot[i] == SIZE_MAX)
 			return i;
-		k = ix->key(sw_index_at(ix, ix->slot[i]), &klen);
+		k = key_of(ix, sw_index_at(ix, ix->slot[i]), &klen);
 		if (klen == len && !memcmp(k, key, len))
 			return i;
 	}
@@ -58,7 +68,7 @@ static int grow_slots(struct sw_index *ix)
 	/* in array order: the elements are read in sequence, not at random */
 	for (size_t pos = 0; pos < ix->n; pos++) {
 		size_t klen, i;
-		const void *k = ix->key(sw_index_at(ix, pos), &klen);
+		const void *k = key_of(ix, sw_index_at(ix, pos), &klen);
 
 		/* the keys are distinct: the first empty slot is the place */
 		for (i = home(nslots, k, klen); slot[i] != SIZE_MAX; i = (i + 1) & (nslots - 1))
@@ -81,7 +91,7 @@ void *sw_index_find(const struct sw_index *ix, const void *key, size_t len)
 void *sw_index_add(struct sw_index *ix, const void *elem, bool *added)
 {
 	size_t len, i = 0;
-	const void *key = ix->key(elem, &len);
+	const void *key = key_of(ix, elem, &len);
 
 	if (added)
 		*added = false;

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The key within @elem: its bytes and their length. */
+/* The key within @elem: its bytes and their length (NULL: the whole element is the key). */
 typedef const void *(*sw_index_key_fn)(const void *elem, size_t *len);
 
 struct sw_index {

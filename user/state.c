@@ -3,15 +3,22 @@
  * The state directory (state.h): load, exactly-once ingest, atomic commit,
  * and the cumulative JSON / text / OpenMetrics views.
  *
- * File format, version 1 (native byte order: the file stays on its host):
- *   struct state_hdr (checksummed by hdr_crc)
+ * File format, version 2 (native byte order: the file stays on its host):
+ *   struct state_hdr (checksummed by hdr_crc), naming the key set
  *   payload (checksummed by payload_crc):
  *     struct sw_state_totals
  *     struct sw_state_boot   x nboots
- *     struct sw_state_key    x nkeys
- * The counters and the keys they count are in one file, replaced by one
- * rename: there is no moment at which a record is counted but not marked
- * seen, or marked seen but not counted.
+ * The seen keys are beside it (keyset.h): an ingest makes its new keys
+ * durable first, then replaces this summary by one rename, and the summary
+ * says how many keys are committed. So there is still no moment at which a
+ * record is counted but not marked seen, or marked seen but not counted,
+ * and `stats` reads a few kilobytes whatever the number of records.
+ *
+ * Version 1 kept the keys in this file, after the boots (struct
+ * sw_state_key x nkeys). It is read as it is, and the first ingest
+ * migrates it: the keys go into a key set as they are, and the summary
+ * says so (STATE_F_V1_KEYS), so a record whose key the v1 key function
+ * made is found under that key whatever the key function is now.
  */
 #include <argp.h>
 #include <dirent.h>
@@ -31,18 +38,40 @@
 #include <xxhash.h>
 #include "env.h"
 #include "fileio.h"
-#include "index.h"
+#include "keyset.h"
 #include "loader.h"
 #include "state.h"
 
 #define STATE_MAGIC	"SWSTATE\n"
-#define STATE_VERSION	1
+#define STATE_VERSION	2
 #define STATE_F_LOGLINEAR 1u
+#define STATE_F_V1_KEYS	2u	/* the key set holds keys of the v1 key function */
 #define LOG_KEY_BIT	(1ULL << 63)
-/* keys are 24 bytes: 40 M records before this refuses a file as implausible */
+/* v1 keys are 24 bytes: 40 M records before this refuses a file as implausible */
 #define STATE_MAX_SIZE	(1ULL << 30)
 
+/* magic and version, at the same place in every version */
+struct state_id {
+	char magic[8];
+	__u32 version;
+};
+
 struct state_hdr {
+	char magic[8];
+	__u32 version;
+	__u32 hdr_size;		/* sizeof(struct state_hdr) */
+	__u32 totals_size;	/* sizeof(struct sw_state_totals): layout check */
+	__u32 flags;		/* STATE_F_* */
+	__u64 payload_size;
+	struct sw_keyset_desc keys;
+	__u32 nboots;
+	__u32 payload_crc;	/* crc32 (zlib) of the payload */
+	__u64 committed_real_ns;
+	__u32 pad;
+	__u32 hdr_crc;		/* crc32 of the bytes above */
+};
+
+struct state_hdr_v1 {
 	char magic[8];
 	__u32 version;
 	__u32 hdr_size;		/* sizeof(struct state_hdr) */
@@ -66,8 +95,14 @@ struct sw_state {
 	char dir[PATH_MAX];
 	int lock_fd;
 	bool update;
+	bool dirty;			/* something to commit besides new keys */
 	struct sw_state_totals t;
-	struct sw_index keys;		/* of struct sw_state_key, in the file's order */
+	struct sw_keyset *keys;		/* ingests only: readers never load the keys */
+	struct sw_keyset_desc kd;	/* the key set the loaded summary names */
+	__u64 nkeys;			/* its size, as the summary says */
+	__u32 flags;			/* STATE_F_* of the loaded summary */
+	unsigned char *v1_keys;		/* a v1 file's keys, to migrate */
+	__u64 nv1_keys;
 	struct sw_state_boot *boots;
 	size_t nboots;
 	struct occurrence *occ;		/* untimed log records seen this session */
@@ -77,30 +112,13 @@ struct sw_state {
 	__u64 committed_real_ns;
 };
 
-/* ---- the seen-key set ---- */
-
-static const void *whole_key(const void *elem, size_t *len)
-{
-	*len = sizeof(struct sw_state_key);
-	return elem;
-}
-
-/* 1: @k was there; 0: inserted; -ENOMEM. */
-static int key_insert(struct sw_state *s, const struct sw_state_key *k)
-{
-	bool added;
-
-	if (!sw_index_add(&s->keys, k, &added))
-		return -ENOMEM;
-	return !added;
-}
-
 /* ---- keys and counting ---- */
 
-void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record *r,
-		     unsigned int occurrence, struct sw_state_key *k)
+/* The key function of state version 1: keys migrated from v1 were made by it. */
+static void state_key_v1(const struct sw_record_meta *m, const struct sw_stop_record *r,
+			 unsigned int occurrence, struct sw_state_key *k)
 {
-	struct sw_stop_record copy;
+	static const __u64 zero_seq;
 	XXH3_state_t h;
 	XXH128_hash_t d;
 
@@ -121,17 +139,44 @@ void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record
 	 * another boot: those are told apart by @occurrence, the count of
 	 * identical ones before it in the same ingest.
 	 */
-	memcpy(&copy, r, sizeof(copy));
-	copy.seq = 0;
 	XXH3_128bits_reset(&h);
 	XXH3_128bits_update(&h, sw_source_name(m->source), strlen(sw_source_name(m->source)) + 1);
 	XXH3_128bits_update(&h, m->host, strnlen(m->host, sizeof(m->host)) + 1);
 	XXH3_128bits_update(&h, m->boot_id, strnlen(m->boot_id, sizeof(m->boot_id)) + 1);
-	XXH3_128bits_update(&h, &copy, sizeof(copy));
+	/* the record with seq as 0, fed in two pieces: the same hash as a copy, without one */
+	XXH3_128bits_update(&h, &zero_seq, sizeof(zero_seq));
+	XXH3_128bits_update(&h, (const char *)r + sizeof(r->seq), sizeof(*r) - sizeof(r->seq));
 	d = XXH3_128bits_digest(&h);
 	memcpy(k->id, &d.low64, 8);
 	memcpy(k->id + 8, &d.high64, 8);
 	k->seq = LOG_KEY_BIT | occurrence;
+}
+
+void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record *r,
+		     unsigned int occurrence, struct sw_state_key *k)
+{
+	state_key_v1(m, r, occurrence, k);
+}
+
+/*
+ * 1: the record was counted before; 0: it was not, and its key is added;
+ * -ENOMEM. After a v1 migration, a record counted in v1 is found under the
+ * key the v1 function made for it, if the key function has changed since.
+ */
+static int key_insert(struct sw_state *s, const struct sw_record_meta *m,
+		      const struct sw_stop_record *r, unsigned int occurrence,
+		      const struct sw_state_key *k)
+{
+	struct sw_state_key k1;
+
+	if (!(s->flags & STATE_F_V1_KEYS))
+		return sw_keyset_add(s->keys, k);
+	if (sw_keyset_has(s->keys, k))
+		return 1;
+	state_key_v1(m, r, occurrence, &k1);
+	if (memcmp(&k1, k, sizeof(k1)) && sw_keyset_has(s->keys, &k1))
+		return 1;
+	return sw_keyset_add(s->keys, k);
 }
 
 static void hist_add(struct sw_hist *h, __u64 ns)
@@ -189,6 +234,8 @@ int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struc
 	unsigned int occurrence = 0;
 	int ret;
 
+	if (!s->keys)
+		return -EPERM;	/* opened to read */
 	sw_state_key_of(m, r, 0, &k);
 	if ((k.seq & LOG_KEY_BIT) && !r->t_start) {
 		size_t i;
@@ -206,9 +253,9 @@ int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struc
 			s->nocc++;
 		}
 		occurrence = s->occ[i].seen++;
-		k.seq = LOG_KEY_BIT | occurrence;
+		sw_state_key_of(m, r, occurrence, &k);
 	}
-	ret = key_insert(s, &k);
+	ret = key_insert(s, m, r, occurrence, &k);
 	if (ret < 0)
 		return ret;
 	if (ret) {
@@ -258,12 +305,15 @@ int sw_state_note_sdei(struct sw_state *s, const char *boot_id, const __u64 sdei
 		memset(&n[i], 0, sizeof(n[i]));
 		memcpy(n[i].boot_id, id, 16);
 		s->nboots++;
+		s->dirty = true;
 	}
 	s->noted_sdei = true;
 	/* counts only grow within a boot: taking the larger makes a repeat harmless */
 	for (int k = 0; k < SW_SDEI_KINDS; k++)
-		if (sdei[k] > s->boots[i].sdei[k])
+		if (sdei[k] > s->boots[i].sdei[k]) {
 			s->boots[i].sdei[k] = sdei[k];
+			s->dirty = true;
+		}
 	return 0;
 }
 
@@ -281,128 +331,223 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
 	return 0;
 }
 
-static __u32 hdr_crc(const struct state_hdr *h)
+static __u32 hdr_crc(const void *h, size_t crc_off)
 {
-	return crc32(0, (const Bytef *)h, offsetof(struct state_hdr, hdr_crc));
+	return crc32(0, (const Bytef *)h, crc_off);
 }
 
-/*
- * Parse a state file into @s (totals, boots, keys). -ENOENT: no file;
- * -EPROTO: another format version or layout (not corruption: never moved
- * aside); -EBADMSG: corrupt or truncated; -errno: I/O.
- */
-static int load_file(struct sw_state *s, const char *path, char *err, size_t errlen)
+/* Read all of @fd (at most STATE_MAX_SIZE bytes) into a new buffer. */
+static int read_whole(int fd, unsigned char **out, size_t *len, char *err, size_t errlen)
 {
-	struct state_hdr h;
 	struct stat sb;
-	unsigned char *buf = NULL;
-	size_t off;
+	unsigned char *buf;
 	ssize_t n;
-	int fd, ret = -EBADMSG;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fstat(fd, &sb)) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -errno;
 	}
-	if (fstat(fd, &sb)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s", strerror(errno));
-		goto out;
-	}
-	if ((__u64)sb.st_size < sizeof(h)) {
+	if ((__u64)sb.st_size < sizeof(struct state_id)) {
 		snprintf(err, errlen, "truncated: %lld bytes, the header alone is %zu",
-			 (long long)sb.st_size, sizeof(h));
-		goto out;
+			 (long long)sb.st_size, sizeof(struct state_hdr));
+		return -EBADMSG;
 	}
 	if ((__u64)sb.st_size > STATE_MAX_SIZE) {
 		snprintf(err, errlen, "%lld bytes: larger than any state file", (long long)sb.st_size);
-		goto out;
+		return -EBADMSG;
 	}
 	buf = malloc(sb.st_size);
 	if (!buf) {
-		ret = -ENOMEM;
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto out;
+		return -ENOMEM;
 	}
-	for (off = 0; off < (size_t)sb.st_size; off += n) {
+	for (size_t off = 0; off < (size_t)sb.st_size; off += n) {
 		n = read(fd, buf + off, sb.st_size - off);
 		if (n < 0 && errno == EINTR) {
 			n = 0;
 			continue;
 		}
 		if (n <= 0) {
-			ret = n < 0 ? -errno : -EBADMSG;
+			int ret = n < 0 ? -errno : -EBADMSG;
+
 			snprintf(err, errlen, "read: %s", n < 0 ? strerror(errno) : "file shrank");
-			goto out;
+			free(buf);
+			return ret;
 		}
 	}
-	memcpy(&h, buf, sizeof(h));
-	if (memcmp(h.magic, STATE_MAGIC, sizeof(h.magic))) {
-		snprintf(err, errlen, "not a stopwatch state file (bad magic)");
-		goto out;
+	*out = buf;
+	*len = sb.st_size;
+	return 0;
+}
+
+/* The common checks of both versions' headers; -EBADMSG or -EPROTO with @err. */
+static int check_hdr(const void *h, size_t hdr_size, __u32 hsize, __u32 tsize, __u32 flags,
+		     __u32 version, size_t file_len, char *err, size_t errlen)
+{
+	if (file_len < hdr_size) {
+		snprintf(err, errlen, "truncated: %zu bytes, the header alone is %zu", file_len,
+			 hdr_size);
+		return -EBADMSG;
 	}
-	if (hdr_crc(&h) != h.hdr_crc) {
+	if (hdr_crc(h, hdr_size - 4) != *(const __u32 *)((const char *)h + hdr_size - 4)) {
 		snprintf(err, errlen, "header checksum mismatch");
-		goto out;
+		return -EBADMSG;
 	}
-	if (h.version != STATE_VERSION || h.hdr_size != sizeof(h) ||
-	    h.totals_size != sizeof(struct sw_state_totals) || !(h.flags & STATE_F_LOGLINEAR)) {
+	if (hsize != hdr_size || tsize != sizeof(struct sw_state_totals) ||
+	    !(flags & STATE_F_LOGLINEAR)) {
 		snprintf(err, errlen, "format version %u (layout %u/%u), this stopwatch reads %u (%zu/%zu)",
-			 h.version, h.hdr_size, h.totals_size, STATE_VERSION, sizeof(h),
-			 sizeof(struct sw_state_totals));
-		ret = -EPROTO;
-		goto out;
+			 version, hsize, tsize, version, hdr_size, sizeof(struct sw_state_totals));
+		return -EPROTO;
 	}
-	if (h.payload_size != (__u64)sb.st_size - sizeof(h)) {
-		snprintf(err, errlen, "%s: %llu payload bytes, the header says %llu",
-			 h.payload_size > (__u64)sb.st_size - sizeof(h) ? "truncated" : "trailing bytes",
-			 (unsigned long long)(sb.st_size - sizeof(h)),
-			 (unsigned long long)h.payload_size);
-		goto out;
+	return 0;
+}
+
+static int check_payload(const unsigned char *buf, size_t len, size_t hdr_size, __u64 payload_size,
+			 __u64 want, __u32 crc, char *err, size_t errlen)
+{
+	if (payload_size != len - hdr_size) {
+		snprintf(err, errlen, "%s: %zu payload bytes, the header says %llu",
+			 payload_size > len - hdr_size ? "truncated" : "trailing bytes",
+			 len - hdr_size, (unsigned long long)payload_size);
+		return -EBADMSG;
 	}
-	if (h.nkeys > STATE_MAX_SIZE || h.nboots > STATE_MAX_SIZE ||
-	    h.payload_size != sizeof(s->t) + h.nboots * sizeof(struct sw_state_boot) +
-				      h.nkeys * sizeof(struct sw_state_key)) {
-		snprintf(err, errlen, "inconsistent header: %llu keys and %u boots do not fill %llu bytes",
-			 (unsigned long long)h.nkeys, h.nboots, (unsigned long long)h.payload_size);
-		goto out;
+	if (payload_size != want) {
+		snprintf(err, errlen, "inconsistent header: its counts do not fill %llu bytes",
+			 (unsigned long long)payload_size);
+		return -EBADMSG;
 	}
-	if (crc32(0, buf + sizeof(h), h.payload_size) != h.payload_crc) {
+	if (crc32(0, buf + hdr_size, payload_size) != crc) {
 		snprintf(err, errlen, "payload checksum mismatch");
-		goto out;
+		return -EBADMSG;
 	}
-	off = sizeof(h);
+	return 0;
+}
+
+static int take_boots(struct sw_state *s, const unsigned char *p, __u32 nboots)
+{
+	if (!nboots)
+		return 0;
+	s->boots = malloc(nboots * sizeof(*s->boots));
+	if (!s->boots)
+		return -ENOMEM;
+	memcpy(s->boots, p, nboots * sizeof(*s->boots));
+	s->nboots = nboots;
+	return 0;
+}
+
+/* A version 1 file: totals and boots; its keys too (to migrate) when @keys. */
+static int parse_v1(struct sw_state *s, const unsigned char *buf, size_t len, bool keys,
+		    char *err, size_t errlen)
+{
+	struct state_hdr_v1 h;
+	size_t off = sizeof(h);
+	int ret;
+
+	memcpy(&h, buf, len < sizeof(h) ? len : sizeof(h));
+	ret = check_hdr(&h, sizeof(h), h.hdr_size, h.totals_size, h.flags, 1, len, err, errlen);
+	if (ret)
+		return ret;
+	if (h.nkeys > STATE_MAX_SIZE || h.nboots > STATE_MAX_SIZE) {
+		snprintf(err, errlen, "inconsistent header: %llu keys and %u boots",
+			 (unsigned long long)h.nkeys, h.nboots);
+		return -EBADMSG;
+	}
+	ret = check_payload(buf, len, sizeof(h), h.payload_size,
+			    sizeof(s->t) + h.nboots * sizeof(struct sw_state_boot) +
+				    h.nkeys * sizeof(struct sw_state_key),
+			    h.payload_crc, err, errlen);
+	if (ret)
+		return ret;
 	memcpy(&s->t, buf + off, sizeof(s->t));
 	off += sizeof(s->t);
-	if (h.nboots) {
-		s->boots = malloc(h.nboots * sizeof(*s->boots));
-		if (!s->boots) {
-			ret = -ENOMEM;
-			snprintf(err, errlen, "%s", strerror(ENOMEM));
-			goto out;
-		}
-		memcpy(s->boots, buf + off, h.nboots * sizeof(*s->boots));
-		s->nboots = h.nboots;
-		off += h.nboots * sizeof(*s->boots);
+	if (take_boots(s, buf + off, h.nboots))
+		goto nomem;
+	off += h.nboots * sizeof(struct sw_state_boot);
+	if (keys && h.nkeys) {
+		s->v1_keys = malloc(h.nkeys * sizeof(struct sw_state_key));
+		if (!s->v1_keys)
+			goto nomem;
+		memcpy(s->v1_keys, buf + off, h.nkeys * sizeof(struct sw_state_key));
+		s->nv1_keys = h.nkeys;
 	}
-	for (__u64 i = 0; i < h.nkeys; i++) {
-		struct sw_state_key k;
-		int r;
-
-		memcpy(&k, buf + off + i * sizeof(k), sizeof(k));
-		r = key_insert(s, &k);
-		if (r) {
-			ret = r < 0 ? r : -EBADMSG;
-			snprintf(err, errlen, "%s", r < 0 ? strerror(-r) : "a record key appears twice");
-			goto out;
-		}
-	}
+	s->nkeys = h.nkeys;
+	s->flags = STATE_F_LOGLINEAR | STATE_F_V1_KEYS;
+	s->kd = (struct sw_keyset_desc){ .key_size = sizeof(struct sw_state_key) };
 	s->committed_real_ns = h.committed_real_ns;
-	ret = 0;
-out:
-	free(buf);
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s", strerror(ENOMEM));
+	return -ENOMEM;
+}
+
+static int parse_v2(struct sw_state *s, const unsigned char *buf, size_t len, char *err,
+		    size_t errlen)
+{
+	struct state_hdr h;
+	int ret;
+
+	memcpy(&h, buf, len < sizeof(h) ? len : sizeof(h));
+	ret = check_hdr(&h, sizeof(h), h.hdr_size, h.totals_size, h.flags, 2, len, err, errlen);
+	if (ret)
+		return ret;
+	if (h.nboots > STATE_MAX_SIZE || h.keys.key_size != sizeof(struct sw_state_key)) {
+		snprintf(err, errlen, "inconsistent header: %u boots, %u-byte keys", h.nboots,
+			 h.keys.key_size);
+		return -EBADMSG;
+	}
+	ret = check_payload(buf, len, sizeof(h), h.payload_size,
+			    sizeof(s->t) + h.nboots * sizeof(struct sw_state_boot), h.payload_crc,
+			    err, errlen);
+	if (ret)
+		return ret;
+	memcpy(&s->t, buf + sizeof(h), sizeof(s->t));
+	if (take_boots(s, buf + sizeof(h) + sizeof(s->t), h.nboots)) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	s->kd = h.keys;
+	s->nkeys = h.keys.nsorted + h.keys.nlog;
+	s->flags = h.flags;
+	s->committed_real_ns = h.committed_real_ns;
+	return 0;
+}
+
+/*
+ * Parse a state file's summary into @s (totals, boots, the key set's
+ * description; a v1 file's keys when @keys). -ENOENT: no file; -EPROTO:
+ * another format version or layout (not corruption: never moved aside);
+ * -EBADMSG: corrupt or truncated; -errno: I/O.
+ */
+static int load_file(struct sw_state *s, const char *path, bool keys, char *err, size_t errlen)
+{
+	struct state_id id;
+	unsigned char *buf = NULL;
+	size_t len;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	ret = read_whole(fd, &buf, &len, err, errlen);
 	close(fd);
+	if (ret)
+		return ret;
+	memcpy(&id, buf, sizeof(id));
+	if (memcmp(id.magic, STATE_MAGIC, sizeof(id.magic))) {
+		snprintf(err, errlen, "not a stopwatch state file (bad magic)");
+		ret = -EBADMSG;
+	} else if (id.version == 1) {
+		ret = parse_v1(s, buf, len, keys, err, errlen);
+	} else if (id.version == STATE_VERSION) {
+		ret = parse_v2(s, buf, len, err, errlen);
+	} else {
+		snprintf(err, errlen, "format version %u, this stopwatch reads 1 and %u", id.version,
+			 STATE_VERSION);
+		ret = -EPROTO;
+	}
+	free(buf);
 	return ret;
 }
 
@@ -412,8 +557,68 @@ static void reset(struct sw_state *s)
 	free(s->boots);
 	s->boots = NULL;
 	s->nboots = 0;
-	sw_index_clear(&s->keys);
+	free(s->v1_keys);
+	s->v1_keys = NULL;
+	s->nv1_keys = 0;
+	sw_keyset_close(s->keys);
+	s->keys = NULL;
+	s->kd = (struct sw_keyset_desc){ .key_size = sizeof(struct sw_state_key) };
+	s->nkeys = 0;
+	s->flags = STATE_F_LOGLINEAR;
 	s->committed_real_ns = 0;
+}
+
+/*
+ * The key set of the loaded summary, for an ingest: opened in place, or
+ * with @rewrite left as it is on disk and written anew at commit (the
+ * summary came from state.prev, or a v1 file's keys are to migrate).
+ */
+static int open_keys(struct sw_state *s, bool rewrite, char *err, size_t errlen)
+{
+	int ret;
+
+	if (s->v1_keys || !s->kd.gen) {
+		ret = sw_keyset_new(&s->keys, s->dir, sizeof(struct sw_state_key));
+		if (ret) {
+			snprintf(err, errlen, "%s", strerror(-ret));
+			return ret;
+		}
+		for (__u64 i = 0; i < s->nv1_keys; i++) {
+			ret = sw_keyset_add(s->keys, s->v1_keys + i * sizeof(struct sw_state_key));
+			if (ret) {
+				snprintf(err, errlen, "%s", ret < 0 ? strerror(-ret) :
+					 "a record key appears twice");
+				return ret < 0 ? ret : -EBADMSG;
+			}
+		}
+		if (s->v1_keys)
+			s->dirty = true;	/* the migration to v2 */
+		free(s->v1_keys);
+		s->v1_keys = NULL;
+		s->nv1_keys = 0;
+		return 0;
+	}
+	ret = sw_keyset_open(&s->keys, s->dir, &s->kd, rewrite, err, errlen);
+	if (!ret && rewrite)
+		s->dirty = true;
+	return ret;
+}
+
+/* The key set state.prev names, if it is a readable v2 summary (gen 0 otherwise). */
+static void prev_keys(const char *dir, struct sw_keyset_desc *d)
+{
+	struct sw_state *p = calloc(1, sizeof(*p));
+	char path[PATH_MAX], why[256];
+
+	memset(d, 0, sizeof(*d));
+	if (!p || join(path, sizeof(path), dir, "state.prev")) {
+		free(p);
+		return;
+	}
+	if (!load_file(p, path, false, why, sizeof(why)))
+		*d = p->kd;
+	free(p->boots);
+	free(p);
 }
 
 /* Remove the temporary files of ingests that were killed (we hold the lock). */
@@ -426,16 +631,63 @@ static void clear_temps(const char *dir)
 	if (!d)
 		return;
 	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "state.tmp.", 10) && !join(path, sizeof(path), dir, e->d_name))
+		if ((!strncmp(e->d_name, "state.tmp.", 10) ||
+		     (!strncmp(e->d_name, "keys-", 5) && strstr(e->d_name, ".tmp."))) &&
+		    !join(path, sizeof(path), dir, e->d_name))
 			unlink(path);
 	closedir(d);
+}
+
+/*
+ * @path is corrupt (@why), or the key set it names is: keep both aside,
+ * go on from state.prev when it and its key set are sound, else afresh.
+ */
+static int recover(struct sw_state *s, const char *path, const char *why, char *err,
+		   size_t errlen)
+{
+	char aside[PATH_MAX + 64], prev[PATH_MAX], why2[256], suffix[32];
+	struct sw_keyset_desc damaged = s->kd;
+	int ret = -EEXIST;
+
+	/* link, not rename: never replace the file an earlier damage left aside */
+	for (int n = 0; ret == -EEXIST && n < 100; n++) {
+		snprintf(suffix, sizeof(suffix), n ? "%lld.%d" : "%lld", (long long)time(NULL), n);
+		snprintf(aside, sizeof(aside), "%s.corrupt-%s", path, suffix);
+		ret = link(path, aside) ? -errno : 0;
+	}
+	if (ret || unlink(path)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s is corrupt (%s) and could not be moved aside: %s", path, why,
+			 strerror(errno));
+		return ret;
+	}
+	sw_keyset_keep_aside(s->dir, &damaged, suffix);
+	sw_sync_parent_dir(path);
+	reset(s);
+	join(prev, sizeof(prev), s->dir, "state.prev");
+	ret = load_file(s, prev, true, why2, sizeof(why2));
+	if (!ret)
+		ret = open_keys(s, true, why2, sizeof(why2));
+	fprintf(stderr, "stopwatch: state file %s is corrupt (%s): kept as %s; ", path, why, aside);
+	if (!ret) {
+		fprintf(stderr, "continuing from %s (%zu records; records ingested after it "
+				"count when read again)\n", prev, sw_keyset_count(s->keys));
+	} else {
+		reset(s);
+		fprintf(stderr, "starting afresh (%s: %s)\n", prev, why2);
+		ret = open_keys(s, false, err, errlen);
+		if (ret)
+			return ret;
+	}
+	s->dirty = true;	/* state is gone: the next commit writes it */
+	return 0;
 }
 
 int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *recovered,
 		  char *err, size_t errlen)
 {
 	struct sw_state *s = calloc(1, sizeof(*s));
-	char path[PATH_MAX], aside[PATH_MAX + 32], why[256];
+	char path[PATH_MAX], why[256];
 	int ret;
 
 	*out = NULL;
@@ -447,13 +699,15 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 	}
 	s->lock_fd = -1;
 	s->update = update;
-	s->keys = SW_INDEX_INIT(sizeof(struct sw_state_key), whole_key);
-	if (snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir) ||
+	/* the key files' names, corrupt ones kept aside included, must fit in PATH_MAX */
+	if (strlen(dir) >= PATH_MAX - 80 ||
+	    snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir) ||
 	    join(path, sizeof(path), dir, "lock")) {
 		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
 		free(s);
 		return -ENAMETOOLONG;
 	}
+	reset(s);
 	if (update) {
 		if (mkdir(dir, 0755) && errno != EEXIST) {
 			ret = -errno;
@@ -476,45 +730,29 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 		clear_temps(dir);
 	}
 	join(path, sizeof(path), dir, "state");
-	ret = load_file(s, path, why, sizeof(why));
+	ret = load_file(s, path, update, why, sizeof(why));
 	if (ret == -ENOENT) {
 		/* a crash between dropping state and renaming the new one is not
 		 * possible (rename replaces), so no file means nothing ingested yet */
 		reset(s);
 		ret = 0;
 	}
-	if (ret == -EBADMSG && update) {
-		char prev[PATH_MAX], why2[256];
+	/* readers look at the key files' sizes only; an ingest reads them whole */
+	if (!ret && !update)
+		ret = sw_keyset_check(dir, &s->kd, why, sizeof(why));
+	if (!ret && update) {
+		struct sw_keyset_desc p;
 
-		/* link, not rename: never replace the file an earlier damage left aside */
-		ret = -EEXIST;
-		for (int n = 0; ret == -EEXIST && n < 100; n++) {
-			snprintf(aside, sizeof(aside), n ? "%s.corrupt-%lld.%d" : "%s.corrupt-%lld",
-				 path, (long long)time(NULL), n);
-			ret = link(path, aside) ? -errno : 0;
-		}
-		if (ret || unlink(path)) {
-			ret = -errno;
-			snprintf(err, errlen, "%s is corrupt (%s) and could not be moved aside: %s",
-				 path, why, strerror(errno));
+		prev_keys(dir, &p);
+		sw_keyset_cleanup(dir, &s->kd, &p);
+		ret = open_keys(s, false, why, sizeof(why));
+	}
+	if (ret == -EBADMSG && update) {
+		ret = recover(s, path, why, err, errlen);
+		if (ret)
 			goto fail;
-		}
-		sw_sync_parent_dir(path);
-		reset(s);
-		join(prev, sizeof(prev), dir, "state.prev");
-		ret = load_file(s, prev, why2, sizeof(why2));
-		fprintf(stderr, "stopwatch: state file %s is corrupt (%s): kept as %s; ", path, why,
-			aside);
-		if (!ret) {
-			fprintf(stderr, "continuing from %s (%zu records; records ingested after it "
-					"count when read again)\n", prev, s->keys.n);
-		} else {
-			reset(s);
-			fprintf(stderr, "starting afresh (%s: %s)\n", prev, why2);
-		}
 		if (recovered)
 			*recovered = true;
-		ret = 0;
 	}
 	if (ret) {
 		snprintf(err, errlen, "%s: %s%s", path, why,
@@ -534,13 +772,14 @@ void sw_state_close(struct sw_state *s)
 		return;
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);	/* drops the flock */
-	sw_index_free(&s->keys);
+	sw_keyset_close(s->keys);
+	free(s->v1_keys);
 	free(s->boots);
 	free(s->occ);
 	free(s);
 }
 
-/* Test hook: STOPWATCH_STATE_CRASH_AT=write|prev|rename kills the ingest there. */
+/* Test hook: STOPWATCH_STATE_CRASH_AT=keys|write|prev|rename kills the ingest there. */
 static void crash_point(const char *where)
 {
 	const char *at = getenv("STOPWATCH_STATE_CRASH_AT");
@@ -560,15 +799,13 @@ static int fill_state(FILE *f, void *ctx)
 	const struct sw_state *s = c->s;
 
 	fwrite(&c->h, sizeof(c->h), 1, f);
-	fwrite(&s->t, sizeof(s->t), 1, f);
 	if (getenv("STOPWATCH_STATE_CRASH_AT")) {
 		fflush(f);
-		crash_point("write");	/* header and counters written, keys not */
+		crash_point("write");	/* header written, counters not */
 	}
+	fwrite(&s->t, sizeof(s->t), 1, f);
 	if (s->nboots)
 		fwrite(s->boots, sizeof(*s->boots), s->nboots, f);
-	if (s->keys.n)
-		fwrite(s->keys.elem, s->keys.size, s->keys.n, f);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -576,6 +813,7 @@ int sw_state_commit(struct sw_state *s, char *err, size_t errlen)
 {
 	struct commit_ctx c = { .s = s };
 	char path[PATH_MAX], prev[PATH_MAX], prev_tmp[PATH_MAX];
+	struct sw_keyset_desc old = s->kd;
 	struct timespec ts;
 	uLong crc;
 	int ret;
@@ -584,23 +822,27 @@ int sw_state_commit(struct sw_state *s, char *err, size_t errlen)
 		snprintf(err, errlen, "state opened read-only");
 		return -EPERM;
 	}
+	/* nothing new: nothing written, and state.prev stays the commit before */
+	if (!s->dirty && !sw_keyset_dirty(s->keys))
+		return 0;
+	ret = sw_keyset_flush(s->keys, &c.h.keys, err, errlen);
+	if (ret)
+		return ret;
+	crash_point("keys");	/* keys durable, the summary that counts them not */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	memcpy(c.h.magic, STATE_MAGIC, sizeof(c.h.magic));
 	c.h.version = STATE_VERSION;
 	c.h.hdr_size = sizeof(c.h);
 	c.h.totals_size = sizeof(s->t);
-	c.h.flags = STATE_F_LOGLINEAR;
-	c.h.nkeys = s->keys.n;
+	c.h.flags = s->flags;
 	c.h.nboots = s->nboots;
-	c.h.payload_size = sizeof(s->t) + s->nboots * sizeof(*s->boots) + s->keys.n * s->keys.size;
+	c.h.payload_size = sizeof(s->t) + s->nboots * sizeof(*s->boots);
 	c.h.committed_real_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	crc = crc32(0, (const Bytef *)&s->t, sizeof(s->t));
 	if (s->nboots)
 		crc = crc32(crc, (const Bytef *)s->boots, s->nboots * sizeof(*s->boots));
-	if (s->keys.n)
-		crc = crc32(crc, (const Bytef *)s->keys.elem, s->keys.n * s->keys.size);
 	c.h.payload_crc = crc;
-	c.h.hdr_crc = hdr_crc(&c.h);
+	c.h.hdr_crc = hdr_crc(&c.h, offsetof(struct state_hdr, hdr_crc));
 
 	join(path, sizeof(path), s->dir, "state");
 	join(prev, sizeof(prev), s->dir, "state.prev");
@@ -622,7 +864,12 @@ int sw_state_commit(struct sw_state *s, char *err, size_t errlen)
 	}
 	crash_point("rename");
 	s->committed_real_ns = c.h.committed_real_ns;
-	return 0;
+	s->kd = c.h.keys;
+	s->nkeys = s->kd.nsorted + s->kd.nlog;
+	s->dirty = false;
+	/* state.prev names the key set committed before: both stay, older ones go */
+	sw_keyset_cleanup(s->dir, &s->kd, &old);
+	return sw_keyset_committed(s->keys, &s->kd, err, errlen);
 }
 
 /* ---- views ---- */
@@ -640,7 +887,7 @@ const struct sw_state_totals *sw_state_totals(const struct sw_state *s)
 
 size_t sw_state_nkeys(const struct sw_state *s)
 {
-	return s->keys.n;
+	return s->keys ? sw_keyset_count(s->keys) : s->nkeys;
 }
 
 static __u64 failed_stops(const struct sw_state_totals *t)
@@ -876,7 +1123,8 @@ int sw_ingest_end(struct sw_state *s, int ret)
 		/* live mode's SDEI saves see no records: nothing to say */
 		if (s->added || s->already || !s->noted_sdei)
 			fprintf(stderr, "stopwatch: state %s: %lu new, %lu already counted "
-				"(%zu records in all)\n", s->dir, s->added, s->already, s->keys.n);
+				"(%zu records in all)\n", s->dir, s->added, s->already,
+				sw_state_nkeys(s));
 		if (ingest_recovered && ret == SW_EXIT_OK)
 			ret = SW_EXIT_DATA;	/* said above: the operator should look */
 	}

@@ -30,20 +30,25 @@ for i in 0 1 2 3; do   # four multi-host logs, a stop every 20 lines: ~2500 reco
 done
 all=("${fixtures[@]}" "${gen[@]}")
 
-# 1. the reference: one clean ingest of everything; then again: nothing new
+# 1. the reference: one clean ingest of everything; then again: nothing new, nothing written
 "$SW" logscan --format json --state-dir "$tmp/ref" "${all[@]}" > "$tmp/ref.jsonl" 2> "$tmp/ref.err"
 nrec=$(wc -l < "$tmp/ref.jsonl")
+files() { (cd "$1" && stat -c '%n %i %s %Y' * | sort); }
+before=$(files "$tmp/ref")
 "$SW" logscan --state-dir "$tmp/ref" "${all[@]}" > /dev/null 2> "$tmp/ref2.err"
 ref=$(totals "$tmp/ref")
 if grep -q "state $tmp/ref: $nrec new, 0 already counted ($nrec records in all)" "$tmp/ref.err" &&
    grep -q "state $tmp/ref: 0 new, $nrec already counted ($nrec records in all)" "$tmp/ref2.err" &&
+   [ "$(files "$tmp/ref")" = "$before" ] && [ ! -e "$tmp/ref/state.prev" ] &&
    [ "$(totals "$tmp/ref")" = "$ref" ] && [ "$nrec" -gt 2000 ] &&
    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["records"]["log"]==int(sys.argv[2])' "$ref" "$nrec"
-then ok "ingest twice counts once ($nrec records)"
+then ok "ingest twice counts once ($nrec records), the second writes nothing"
 else bad "ingest twice" "$(cat "$tmp/ref.err" "$tmp/ref2.err")"; fi
 
-# 2. kill -9 at each commit step; the next ingest of the same input completes it
-for at in write prev rename; do
+# 2. kill -9 at each commit step (keys: new keys durable, summary not; write:
+# summary half written; prev: state.prev replaced; rename: committed, not
+# yet returned); the next ingest of the same input completes it
+for at in keys write prev rename; do
   d=$tmp/crash-$at
   "$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2>&1      # a first commit
   { STOPWATCH_STATE_CRASH_AT=$at "$SW" logscan --state-dir "$d" "${gen[@]}" > /dev/null; } 2>/dev/null
@@ -54,6 +59,15 @@ for at in write prev rename; do
     ok "kill -9 at $at: totals equal a clean ingest ($(sed 's/^stopwatch: //' "$tmp/after.err"); temp files left by the kill: $left)"
   else bad "kill -9 at $at" "rc=$rc $(cat "$tmp/after.err")"; fi
 done
+
+# a merge of the key set (every first commit merges) killed after its new files
+d=$tmp/crash-merge
+{ STOPWATCH_STATE_CRASH_AT=merge "$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null; } 2>/dev/null
+rc=$?
+"$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2> "$tmp/after.err"
+if [ $rc -eq 137 ] && [ "$(totals "$d")" = "$ref" ] && [ "$(ls "$d" | grep -c '^keys-')" = 1 ]; then
+  ok "kill -9 at merge: totals equal a clean ingest, the unnamed key files are gone"
+else bad "kill -9 at merge" "rc=$rc $(ls "$d") $(cat "$tmp/after.err")"; fi
 
 # 3. kill -9 at random moments, many times, over parts of the input
 d=$tmp/random
@@ -99,6 +113,49 @@ if [ $rc -eq 6 ] && [ ! -s "$tmp/dmg.out" ] && [ "$(wc -l < "$tmp/dmg.err")" -eq
    [ "$(sha256sum < "$d/$aside")" = "$sum" ] && [ "$(totals "$d")" = "$ref" ]; then
   ok "truncated state: $(cat "$tmp/dmg.err") / then kept aside, recovered from state.prev, totals equal a clean ingest"
 else bad "truncated state" "rc=$rc,$rc2 $(cat "$tmp/dmg.err" "$tmp/dmg2.err")"; fi
+
+# 5b. a damaged key index: a truncated log is refused by readers (they look
+# at sizes only) and kept aside by an ingest, which goes on from state.prev;
+# a flipped bit in the sorted keys, which state.prev names too: afresh.
+for damage in truncate-log flip-keys; do
+  d=$tmp/keys-$damage
+  "$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2>&1
+  "$SW" logscan --state-dir "$d" "${gen[@]}" > /dev/null 2>&1
+  if [ $damage = truncate-log ]; then
+    f=$(ls "$d" | grep '^log-'); truncate -s -100 "$d/$f"
+    want="continuing from $d/state.prev"
+  else
+    f=$(ls "$d" | grep '^keys-'); printf '\x55' | dd of="$d/$f" bs=1 seek=40 conv=notrunc status=none
+    want="starting afresh"
+  fi
+  sum=$(sha256sum < "$d/$f")
+  "$SW" stats --state-dir "$d" > "$tmp/kd.out" 2> "$tmp/kd.err"; rc=$?
+  "$SW" logscan --state-dir "$d" "${all[@]}" > /dev/null 2> "$tmp/kd2.err"; rc2=$?
+  kept=$(ls "$d" | grep "^$f\.corrupt-" | head -1)
+  if { [ $damage = flip-keys ] || { [ $rc -eq 6 ] && [ ! -s "$tmp/kd.out" ] && [ "$(wc -l < "$tmp/kd.err")" -eq 1 ] &&
+         grep -q "^stopwatch: failed to read state $d: .*key index $d/$f: truncated" "$tmp/kd.err"; }; } &&
+     [ $rc2 -eq 6 ] && grep -q "key index $d/$f: .*kept as $d/state.corrupt-.*$want" "$tmp/kd2.err" &&
+     [ -n "$kept" ] && [ "$(sha256sum < "$d/$kept")" = "$sum" ] && [ "$(totals "$d")" = "$ref" ]; then
+    ok "damaged key index ($damage): $(head -c 300 "$tmp/kd2.err"); totals equal a clean ingest"
+  else bad "damaged key index ($damage)" "rc=$rc,$rc2 $(cat "$tmp/kd.err" "$tmp/kd2.err") $(ls "$d")"; fi
+done
+
+# 5c. a version 1 state file (tests/data/state-v1: the fixtures, counted by
+# the build before v2) is read as it is, and the first ingest migrates it
+# in place: the records it counted are not counted again
+d=$tmp/v1
+mkdir -p "$d" && cp "$here/../data/state-v1/state" "$d/state"
+v1=$(totals "$d")
+"$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2> "$tmp/v1.err"
+"$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2> "$tmp/v1b.err"
+n1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["records"]["total"])' "$v1")
+if grep -q "state $d: 0 new, $n1 already counted" "$tmp/v1.err" &&
+   grep -q "state $d: 0 new, $n1 already counted" "$tmp/v1b.err" && [ "$n1" -gt 0 ] &&
+   [ "$(od -An -tu4 -j8 -N4 "$d/state" | tr -d ' ')" = 2 ] &&
+   [ "$(od -An -tu4 -j8 -N4 "$d/state.prev" | tr -d ' ')" = 1 ] &&
+   [ "$(totals "$d")" = "$v1" ] && [ "$v1" != "$(totals "$tmp/nothing")" ]; then
+  ok "v1 state migrated in place by the first ingest, nothing counted twice"
+else bad "v1 migration" "$(cat "$tmp/v1.err" "$tmp/v1b.err")"; fi
 
 # 6. OpenMetrics textfile (atomic) and text output
 if "$SW" stats --state-dir "$tmp/ref" --textfile "$tmp/sw.prom" && python3 "$CHECK_OM" "$tmp/sw.prom" &&
