@@ -218,7 +218,7 @@ int cmd_dump(int argc, char **argv)
 		return ret;
 	}
 	sw_store_meta(st, &meta);
-	if (env.format != SW_FMT_OPENMETRICS)
+	if (env.format != SW_FMT_OPENMETRICS && env.format != SW_FMT_PROMETHEUS)
 		n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
 	if (env.format == SW_FMT_TEXT && !n)
 		printf("no stop recorded since arming\n");

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "env.h"
+#include "fileio.h"
 #include "live.h"
 #include "loader.h"
 #include "record.h"
@@ -30,7 +31,7 @@ static const char live_doc[] =
 	"    stopwatch live -C -T           # per CPU, with timestamps\n"
 	"    stopwatch live -L              # log-linear buckets: quantiles within 25%\n"
 	"    stopwatch live --format json   # one JSON object per interval\n"
-	"    stopwatch live --textfile /var/lib/node_exporter/stopwatch.prom\n"
+	"    stopwatch live --textfile /var/lib/prometheus/node-exporter/stopwatch_live.prom\n"
 	"    stopwatch live --state-dir /var/lib/stopwatch   # SDEI deliveries into 'stats'\n";
 
 static const struct argp_option live_options[] = {
@@ -40,7 +41,9 @@ static const struct argp_option live_options[] = {
 	{ "per-cpu", 'C', NULL, 0, "Per CPU: histograms (the CPU that took the interrupt), counters (the CPU that counted)" },
 	{ "loglinear", 'L', NULL, 0, "Log-linear buckets in ns (4 per power of two) instead of log2 us" },
 	{ "cumulative", 'a', NULL, 0, "Print totals since start instead of each interval" },
-	{ "textfile", 'o', "PATH", 0, "Also write OpenMetrics to PATH each interval, atomically" },
+	{ "textfile", 'o', "PATH", 0,
+	  "Also write the totals in the Prometheus text format to PATH each interval, atomically "
+	  "(node_exporter's textfile collector); its directory must exist" },
 	{},
 };
 
@@ -178,6 +181,14 @@ int cmd_live(int argc, char **argv)
 
 	if (sw_argp_parse(&argp, argc, argv))
 		return SW_EXIT_USAGE;
+	if (env.textfile) {
+		char err[512];
+
+		if (sw_check_writable_dir(env.textfile, err, sizeof(err))) {
+			fprintf(stderr, "stopwatch: cannot write textfile %s: %s\n", env.textfile, err);
+			return SW_EXIT_USAGE;
+		}
+	}
 	if ((ret = sw_check_privileges()))
 		return ret;
 	signal(SIGINT, on_signal);

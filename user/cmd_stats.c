@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * stopwatch stats: the cumulative statistics of the state directory, as
- * text, JSON or OpenMetrics, a node_exporter textfile, or over HTTP.
+ * text, JSON, Prometheus text or OpenMetrics, a node_exporter textfile, or
+ * over HTTP.
  */
 #include <argp.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include "commands.h"
 #include "env.h"
+#include "expo.h"
 #include "fileio.h"
 #include "httpd.h"
 #include "loader.h"
@@ -25,7 +27,8 @@ static const char stats_doc[] =
 	"EXAMPLES:\n"
 	"    stopwatch stats\n"
 	"    stopwatch stats --format json\n"
-	"    stopwatch stats --textfile /var/lib/node_exporter/textfile/stopwatch_cumulative.prom\n"
+	"    stopwatch stats --textfile /var/lib/prometheus/node-exporter/stopwatch_cumulative.prom\n"
+	"    stopwatch stats --format prometheus      # what --textfile writes\n"
 	"    stopwatch stats --listen 9419            # GET /metrics, /stats.json on 127.0.0.1\n"
 	"    stopwatch stats --listen 0.0.0.0:9419    # every interface\n";
 
@@ -34,10 +37,12 @@ enum { OPT_DIR = 0x5344, OPT_LISTEN = 0x534c };
 static const struct argp_option stats_options[] = {
 	{ "state-dir", OPT_DIR, "DIR", 0, "State directory (default $" SW_STATE_DIR_ENV " or "
 	  SW_STATE_DEFAULT_DIR ")" },
-	{ "textfile", 'o', "PATH", 0, "Write OpenMetrics to PATH atomically (node_exporter)" },
+	{ "textfile", 'o', "PATH", 0,
+	  "Write the Prometheus text format to PATH atomically (node_exporter's textfile "
+	  "collector); its directory must exist" },
 	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0,
-	  "Serve /metrics (OpenMetrics) and /stats.json over HTTP until SIGINT/SIGTERM "
-	  "(ADDR default 127.0.0.1)" },
+	  "Serve /metrics (Prometheus text, or OpenMetrics when the scraper's Accept header "
+	  "asks for it) and /stats.json over HTTP until SIGINT/SIGTERM (ADDR default 127.0.0.1)" },
 	{},
 };
 
@@ -68,24 +73,37 @@ static error_t stats_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void (*const printers[])(FILE *f, const struct sw_state *s) = {
-	[SW_FMT_TEXT] = sw_state_print_text,
-	[SW_FMT_JSON] = sw_state_print_json,
-	[SW_FMT_OPENMETRICS] = sw_state_print_openmetrics,
-};
-
 /* Read the state afresh (an ingest may have committed since) and print it. */
 static int print_state(FILE *f, const char *dir, enum sw_format fmt, char *err, size_t errlen)
 {
 	struct sw_state *s;
+	struct sw_expo e;
 	int ret;
 
 	ret = sw_state_open(&s, dir, false, NULL, err, errlen);
 	if (ret)
 		return ret;
-	printers[fmt](f, s);
+	if (fmt == SW_FMT_TEXT) {
+		sw_state_print_text(f, s);
+	} else if (fmt == SW_FMT_JSON) {
+		sw_state_print_json(f, s);
+	} else {
+		sw_expo_init(&e);
+		sw_state_expo(&e, s);
+		if (!e.err)
+			sw_expo_render(f, &e, fmt == SW_FMT_OPENMETRICS ? SW_EXPO_OPENMETRICS
+									: SW_EXPO_PROMETHEUS);
+		else
+			snprintf(err, errlen, "%s", strerror(-e.err));
+		ret = e.err;
+		sw_expo_free(&e);
+	}
 	sw_state_close(s);
-	return ferror(f) ? -EIO : 0;
+	if (!ret && ferror(f)) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s", strerror(EIO));
+	}
+	return ret;
 }
 
 static int fill_http(FILE *f, const char *dir, enum sw_format fmt)
@@ -100,12 +118,15 @@ static int fill_http(FILE *f, const char *dir, enum sw_format fmt)
 	return 500;
 }
 
-static int fill_metrics(FILE *f, void *ctx)
+/* OpenMetrics or Prometheus text, as the scraper's Accept header prefers */
+static int fill_metrics(FILE *f, void *ctx, struct sw_http_request *req)
 {
-	return fill_http(f, ctx, SW_FMT_OPENMETRICS);
+	enum sw_expo_format fmt = sw_expo_negotiate(req->accept, &req->content_type);
+
+	return fill_http(f, ctx, fmt == SW_EXPO_OPENMETRICS ? SW_FMT_OPENMETRICS : SW_FMT_PROMETHEUS);
 }
 
-static int fill_json(FILE *f, void *ctx)
+static int fill_json(FILE *f, void *ctx, struct sw_http_request *req)
 {
 	return fill_http(f, ctx, SW_FMT_JSON);
 }
@@ -115,11 +136,12 @@ struct textfile_ctx {
 	char err[512];
 };
 
+/* node_exporter parses textfiles as the Prometheus text format 0.0.4 */
 static int fill_textfile(FILE *f, void *ctx)
 {
 	struct textfile_ctx *t = ctx;
 
-	return print_state(f, t->dir, SW_FMT_OPENMETRICS, t->err, sizeof(t->err));
+	return print_state(f, t->dir, SW_FMT_PROMETHEUS, t->err, sizeof(t->err));
 }
 
 static int exit_code(int err)
@@ -132,7 +154,7 @@ int cmd_stats(int argc, char **argv)
 	static const struct argp_child children[] = { { &sw_format_om_argp }, { &sw_common_argp }, {} };
 	const struct argp argp = { stats_options, stats_parse, NULL, stats_doc, children };
 	static const struct sw_http_route routes[] = {
-		{ "/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8", fill_metrics },
+		{ "/metrics", SW_CT_PROMETHEUS, fill_metrics },
 		{ "/stats.json", "application/json", fill_json },
 	};
 	const char *dir;
@@ -147,6 +169,11 @@ int cmd_stats(int argc, char **argv)
 							   : SW_STATE_DEFAULT_DIR;
 	if (env.textfile) {
 		struct textfile_ctx t = { .dir = dir };
+
+		if (sw_check_writable_dir(env.textfile, err, sizeof(err))) {
+			fprintf(stderr, "stopwatch: cannot write textfile %s: %s\n", env.textfile, err);
+			return SW_EXIT_USAGE;
+		}
 
 		ret = sw_replace_file(env.textfile, 0644, false, fill_textfile, &t);
 		if (ret) {

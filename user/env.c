@@ -31,14 +31,15 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 
 const struct argp sw_common_argp = { common_options, common_parse };
 
-/* --format, shared: text|json everywhere, plus openmetrics where counters are printed */
+/* --format, shared: text|json everywhere, plus the metrics formats where counters are printed */
 static const struct argp_option format_options[] = {
 	{ "format", 'f', "FMT", 0, "text (default) or json" },
 	{},
 };
 
 static const struct argp_option format_om_options[] = {
-	{ "format", 'f', "FMT", 0, "text (default), json or openmetrics" },
+	{ "format", 'f', "FMT", 0, "text (default), json, prometheus (text format 0.0.4) or "
+	  "openmetrics" },
 	{},
 };
 
@@ -46,7 +47,7 @@ static error_t format_parse(int key, char *arg, struct argp_state *state)
 {
 	if (key != 'f')
 		return ARGP_ERR_UNKNOWN;
-	if (sw_parse_format(arg, &env.format) || env.format == SW_FMT_OPENMETRICS)
+	if (sw_parse_format(arg, &env.format) || env.format >= SW_FMT_OPENMETRICS)
 		argp_error(state, "invalid format '%s' (text or json)", arg);
 	return 0;
 }
@@ -56,7 +57,7 @@ static error_t format_om_parse(int key, char *arg, struct argp_state *state)
 	if (key != 'f')
 		return ARGP_ERR_UNKNOWN;
 	if (sw_parse_format(arg, &env.format))
-		argp_error(state, "invalid format '%s' (text, json or openmetrics)", arg);
+		argp_error(state, "invalid format '%s' (text, json, prometheus or openmetrics)", arg);
 	return 0;
 }
 
@@ -71,6 +72,8 @@ int sw_parse_format(const char *s, enum sw_format *fmt)
 		*fmt = SW_FMT_JSON;
 	else if (!strcmp(s, "openmetrics"))
 		*fmt = SW_FMT_OPENMETRICS;
+	else if (!strcmp(s, "prometheus"))
+		*fmt = SW_FMT_PROMETHEUS;
 	else
 		return -EINVAL;
 	return 0;

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-enum sw_format { SW_FMT_TEXT = 0, SW_FMT_JSON, SW_FMT_OPENMETRICS };
+enum sw_format { SW_FMT_TEXT = 0, SW_FMT_JSON, SW_FMT_OPENMETRICS, SW_FMT_PROMETHEUS };
 
 struct env {
 	bool verbose;
@@ -18,7 +18,7 @@ struct env {
 	enum sw_format format;
 	double interval;	/* seconds */
 	long count;		/* intervals, 0 = forever */
-	const char *textfile;	/* OpenMetrics textfile */
+	const char *textfile;	/* node_exporter textfile (Prometheus text 0.0.4) */
 	const char *pin_dir;	/* /sys/fs/bpf/stopwatch */
 	const char *vmcore;
 	__u64 pfn;
@@ -34,7 +34,7 @@ extern double sw_t0_ms;
 
 /* argp parser for -v, shared by every subcommand */
 extern const struct argp sw_common_argp;
-/* --format FMT: text|json, or text|json|openmetrics */
+/* --format FMT: text|json, or text|json|prometheus|openmetrics */
 extern const struct argp sw_format_argp;
 extern const struct argp sw_format_om_argp;
 int sw_parse_format(const char *s, enum sw_format *fmt);

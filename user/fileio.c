@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "fileio.h"
 
 int sw_sync_parent_dir(const char *path)
@@ -22,6 +23,37 @@ int sw_sync_parent_dir(const char *path)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+int sw_check_writable_dir(const char *path, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	const char *dir;
+	struct stat st;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "%s", strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	dir = dirname(buf);
+	if (stat(dir, &st)) {
+		int e = errno;
+
+		snprintf(err, errlen, "directory %s: %s", dir, strerror(e));
+		return -e;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	/* access() answers for the real uid, which is what open() will be */
+	if (access(dir, W_OK | X_OK)) {
+		int e = errno;
+
+		snprintf(err, errlen, "directory %s is not writable: %s", dir, strerror(e));
+		return -e;
+	}
+	return 0;
 }
 
 int sw_replace_file(const char *path, int mode, bool sync_dir, sw_fill_fn fill, void *ctx)

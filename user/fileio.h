@@ -18,6 +18,14 @@ typedef int (*sw_fill_fn)(FILE *f, void *ctx);
  */
 int sw_replace_file(const char *path, int mode, bool sync_dir, sw_fill_fn fill, void *ctx);
 
+/*
+ * Whether a file can be created at @path: its directory exists, is a
+ * directory and is writable. Returns 0, or a negative errno with a
+ * one-line reason in @err (for options such as --textfile, checked before
+ * any work is done).
+ */
+int sw_check_writable_dir(const char *path, char *err, size_t errlen);
+
 /* fsync the directory holding @path (a rename or unlink in it is durable). */
 int sw_sync_parent_dir(const char *path);
 

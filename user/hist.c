@@ -6,7 +6,6 @@
 
 #define LL_EXACT	(2u << SW_LL_SUB_BITS)	/* slots below this hold exact ns */
 #define LL_SUB		(1u << SW_LL_SUB_BITS)
-#define OM_MAX_LE_NS	(1ULL << 34)	/* ~17 s: longer than any stop rung waits */
 
 unsigned int sw_hist_slot(bool loglinear, __u64 ns)
 {
@@ -208,33 +207,4 @@ void sw_hist_print_json(FILE *f, bool loglinear, const struct sw_hist *h)
 		first = false;
 	}
 	fprintf(f, "]}");
-}
-
-void sw_hist_print_openmetrics(FILE *f, bool loglinear, const struct sw_hist *h,
-			       const char *name, const char *labels)
-{
-	const char *sep = labels && labels[0] ? "," : "";
-	__u64 cum = 0;
-
-	labels = labels ? labels : "";
-	/*
-	 * A fixed set of buckets (every slot up to ~17 s) so that series keep
-	 * the same "le" labels from scrape to scrape; the rest fold into +Inf.
-	 */
-	for (int i = 0; i < SW_HIST_SLOTS - 1; i++) {
-		__u64 lo, hi;
-
-		sw_hist_bounds(loglinear, i, &lo, &hi);
-		if (hi > OM_MAX_LE_NS)
-			break;
-		cum += h->slots[i];
-		fprintf(f, "%s_bucket{%s%sle=\"%.9g\"} %llu\n", name, labels, sep, hi / 1e9,
-			(unsigned long long)cum);
-	}
-	cum = 0;
-	for (int i = 0; i < SW_HIST_SLOTS; i++)
-		cum += h->slots[i];
-	fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)cum);
-	fprintf(f, "%s_count{%s} %llu\n", name, labels, (unsigned long long)cum);
-	fprintf(f, "%s_sum{%s} %.9f\n", name, labels, h->sum_ns / 1e9);
 }

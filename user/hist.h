@@ -25,11 +25,5 @@ void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const 
 void sw_hist_print_summary(FILE *f, bool loglinear, const struct sw_hist *h);
 /* {"count":..,"sum_ns":..,"max_ns":..,"p50_us":..,"p99_us":..,"buckets":[[le_us,count],...]} */
 void sw_hist_print_json(FILE *f, bool loglinear, const struct sw_hist *h);
-/*
- * OpenMetrics histogram samples in seconds (name_bucket{labels,le=".."},
- * name_count, name_sum). @labels is "" or 'k="v",k2="v2"'.
- */
-void sw_hist_print_openmetrics(FILE *f, bool loglinear, const struct sw_hist *h,
-			       const char *name, const char *labels);
 
 #endif

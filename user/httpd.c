@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
@@ -22,7 +23,7 @@ struct server {
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *type,
-			     char *body, size_t len)
+			     char *body, size_t len, bool negotiated)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -33,6 +34,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (negotiated)	/* caches keep one copy per Accept */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -42,7 +45,8 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, int status, const
 {
 	char *body = strdup(msg);
 
-	return body ? reply(conn, status, "text/plain; charset=utf-8", body, strlen(body)) : MHD_NO;
+	return body ? reply(conn, status, "text/plain; charset=utf-8", body, strlen(body), false)
+		    : MHD_NO;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -65,18 +69,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size)
 		return reply_text(conn, MHD_HTTP_BAD_REQUEST, "no request body expected\n");
 	for (int i = 0; i < srv->nroutes; i++) {
+		struct sw_http_request req = {
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+		};
+
 		if (strcmp(url, srv->routes[i].path))
 			continue;
 		f = open_memstream(&body, &len);
 		if (!f)
 			return MHD_NO;
-		status = srv->routes[i].fill(f, srv->ctx);
+		status = srv->routes[i].fill(f, srv->ctx, &req);
 		if (fclose(f)) {
 			free(body);
 			return MHD_NO;
 		}
-		return reply(conn, status, status == MHD_HTTP_OK ? srv->routes[i].content_type :
-				   "text/plain; charset=utf-8", body, len);
+		if (status != MHD_HTTP_OK)
+			return reply(conn, status, "text/plain; charset=utf-8", body, len, false);
+		return reply(conn, status, req.content_type ? req.content_type
+							    : srv->routes[i].content_type,
+			     body, len, req.content_type != NULL);
 	}
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /stats.json\n");
 }

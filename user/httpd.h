@@ -10,8 +10,14 @@
 
 #include <stdio.h>
 
+/* What a page may depend on: the request's Accept header (NULL: none). */
+struct sw_http_request {
+	const char *accept;
+	const char *content_type;	/* set by fill to override the route's */
+};
+
 /* Write the page for one request to @f; return the HTTP status (200, 500...). */
-typedef int (*sw_http_fill_fn)(FILE *f, void *ctx);
+typedef int (*sw_http_fill_fn)(FILE *f, void *ctx, struct sw_http_request *req);
 
 struct sw_http_route {
 	const char *path;

@@ -273,51 +273,83 @@ static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *
 	fprintf(f, "}\n");
 }
 
-void sw_live_print_openmetrics(FILE *f, const struct sw_live_maps *m,
-			       const struct sw_live_snapshot *cum, bool per_cpu)
+static const struct sw_metric_desc latency_desc[SW_STREAMS] = {
+	[SW_STREAM_IPI] = { "stopwatch_ipi_latency_seconds", SW_METRIC_HISTOGRAM, "seconds",
+			    "IPI send to handler entry, per IPI kind", &sw_buckets_delivery },
+	[SW_STREAM_SDEI] = { "stopwatch_sdei_latency_seconds", SW_METRIC_HISTOGRAM, "seconds",
+			     "SDEI event 0 signal to handler, per reason", &sw_buckets_delivery },
+};
+
+/* The counters' families: stopwatch_<counter name>, filled once. */
+static const struct sw_metric_desc *counter_desc(unsigned int c)
 {
-	char labels[96];
+	static char names[SW_COUNTERS][48];
+	static struct sw_metric_desc d[SW_COUNTERS];
+
+	if (!d[c].name) {
+		snprintf(names[c], sizeof(names[c]), "stopwatch_%s", counter_names[c]);
+		d[c] = (struct sw_metric_desc){ names[c], SW_METRIC_COUNTER, NULL, counter_help[c] };
+	}
+	return &d[c];
+}
+
+void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
+		  const struct sw_live_snapshot *cum, bool per_cpu)
+{
+	char labels[SW_EXPO_LABELS], cpu[16];
 
 	for (int stream = 0; stream < SW_STREAMS; stream++) {
-		const char *name = stream == SW_STREAM_IPI ? "stopwatch_ipi_latency_seconds"
-							   : "stopwatch_sdei_latency_seconds";
+		struct sw_expo_family *f = sw_expo_family(e, &latency_desc[stream]);
 
-		fprintf(f, "# TYPE %s histogram\n# UNIT %s seconds\n# HELP %s %s\n", name, name, name,
-			stream == SW_STREAM_IPI ? "IPI send to handler entry, per IPI kind"
-						: "SDEI event 0 signal to handler, per reason");
 		for (int kind = 0; kind < SW_HIST_KINDS; kind++) {
 			int key = stream * SW_HIST_KINDS + kind;
 
 			if (!valid_key(key))
 				continue;
 			if (per_cpu && cum->percpu) {
+				/* -C: every CPU, so series do not come and go */
 				for (int c = 0; c < cum->nr_cpus; c++) {
-					snprintf(labels, sizeof(labels), "kind=\"%s\",cpu=\"%d\"",
-						 kind_name(key), c);
-					sw_hist_print_openmetrics(f, m->loglinear,
-								  &cum->percpu[c * SW_HIST_KEYS + key],
-								  name, labels);
+					snprintf(cpu, sizeof(cpu), "%d", c);
+					sw_expo_labels(labels, sizeof(labels), "kind", kind_name(key),
+						       "cpu", cpu, NULL);
+					sw_expo_hist(e, f, labels, m->loglinear,
+						     &cum->percpu[c * SW_HIST_KEYS + key]);
 				}
 			} else if (cum->total[key].count) {
-				snprintf(labels, sizeof(labels), "kind=\"%s\"", kind_name(key));
-				sw_hist_print_openmetrics(f, m->loglinear, &cum->total[key], name, labels);
+				sw_expo_labels(labels, sizeof(labels), "kind", kind_name(key), NULL);
+				sw_expo_hist(e, f, labels, m->loglinear, &cum->total[key]);
 			}
 		}
 	}
-	for (int c = 0; c < SW_COUNTERS; c++) {
-		fprintf(f, "# TYPE stopwatch_%s counter\n# HELP stopwatch_%s %s\n", counter_names[c],
-			counter_names[c], counter_help[c]);
+	for (unsigned int c = 0; c < SW_COUNTERS; c++) {
+		struct sw_expo_family *f = sw_expo_family(e, counter_desc(c));
+
 		/* -C: per CPU only, as the histograms, so a sum() over cpu is the total */
 		if (per_cpu && cum->percpu_counters) {
-			for (int cpu = 0; cpu < cum->nr_cpus; cpu++)
-				fprintf(f, "stopwatch_%s_total{cpu=\"%d\"} %llu\n", counter_names[c], cpu,
-					(unsigned long long)cum->percpu_counters[cpu * SW_COUNTERS + c]);
+			for (int i = 0; i < cum->nr_cpus; i++) {
+				snprintf(cpu, sizeof(cpu), "%d", i);
+				sw_expo_labels(labels, sizeof(labels), "cpu", cpu, NULL);
+				sw_expo_counter(e, f, labels, cum->percpu_counters[i * SW_COUNTERS + c]);
+			}
 		} else {
-			fprintf(f, "stopwatch_%s_total %llu\n", counter_names[c],
-				(unsigned long long)cum->counters[c]);
+			sw_expo_counter(e, f, "", cum->counters[c]);
 		}
 	}
-	fprintf(f, "# EOF\n");
+}
+
+int sw_live_print_metrics(FILE *f, const struct sw_live_maps *m,
+			  const struct sw_live_snapshot *cum, bool per_cpu, enum sw_expo_format fmt)
+{
+	struct sw_expo e;
+	int err;
+
+	sw_expo_init(&e);
+	sw_live_expo(&e, m, cum, per_cpu);
+	if (!e.err)
+		sw_expo_render(f, &e, fmt);
+	err = e.err;
+	sw_expo_free(&e);
+	return err;
 }
 
 struct textfile_ctx {
@@ -330,8 +362,10 @@ static int fill_textfile(FILE *f, void *ctx)
 {
 	const struct textfile_ctx *t = ctx;
 
-	sw_live_print_openmetrics(f, t->m, t->cum, t->per_cpu);
-	return ferror(f) ? -EIO : 0;
+	/* node_exporter parses textfiles as the Prometheus text format 0.0.4 */
+	int err = sw_live_print_metrics(f, t->m, t->cum, t->per_cpu, SW_EXPO_PROMETHEUS);
+
+	return err ? err : ferror(f) ? -EIO : 0;
 }
 
 int sw_write_textfile(const char *path, const struct sw_live_maps *m,
@@ -355,7 +389,10 @@ void sw_live_print(FILE *f, const struct env *e, const struct sw_live_maps *m,
 		print_json(f, e, m, shown, st);
 		break;
 	case SW_FMT_OPENMETRICS:
-		sw_live_print_openmetrics(f, m, cumulative ? cumulative : shown, e->per_cpu);
+	case SW_FMT_PROMETHEUS:
+		sw_live_print_metrics(f, m, cumulative ? cumulative : shown, e->per_cpu,
+				      e->format == SW_FMT_OPENMETRICS ? SW_EXPO_OPENMETRICS
+								      : SW_EXPO_PROMETHEUS);
 		break;
 	}
 	fflush(f);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "env.h"
+#include "expo.h"
 #include "hist.h"
 
 struct sw_live_maps {
@@ -41,9 +42,13 @@ struct sw_store;
 void sw_live_print(FILE *f, const struct env *e, const struct sw_live_maps *m,
 		   const struct sw_live_snapshot *shown, const struct sw_live_snapshot *cumulative,
 		   const struct sw_store *st);
-void sw_live_print_openmetrics(FILE *f, const struct sw_live_maps *m,
-			       const struct sw_live_snapshot *cum, bool per_cpu);
-/* Write the exposition to @path atomically (temp file, fsync, rename). */
+/* Add the live families (histograms, counters) of the totals @cum to @e. */
+void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
+		  const struct sw_live_snapshot *cum, bool per_cpu);
+/* Print them in @fmt; 0 or -ENOMEM. */
+int sw_live_print_metrics(FILE *f, const struct sw_live_maps *m,
+			  const struct sw_live_snapshot *cum, bool per_cpu, enum sw_expo_format fmt);
+/* Write the Prometheus text exposition to @path atomically (temp file, fsync, rename). */
 int sw_write_textfile(const char *path, const struct sw_live_maps *m,
 		      const struct sw_live_snapshot *cum, bool per_cpu);
 

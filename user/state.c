@@ -890,7 +890,7 @@ size_t sw_state_nkeys(const struct sw_state *s)
 	return s->keys ? sw_keyset_count(s->keys) : s->nkeys;
 }
 
-static __u64 failed_stops(const struct sw_state_totals *t)
+__u64 sw_state_failed_stops(const struct sw_state_totals *t)
 {
 	__u64 n = 0;
 
@@ -899,7 +899,7 @@ static __u64 failed_stops(const struct sw_state_totals *t)
 	return n;
 }
 
-static void sdei_totals(const struct sw_state *s, __u64 out[SW_SDEI_KINDS])
+void sw_state_sdei_totals(const struct sw_state *s, __u64 out[SW_SDEI_KINDS])
 {
 	memset(out, 0, SW_SDEI_KINDS * sizeof(*out));
 	for (size_t i = 0; i < s->nboots; i++)
@@ -939,11 +939,12 @@ void sw_state_print_json(FILE *f, const struct sw_state *s)
 				(unsigned long long)t->stops[k][o]);
 		fprintf(f, "}");
 	}
-	fprintf(f, "},\"failed_stops\":%llu,\"cpus_stopped\":{", (unsigned long long)failed_stops(t));
+	fprintf(f, "},\"failed_stops\":%llu,\"cpus_stopped\":{",
+		(unsigned long long)sw_state_failed_stops(t));
 	for (int r = SW_RUNG_IPI; r < SW_RUNG_COUNT; r++)
 		fprintf(f, "%s\"%s\":%llu", r > SW_RUNG_IPI ? "," : "", sw_rung_name(r),
 			(unsigned long long)t->cpus_stopped[r]);
-	sdei_totals(s, sdei);
+	sw_state_sdei_totals(s, sdei);
 	fprintf(f, "},\"cpus_never_stopped\":%llu,\"sdei_deliveries\":{",
 		(unsigned long long)t->cpus_never_stopped);
 	for (int k = 0; k < SW_SDEI_KINDS; k++)
@@ -986,16 +987,17 @@ void sw_state_print_text(FILE *f, const struct sw_state *s)
 			fprintf(f, " %10llu", (unsigned long long)t->stops[k][o]);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "\nfailed stops %llu; CPUs stopped by", (unsigned long long)failed_stops(t));
+	fprintf(f, "\nfailed stops %llu; CPUs stopped by",
+		(unsigned long long)sw_state_failed_stops(t));
 	for (int r = SW_RUNG_IPI; r < SW_RUNG_COUNT; r++)
 		fprintf(f, " %s %llu", sw_rung_name(r), (unsigned long long)t->cpus_stopped[r]);
-	sdei_totals(s, sdei);
+	sw_state_sdei_totals(s, sdei);
 	fprintf(f, "; never stopped %llu\nSDEI deliveries (live mode, %zu boots):",
 		(unsigned long long)t->cpus_never_stopped, s->nboots);
 	for (int k = 0; k < SW_SDEI_KINDS; k++)
 		fprintf(f, " %s %llu", sw_sdei_kind_name(k), (unsigned long long)sdei[k]);
 	fprintf(f, "\n");
-	/* summaries: the buckets are in --format json and openmetrics */
+	/* summaries: the buckets are in --format json, prometheus and openmetrics */
 	for (int i = 1; i < SW_FIRE_RUNGS; i++) {
 		snprintf(title, sizeof(title), "escalation to %s:", sw_rung_name(i + 1));
 		fprintf(f, "%-24s ", title);
@@ -1006,67 +1008,6 @@ void sw_state_print_text(FILE *f, const struct sw_state *s)
 		fprintf(f, "%-24s ", title);
 		sw_hist_print_summary(f, true, &t->ack[i]);
 	}
-}
-
-static void om_family(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# TYPE %s %s\n", name, type);
-	if (!strcmp(type, "histogram"))
-		fprintf(f, "# UNIT %s seconds\n", name);
-	fprintf(f, "# HELP %s %s\n", name, help);
-}
-
-void sw_state_print_openmetrics(FILE *f, const struct sw_state *s)
-{
-	const struct sw_state_totals *t = &s->t;
-	__u64 sdei[SW_SDEI_KINDS];
-	char labels[64];
-
-	/* "cumulative": these span boots; the live exposition's names stay its own */
-	om_family(f, "stopwatch_cumulative_records", "counter", "stop records ingested, per source");
-	for (int i = 0; i < SW_SOURCES; i++)
-		fprintf(f, "stopwatch_cumulative_records_total{source=\"%s\"} %llu\n",
-			sw_source_name(i), (unsigned long long)t->records[i]);
-	om_family(f, "stopwatch_cumulative_stops", "counter", "CPU stops, per kind and outcome");
-	for (int k = 0; k < SW_KIND_COUNT; k++)
-		for (int o = 0; o < SW_OUTCOMES; o++)
-			fprintf(f, "stopwatch_cumulative_stops_total{kind=\"%s\",outcome=\"%s\"} %llu\n",
-				sw_kind_name(k), sw_outcome_name(o),
-				(unsigned long long)t->stops[k][o]);
-	om_family(f, "stopwatch_cumulative_failed_stops", "counter",
-		  "stops that left some CPU running");
-	fprintf(f, "stopwatch_cumulative_failed_stops_total %llu\n",
-		(unsigned long long)failed_stops(t));
-	om_family(f, "stopwatch_cumulative_cpus_stopped", "counter",
-		  "CPUs stopped, per rung that stopped them");
-	for (int r = SW_RUNG_IPI; r < SW_RUNG_COUNT; r++)
-		fprintf(f, "stopwatch_cumulative_cpus_stopped_total{rung=\"%s\"} %llu\n",
-			sw_rung_name(r), (unsigned long long)t->cpus_stopped[r]);
-	om_family(f, "stopwatch_cumulative_cpus_never_stopped", "counter",
-		  "CPUs a stop had to stop that never ran a stop handler");
-	fprintf(f, "stopwatch_cumulative_cpus_never_stopped_total %llu\n",
-		(unsigned long long)t->cpus_never_stopped);
-	sdei_totals(s, sdei);
-	om_family(f, "stopwatch_cumulative_sdei_deliveries", "counter",
-		  "SDEI event 0 deliveries seen by live mode, per reason");
-	for (int k = 0; k < SW_SDEI_KINDS; k++)
-		fprintf(f, "stopwatch_cumulative_sdei_deliveries_total{reason=\"%s\"} %llu\n",
-			sw_sdei_kind_name(k), (unsigned long long)sdei[k]);
-	om_family(f, "stopwatch_cumulative_escalation_delay_seconds", "histogram",
-		  "a rung's fire after the rung before it, per rung escalated to");
-	for (int i = 1; i < SW_FIRE_RUNGS; i++) {
-		snprintf(labels, sizeof(labels), "rung=\"%s\"", sw_rung_name(i + 1));
-		sw_hist_print_openmetrics(f, true, &t->escalation[i],
-					  "stopwatch_cumulative_escalation_delay_seconds", labels);
-	}
-	om_family(f, "stopwatch_cumulative_ack_latency_seconds", "histogram",
-		  "rung fired to a CPU's stop handler, per rung");
-	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
-		snprintf(labels, sizeof(labels), "rung=\"%s\"", sw_rung_name(i + 1));
-		sw_hist_print_openmetrics(f, true, &t->ack[i],
-					  "stopwatch_cumulative_ack_latency_seconds", labels);
-	}
-	fprintf(f, "# EOF\n");
 }
 
 /* ---- --state-dir for the commands that read records ---- */

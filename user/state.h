@@ -88,7 +88,12 @@ size_t sw_state_nkeys(const struct sw_state *s);
 
 void sw_state_print_json(FILE *f, const struct sw_state *s);
 void sw_state_print_text(FILE *f, const struct sw_state *s);
-void sw_state_print_openmetrics(FILE *f, const struct sw_state *s);
+/* SDEI deliveries summed over the boots live mode saw; stops whose outcome is failed. */
+void sw_state_sdei_totals(const struct sw_state *s, __u64 out[SW_SDEI_KINDS]);
+__u64 sw_state_failed_stops(const struct sw_state_totals *t);
+/* The cumulative families (state_expo.c, docs/metrics.md), added to @e. */
+struct sw_expo;
+void sw_state_expo(struct sw_expo *e, const struct sw_state *s);
 
 /*
  * The --state-dir option of recover and logscan, and the ingest around a

@@ -112,13 +112,28 @@ PY
 then ok "live -C json: per-CPU counters, one event ring per CPU"
 else bad "live -C json" "rc=$rc $(grep -v '^libbpf\|: attached\|: skipped\|: unavailable' "$tmp/live-c.err" | head -c 300)"; fi
 
-# 5. OpenMetrics textfile, written atomically, valid exposition
+# 5. the textfile in the Prometheus text format 0.0.4 (node_exporter's parser),
+#    written atomically; stdout in OpenMetrics; both read by parsers not ours
+CHECK_EXPO=$(dirname "$0")/../lib/check_expo.py
 ipi_load 3 & load=$!
 "$SW" live --format openmetrics --textfile "$tmp/sw.prom" -L 1 2 > "$tmp/om.txt" 2>&1; rc=$?
 wait $load
-if [ $rc -eq 0 ] && [ "$(tail -1 "$tmp/sw.prom")" = "# EOF" ] && ! ls "$tmp"/sw.prom.tmp.* >/dev/null 2>&1 &&
-   python3 "$(dirname "$0")/../lib/check_openmetrics.py" "$tmp/sw.prom"
-then ok openmetrics; else bad openmetrics "rc=$rc"; fi
+# the last interval's exposition on stdout
+awk '/^# TYPE/ && done { n = "" } { n = n $0 "\n" } /^# EOF$/ { last = n; n = ""; done = 1 } END { printf "%s", last }' \
+  "$tmp/om.txt" > "$tmp/om-last.txt"
+if [ $rc -eq 0 ] && ! ls "$tmp"/sw.prom.tmp.* >/dev/null 2>&1 &&
+   promtool check metrics < "$tmp/sw.prom" > "$tmp/promtool.out" 2>&1 && [ ! -s "$tmp/promtool.out" ] &&
+   "$CHECK_EXPO" prometheus "$tmp/sw.prom" > /dev/null &&
+   grep -q '^# TYPE stopwatch_ipi_matched_total counter$' "$tmp/sw.prom" &&
+   grep -q '^stopwatch_ipi_latency_seconds_bucket{kind="resched",le="0.000001024"}' "$tmp/sw.prom" &&
+   "$CHECK_EXPO" openmetrics "$tmp/om-last.txt" > /dev/null
+then ok "textfile: Prometheus text, promtool clean; stdout: strict OpenMetrics"
+else bad "textfile / openmetrics" "rc=$rc $(cat "$tmp/promtool.out")"; fi
+"$SW" live --textfile "$tmp/nodir/sw.prom" 1 1 > "$tmp/tf.out" 2> "$tmp/tf.err"; rc=$?
+if [ $rc -eq 2 ] && [ ! -s "$tmp/tf.out" ] && [ "$(wc -l < "$tmp/tf.err")" -eq 1 ] && [ ! -e "$tmp/nodir" ] &&
+   grep -q "cannot write textfile $tmp/nodir/sw.prom: directory $tmp/nodir: No such file" "$tmp/tf.err"
+then ok "live --textfile into a missing directory: one line, exit 2"
+else bad "live --textfile missing directory" "rc=$rc $(cat "$tmp/tf.err")"; fi
 
 # 6. arm / dump / disarm round trip through bpffs, bpftool reads the pins
 if "$SW" arm --pin-dir "$PIN" > "$tmp/arm" 2>&1 && grep -q '^locator: pfn=' "$tmp/arm" &&

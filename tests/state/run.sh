@@ -9,7 +9,7 @@ set -u
 SW=$(realpath "$1") SWD=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 LOGS=$here/../data/logs
-CHECK_OM=$here/../lib/check_openmetrics.py
+CHECK_EXPO=$here/../lib/check_expo.py
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "state $1: PASS"; }
 bad() { fail=$((fail + 1)); echo "state $1: FAIL $2"; }
@@ -157,15 +157,36 @@ if grep -q "state $d: 0 new, $n1 already counted" "$tmp/v1.err" &&
   ok "v1 state migrated in place by the first ingest, nothing counted twice"
 else bad "v1 migration" "$(cat "$tmp/v1.err" "$tmp/v1b.err")"; fi
 
-# 6. OpenMetrics textfile (atomic) and text output
-if "$SW" stats --state-dir "$tmp/ref" --textfile "$tmp/sw.prom" && python3 "$CHECK_OM" "$tmp/sw.prom" &&
+# 6. the textfile: Prometheus text 0.0.4 (node_exporter's parser), atomic;
+#    promtool and the Python client's parser (not our code) read every type
+if "$SW" stats --state-dir "$tmp/ref" --textfile "$tmp/sw.prom" &&
+   promtool check metrics < "$tmp/sw.prom" > "$tmp/promtool.out" 2>&1 && [ ! -s "$tmp/promtool.out" ] &&
+   "$CHECK_EXPO" prometheus "$tmp/sw.prom" > /dev/null &&
    ! ls "$tmp" | grep -q 'sw.prom.tmp' &&
+   grep -q "^# TYPE stopwatch_cumulative_stops_total counter$" "$tmp/sw.prom" &&
    grep -q "^stopwatch_cumulative_records_total{source=\"log\"} $nrec$" "$tmp/sw.prom" &&
-   ! sed '$d' "$tmp/sw.prom" | python3 "$CHECK_OM" 2>/dev/null &&
    "$SW" stats --state-dir "$tmp/ref" | grep -q "^state $tmp/ref: $nrec records"
-then ok "textfile is valid OpenMetrics"; else bad "textfile" ""; fi
+then ok "textfile: Prometheus text 0.0.4, promtool check metrics clean, every family typed"
+else bad "textfile" "$(cat "$tmp/promtool.out")"; fi
+# 6b. --format openmetrics passes the strict OpenMetrics parser
+if "$SW" stats --state-dir "$tmp/ref" --format openmetrics > "$tmp/sw.om" &&
+   "$CHECK_EXPO" openmetrics "$tmp/sw.om" > /dev/null && [ "$(tail -1 "$tmp/sw.om")" = "# EOF" ]
+then ok "--format openmetrics: strict OpenMetrics 1.0 parse"; else bad "--format openmetrics" ""; fi
+# 6c. --textfile into a missing or unwritable directory: one line, exit 2, no file
+"$SW" stats --state-dir "$tmp/ref" --textfile "$tmp/nodir/sw.prom" > "$tmp/tf.out" 2> "$tmp/tf.err"; rc=$?
+mkdir -m 755 "$tmp/ro"
+chmod 755 "$tmp"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+  "$SW" stats --state-dir "$tmp/ref" --textfile "$tmp/ro/sw.prom" > /dev/null 2> "$tmp/tf2.err"; rc2=$?
+if [ $rc -eq 2 ] && [ ! -s "$tmp/tf.out" ] && [ "$(wc -l < "$tmp/tf.err")" -eq 1 ] && [ ! -e "$tmp/nodir" ] &&
+   grep -q "cannot write textfile $tmp/nodir/sw.prom: directory $tmp/nodir: No such file" "$tmp/tf.err" &&
+   [ $rc2 -eq 2 ] && [ "$(wc -l < "$tmp/tf2.err")" -eq 1 ] && grep -q "is not writable" "$tmp/tf2.err" &&
+   [ -z "$(ls -A "$tmp/ro")" ]
+then ok "--textfile into a missing / unwritable directory: one line, exit 2, no file"
+else bad "--textfile bad directory" "rc=$rc,$rc2 $(cat "$tmp/tf.err" "$tmp/tf2.err")"; fi
 
-# 7. HTTP: /metrics and /stats.json on loopback, SIGTERM stops it
+# 7. HTTP: /metrics negotiated by Accept, /stats.json, SIGTERM stops it
+PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 "$SWD" stats --state-dir "$tmp/ref" --listen 127.0.0.1:0 2> "$tmp/http.err" & server=$!
 port=
 for _ in $(seq 50); do
@@ -173,9 +194,17 @@ for _ in $(seq 50); do
   [ -n "$port" ] && break
   sleep 0.1
 done
+# get ACCEPT OUT: body to OUT, Content-Type on stdout
+get() { curl -sf --max-time 10 ${1:+-H "Accept: $1"} -o "$2" -w '%{content_type}' "http://127.0.0.1:$port/metrics"; }
 if [ -n "$port" ] &&
-   curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" -o "$tmp/http.prom" &&
-   python3 "$CHECK_OM" "$tmp/http.prom" && cmp -s "$tmp/http.prom" "$tmp/sw.prom" &&
+   [ "$(get "" "$tmp/http.prom")" = "text/plain; version=0.0.4; charset=utf-8" ] &&
+   cmp -s "$tmp/http.prom" "$tmp/sw.prom" &&
+   [ "$(get "application/json" "$tmp/http2.prom")" = "text/plain; version=0.0.4; charset=utf-8" ] &&
+   cmp -s "$tmp/http2.prom" "$tmp/sw.prom" &&
+   [ "$(get "$PROM_ACCEPT" "$tmp/http.om")" = "application/openmetrics-text; version=1.0.0; charset=utf-8" ] &&
+   cmp -s "$tmp/http.om" "$tmp/sw.om" && "$CHECK_EXPO" openmetrics "$tmp/http.om" > /dev/null &&
+   [ "$(get "text/plain;version=0.0.4" "$tmp/http3.prom")" = "text/plain; version=0.0.4; charset=utf-8" ] &&
+   curl -sf --max-time 10 -D "$tmp/hdr" -o /dev/null "http://127.0.0.1:$port/metrics" && grep -qi '^Vary: Accept' "$tmp/hdr" &&
    curl -sf --max-time 10 "http://127.0.0.1:$port/stats.json" | python3 -c '
 import json, sys
 d = json.load(sys.stdin); d.pop("committed"); assert json.dumps(d, sort_keys=True) == sys.argv[1]' "$ref" &&
@@ -185,7 +214,7 @@ then
   kill -TERM $server
   timeout 10 tail --pid=$server -f /dev/null; wait $server; rc=$?; server=
   if [ $rc -eq 0 ] && grep -q 'stopping the HTTP server' "$tmp/http.err"; then
-    ok "HTTP /metrics equals the textfile, /stats.json the totals, 404/405, SIGTERM exits 0"
+    ok "HTTP /metrics: Prometheus text without Accept or for an unknown one, OpenMetrics for Prometheus' Accept, each equal to its file; /stats.json, 404/405, SIGTERM exits 0"
   else bad "HTTP stop" "rc=$rc $(cat "$tmp/http.err")"; fi
 else bad "HTTP" "port=$port $(cat "$tmp/http.err")"; fi
 "$SW" stats --state-dir "$tmp/ref" --listen 0 2> "$tmp/static.err"; rc=$?
@@ -211,7 +240,7 @@ for run in 1 2; do
 done
 want2="state $tmp/boot: 0 new, 1 already counted (1 records in all)"
 if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "state $tmp/boot: 1 new, 0 already counted" "$tmp/boot1.out" &&
-   grep -q "$want2" "$tmp/boot2.out" && python3 "$CHECK_OM" "$tmp/textfiles/stopwatch_cumulative.prom" &&
+   grep -q "$want2" "$tmp/boot2.out" && "$CHECK_EXPO" prometheus "$tmp/textfiles/stopwatch_cumulative.prom" > /dev/null &&
    grep -q 'stopwatch_cumulative_records_total{source="log"} 1$' "$tmp/textfiles/stopwatch_cumulative.prom"
 then ok "recover-boot: absent sources skipped, pstore counted once over two boots' runs"
 else bad "recover-boot" "$(cat "$tmp/boot1.out" "$tmp/boot2.out")"; fi
