@@ -25,7 +25,8 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 # Static: the same binary runs in the busybox guests with no libraries.
 LDFLAGS += -static -L$(LIBDIR)
 # libtracefs/libtraceevent: the persistent trace instance (user/trace.c)
-LDLIBS := -ltracefs -ltraceevent -lbpf -lelf -lz -lm -ldl
+# libjson-c: the one JSON writer (user/json.c)
+LDLIBS := -ltracefs -ltraceevent -ljson-c -lbpf -lelf -lz -lm -ldl
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	      -Ivmlinux.h-gen/$(ARCH) -Ibpf -Wall -Wno-unused-function
 

@@ -11,6 +11,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_logscan(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_whatif(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Parse @argv with @argp plus the common options; exit code 2 on usage errors. */
 struct argp;

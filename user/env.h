@@ -26,6 +26,8 @@ struct env {
 	const char *trace_instance; /* arm/recover: persistent trace instance */
 	bool trace_lines;	/* BPF writes record lines (trace_lines.bpf.h) */
 	bool trace_events;	/* recover --trace: list the decoded events */
+	long live_seconds;	/* whatif/report: seconds of live tracing, 0 = none */
+	const char *output;	/* report -o FILE.html */
 };
 
 extern struct env env;

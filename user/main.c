@@ -19,6 +19,7 @@ static const struct {
 	{ "recover", cmd_recover, "read stop records back from a vmcore after a crash" },
 	{ "logscan", cmd_logscan, "stop records from kernel logs of hosts that were never armed" },
 	{ "stats", cmd_stats, "cumulative stop statistics across boots (JSON, OpenMetrics, HTTP)" },
+	{ "whatif", cmd_whatif, "what other stop waits would cost: CPUs and stops escalated, time" },
 };
 
 static void usage(FILE *f)
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 		   "  stopwatch logscan --format json /var/log/hosts/*.log\n"
 		   "  stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n"
 		   "  stopwatch stats --listen 9419   # /metrics and /stats.json on 127.0.0.1\n"
+		   "  stopwatch whatif --live-seconds 10   # if the IPI wait were 100 ms...\n"
 		   "\n'stopwatch COMMAND --help' describes each command.\n");
 }
 

@@ -15,7 +15,7 @@
  * and `stats` reads a few kilobytes whatever the number of records.
  *
  * Version 1 kept the keys in this file, after the boots (struct
- * sw_state_key x nkeys). It is read as it is, and the first ingest
+ * sw_state_key x nkeys), and its totals ended before rung_acks. It is read as it is, and the first ingest
  * migrates it: the keys go into a key set as they are, and the summary
  * says so (STATE_F_V1_KEYS), so a record whose key the v1 key function
  * made is found under that key whatever the key function is now.
@@ -47,6 +47,14 @@
 #define STATE_F_LOGLINEAR 1u
 #define STATE_F_V1_KEYS	2u	/* the key set holds keys of the v1 key function */
 #define LOG_KEY_BIT	(1ULL << 63)
+/* Version 1's totals: the v2 ones less rung_acks (whatif's per-rung facts). */
+#define TOTALS_V1_SIZE	offsetof(struct sw_state_totals, rung_acks)
+
+static size_t totals_size(__u32 version)
+{
+	return version == 1 ? TOTALS_V1_SIZE : sizeof(struct sw_state_totals);
+}
+
 /* v1 keys are 24 bytes: 40 M records before this refuses a file as implausible */
 #define STATE_MAX_SIZE	(1ULL << 30)
 
@@ -188,8 +196,38 @@ static void hist_add(struct sw_hist *h, __u64 ns)
 		h->max_ns = ns;
 }
 
-static void count_record(struct sw_state_totals *t, const struct sw_record_meta *m,
-			 const struct sw_stop_record *r)
+/* Each fired rung: the CPUs it was sent to that it did not stop, and the slowest that it did. */
+static void count_rung_acks(struct sw_state_totals *t, const struct sw_stop_record *r,
+			    unsigned int ncpu)
+{
+	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
+		struct sw_state_rung_acks *ra = &t->rung_acks[i];
+		__u64 last = 0, missed = 0;
+
+		if (!r->t_fire[i])
+			continue;
+		for (unsigned int c = 0; c < ncpu; c++) {
+			const struct sw_cpu_stop *cs = &r->cpu[c];
+
+			/* an earlier rung's late ack: this one was not needed there */
+			if (!sw_mask_test(r->target[i], c) ||
+			    (cs->rung >= SW_RUNG_IPI && cs->rung < (unsigned int)i + 1))
+				continue;
+			if (cs->rung != (unsigned int)i + 1 || cs->t_handler < r->t_fire[i])
+				missed++;
+			else if (cs->t_handler - r->t_fire[i] > last)
+				last = cs->t_handler - r->t_fire[i];
+		}
+		ra->cpus_not_acked += missed;
+		if (missed)
+			ra->stops_not_acked++;
+		else
+			hist_add(&ra->stop_last_ack, last);
+	}
+}
+
+void sw_state_count(struct sw_state_totals *t, const struct sw_record_meta *m,
+		    const struct sw_stop_record *r)
 {
 	unsigned int kind = r->kind < SW_KIND_COUNT ? r->kind : SW_KIND_UNKNOWN;
 	unsigned int ncpu = r->nr_cpus && r->nr_cpus <= SW_MAX_CPUS ? r->nr_cpus : SW_MAX_CPUS;
@@ -226,6 +264,7 @@ static void count_record(struct sw_state_totals *t, const struct sw_record_meta 
 		if (cs->t_handler >= fired)
 			hist_add(&t->ack[cs->rung - 1], cs->t_handler - fired);
 	}
+	count_rung_acks(t, r, ncpu);
 }
 
 int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struct sw_stop_record *r)
@@ -262,7 +301,7 @@ int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struc
 		s->already++;
 		return 0;
 	}
-	count_record(&s->t, m, r);
+	sw_state_count(&s->t, m, r);
 	s->added++;
 	return 1;
 }
@@ -393,10 +432,9 @@ static int check_hdr(const void *h, size_t hdr_size, __u32 hsize, __u32 tsize, _
 		snprintf(err, errlen, "header checksum mismatch");
 		return -EBADMSG;
 	}
-	if (hsize != hdr_size || tsize != sizeof(struct sw_state_totals) ||
-	    !(flags & STATE_F_LOGLINEAR)) {
+	if (hsize != hdr_size || tsize != totals_size(version) || !(flags & STATE_F_LOGLINEAR)) {
 		snprintf(err, errlen, "format version %u (layout %u/%u), this stopwatch reads %u (%zu/%zu)",
-			 version, hsize, tsize, version, hdr_size, sizeof(struct sw_state_totals));
+			 version, hsize, tsize, version, hdr_size, totals_size(version));
 		return -EPROTO;
 	}
 	return 0;
@@ -453,13 +491,14 @@ static int parse_v1(struct sw_state *s, const unsigned char *buf, size_t len, bo
 		return -EBADMSG;
 	}
 	ret = check_payload(buf, len, sizeof(h), h.payload_size,
-			    sizeof(s->t) + h.nboots * sizeof(struct sw_state_boot) +
+			    TOTALS_V1_SIZE + h.nboots * sizeof(struct sw_state_boot) +
 				    h.nkeys * sizeof(struct sw_state_key),
 			    h.payload_crc, err, errlen);
 	if (ret)
 		return ret;
-	memcpy(&s->t, buf + off, sizeof(s->t));
-	off += sizeof(s->t);
+	/* v1 had no rung_acks: they start at zero (reset() cleared them) */
+	memcpy(&s->t, buf + off, TOTALS_V1_SIZE);
+	off += TOTALS_V1_SIZE;
 	if (take_boots(s, buf + off, h.nboots))
 		goto nomem;
 	off += h.nboots * sizeof(struct sw_state_boot);

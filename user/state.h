@@ -25,6 +25,19 @@
 #define SW_SOURCES		(SW_SRC_LOG + 1)
 #define SW_OUTCOMES		(SW_OUT_NOOP + 1)
 
+/*
+ * Per rung, from exact records: what 'whatif' replays a shorter or longer
+ * wait against. The per-CPU ack latencies are sw_state_totals.ack; these
+ * are the CPUs and stops those leave out: a CPU the rung was sent to that
+ * it did not stop is only known to have taken longer than the kernel's
+ * wait (censored).
+ */
+struct sw_state_rung_acks {
+	__u64 cpus_not_acked;		/* CPUs it was sent to that it did not stop */
+	__u64 stops_not_acked;		/* stops in which such a CPU was */
+	struct sw_hist stop_last_ack;	/* the other stops: their slowest ack of it */
+};
+
 /* Cumulative statistics. Histograms use log-linear ns buckets. */
 struct sw_state_totals {
 	__u64 records[SW_SOURCES];		/* records ingested, per source */
@@ -35,6 +48,7 @@ struct sw_state_totals {
 	struct sw_hist escalation[SW_FIRE_RUNGS];
 	/* rung fired to the CPU's stop handler, per rung; exact (BPF) records only */
 	struct sw_hist ack[SW_FIRE_RUNGS];
+	struct sw_state_rung_acks rung_acks[SW_FIRE_RUNGS];	/* exact records only */
 };
 
 /*
@@ -72,6 +86,9 @@ void sw_state_close(struct sw_state *s);
 void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record *r,
 		     unsigned int occurrence, struct sw_state_key *k);
 
+/* Count @r into @t (no key check: sw_state_add does that). */
+void sw_state_count(struct sw_state_totals *t, const struct sw_record_meta *m,
+		    const struct sw_stop_record *r);
 /* Count @r unless its key was counted before: 1 = new, 0 = already counted, -ENOMEM. */
 int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struct sw_stop_record *r);
 /* Every valid record of a store (as sw_store_print shows them); returns new ones or -ENOMEM. */

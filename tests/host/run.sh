@@ -322,6 +322,35 @@ assert s["records"]["trace"] == 2, s["records"]'; then
   rmdir "$TRACING/instances/$TI"
   echo "$printk_was" > $TRACING/events/bpf_trace/bpf_trace_printk/enable
 fi
+# 10. whatif: the injected stops' ack latencies (section 9's state) with 2 s
+# of live IPI deliveries; a state of log records only falls back to live
+if [ -f "$tmp/state/state" ]; then
+  ipi_load 3 & load=$!
+  "$SW" whatif --state-dir "$tmp/state" --live-seconds 2 --format json > "$tmp/wi.json" 2> "$tmp/wi.err"; rc=$?
+  wait $load
+  if [ $rc -eq 0 ] && python3 - "$tmp/wi.json" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))
+assert w["schema"] == "stopwatch.whatif/1" and w["source"] == "records+live", w["source"]
+# stop 1 sent the IPI to CPUs 1-3: two acks and CPU 2 (NMI); the rest is live deliveries
+assert w["samples"] > 3 and w["stop_samples"] == 1, (w["samples"], w["stop_samples"])
+last = w["waits"][-1]
+assert last["wait_us"] == 1e6 and last["kernel"] == "ipi"
+assert last["stops_escalated_fraction"] == 1 and 0 < last["cpus_escalated_fraction"] <= 1 / w["samples"] + 1e-6, last
+assert w["waits"][0]["cpus_escalated_fraction"] >= last["cpus_escalated_fraction"]
+PY
+  then ok "whatif: injected records + 2 s live ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples"])' "$tmp/wi.json") CPU samples)"
+  else bad "whatif records+live" "rc=$rc $(head -c 300 "$tmp/wi.err")"; fi
+fi
+"$SW" logscan --state-dir "$tmp/logstate" "$(dirname "$0")/../data/logs/x86-nmi-shutdown.log" > /dev/null 2>&1
+ipi_load 2 & load=$!
+"$SW" whatif --state-dir "$tmp/logstate" --live-seconds 1 > "$tmp/wi2.out" 2> "$tmp/wi2.err"; rc=$?
+wait $load
+if [ $rc -eq 0 ] && grep -q '^stopwatch: no exact stop records (1 records, none with BPF times): using live data only$' "$tmp/wi2.err" &&
+   grep -q '(source: live; [1-9][0-9]* CPU samples, 0 stops)' "$tmp/wi2.out"; then
+  ok "whatif: no exact records: says so, live only"
+else bad "whatif live only" "rc=$rc $(cat "$tmp/wi2.err") $(head -2 "$tmp/wi2.out")"; fi
+
 check_rc "recover: no such trace instance" 1 "$SW" recover --trace=sw_no_such_instance
 check_rc "usage: recover --trace and --vmcore" 2 "$SW" recover --trace --vmcore /proc/vmcore
 

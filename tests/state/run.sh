@@ -245,5 +245,49 @@ if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "state $tmp/boot: 1 new, 0 al
 then ok "recover-boot: absent sources skipped, pstore counted once over two boots' runs"
 else bad "recover-boot" "$(cat "$tmp/boot1.out" "$tmp/boot2.out")"; fi
 
+# 9. whatif: records with exact ack latencies (the x86 lab's, tests/data/records),
+# known answers at the kernel's 1 s wait; a state of log records alone has none
+REC=$here/../data/records/x86-lab.jsonl
+if "$SW" whatif --records "$REC" --format json > "$tmp/wi.json" 2> "$tmp/wi.err" &&
+   python3 - "$tmp/wi.json" "$REC" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))
+recs = [json.loads(l) for l in open(sys.argv[2])]
+assert w["schema"] == "stopwatch.whatif/1" and w["source"] == "records", w
+# every CPU a stop IPI was sent to is a sample; those a later rung stopped never took it
+cpus = [c for r in recs for c in r["cpus"]]
+later = sum(c["rung"] != "ipi" for c in cpus)
+assert w["samples"] == len(cpus) and w["stop_samples"] == len(recs), (w["samples"], len(cpus))
+waits = w["waits"]
+assert [x["wait_us"] for x in waits] == [100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6]
+assert {x["wait_us"]: x["kernel"] for x in waits if x["kernel"]} == {1e4: "nmi", 1e5: "sdei", 1e6: "ipi"}
+last = waits[-1]
+assert abs(last["cpus_escalated_fraction"] - later / len(cpus)) < 1e-6, last
+assert abs(last["stops_escalated_fraction"] - sum(r["outcome"] == "escalated" for r in recs) / len(recs)) < 1e-6
+assert last["stop_time_delta_us"] == 0, last
+for a, b in zip(waits, waits[1:]):
+    for k in ("cpus_escalated_fraction", "stops_escalated_fraction"):
+        assert b[k] <= a[k] + 1e-9, (k, a, b)
+for x in waits:
+    for k, i in (("cpus_escalated_fraction", "cpus_escalated_interval"), ("stops_escalated_fraction", "stops_escalated_interval")):
+        assert x[i][0] - 1e-9 <= x[k] <= x[i][1] + 1e-9, x
+# each ack of the IPI below 1 ms is earlier than the 1 ms wait, bucket bounds allowing
+fast = sum(c["rung"] == "ipi" and c["ack_us"] < 896 for c in cpus)
+at1ms = [x for x in waits if x["wait_us"] == 1000][0]
+assert fast == 2 and at1ms["cpus_escalated_interval"][1] <= 1 - fast / len(cpus) + 1e-6, at1ms
+PY
+then ok "whatif on the x86 lab's records: known answers at 1 s, monotonic, bounds hold"
+else bad "whatif records" "$(cat "$tmp/wi.err")"; fi
+"$SW" whatif --state-dir "$tmp/ref" > "$tmp/wi2.out" 2> "$tmp/wi2.err"; rc=$?
+if [ $rc -eq 1 ] && [ ! -s "$tmp/wi2.out" ] && [ "$(wc -l < "$tmp/wi2.err")" -eq 1 ] &&
+   grep -q "no exact stop records ($nrec records, none with BPF times) and no --live-seconds" "$tmp/wi2.err"
+then ok "whatif: a state of log records only: $(cat "$tmp/wi2.err")"
+else bad "whatif no exact records" "rc=$rc $(cat "$tmp/wi2.err")"; fi
+for waits in 1ms,1ms 10ms,1ms 0 -5us 1ms,abc ''; do
+  "$SW" whatif --records "$REC" --waits "$waits" > "$tmp/wi3.out" 2> "$tmp/wi3.err"; rc=$?
+  if [ $rc -eq 2 ] && [ ! -s "$tmp/wi3.out" ] && [ "$(wc -l < "$tmp/wi3.err")" -eq 1 ]; then ok "whatif --waits '$waits': exit 2"
+  else bad "whatif --waits '$waits'" "rc=$rc $(cat "$tmp/wi3.err")"; fi
+done
+
 echo "state: $pass passed, $fail failed"
 [ $fail -eq 0 ]
