@@ -31,6 +31,7 @@ stage build build
 stage unit make -s unit
 stage state make -s state-test
 stage host make -s host-test
+stage metrics make -s metrics-test
 stage fuzz make -s fuzz-check
 for lab in $(make -s print-ci-labs); do
   stage "$lab" make -s "$lab"
