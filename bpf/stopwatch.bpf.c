@@ -399,6 +399,7 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 		r->cpu[c].t_handler = 0;
 		r->cpu[c].rung = 0;
 		r->cpu[c].irqs = 0;
+		r->cpu[c].end = 0;
 	}
 	r->seq = seq;
 	*depth = 1;
@@ -514,6 +515,35 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 		if (trace_lines && sw_tl_irqs(cpu, irqs, r->seq) < 0)
 			count(SW_CNT_TRACE_DROPS);
 	}
+}
+
+/*
+ * How this stopped CPU ends (enum sw_cpu_end). It runs after the CPU acked
+ * its stop, often once the initiator has returned: the record is the last
+ * one begun, whatever its state, and only a CPU that stopped in it counts.
+ * Only the CPU itself writes its entry; a later end (powered off after
+ * parking) replaces an earlier one.
+ */
+static __always_inline void cpu_ended(__u32 end)
+{
+	struct sw_store *st = store();
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct sw_stop_record *r;
+	struct sw_cpu_stop *c;
+	__u64 seq;
+
+	if (!st || cpu >= SW_MAX_CPUS)
+		return;
+	seq = st->hdr.next_seq;
+	if (!seq)
+		return;
+	r = &st->rec[(seq - 1) & (SW_STOP_SLOTS - 1)];
+	c = &r->cpu[cpu & (SW_MAX_CPUS - 1)];
+	if (r->seq != seq || !c->rung || c->end >= end)
+		return;
+	c->end = end;
+	if (trace_lines && sw_tl_cpu_end(cpu, end, seq) < 0)
+		count(SW_CNT_TRACE_DROPS);
 }
 
 /* The CPU that entered panic: stops it begins (or just began) are panics. */
@@ -752,10 +782,18 @@ SW_FUNC(local_cpu_stop, local_cpu_stop, stop_handler(SW_RUNG_IPI, NULL, false))
 SW_FUNC(ipi_cpu_crash_stop, ipi_cpu_crash_stop,
 	stop_handler(SW_RUNG_IPI, regs, true), unsigned int cpu, struct pt_regs *regs)
 SW_FUNC(panic_smp_self_stop, panic_smp_self_stop, stop_handler(SW_RUNG_SELF, NULL, false))
-/* the series: IPI handlers pass die_on_crash=true, SDEI and self-stop false */
-SW_FUNC(arm64_nmi_cpu_stop, arm64_nmi_cpu_stop,
+/*
+ * v3/v4: IPI handlers pass die_on_crash=true, SDEI and self-stop false; the
+ * SDEI handler's CPU then parks inside the event it never completes.
+ */
+static __always_inline void v4_cpu_stop(struct pt_regs *regs, bool die_on_crash)
+{
 	stop_handler(!regs ? SW_RUNG_SELF : (die_on_crash ? SW_RUNG_IPI : SW_RUNG_SDEI),
-		     regs, regs != NULL),
+		     regs, regs != NULL);
+	if (regs && !die_on_crash)
+		cpu_ended(SW_END_PARKED_UNCOMPLETED);
+}
+SW_FUNC(arm64_nmi_cpu_stop, arm64_nmi_cpu_stop, v4_cpu_stop(regs, die_on_crash),
 	struct pt_regs *regs, bool die_on_crash)
 
 /*
@@ -779,6 +817,28 @@ static __always_inline __u32 park_shape_rung(struct pt_regs *regs)
 }
 SW_FUNC(arm64_nmi_cpu_stop_park, arm64_nmi_cpu_stop,
 	stop_handler(park_shape_rung(regs), regs, regs != NULL), struct pt_regs *regs)
+/*
+ * The park shape's SDEI exit path asks this on every event; true on a stopped
+ * CPU: it completes its event into the park pad (COMPLETE_AND_RESUME).
+ */
+SEC("fexit/arm64_nmi_cpu_stop_pending")
+int BPF_PROG(fexit_arm64_nmi_cpu_stop_pending, bool ret)
+{
+	if (ret)
+		cpu_ended(SW_END_COMPLETED_PARKED);
+	return 0;
+}
+SEC("kretprobe/arm64_nmi_cpu_stop_pending")
+int BPF_KRETPROBE(kretprobe_arm64_nmi_cpu_stop_pending, bool ret)
+{
+	if (ret)
+		cpu_ended(SW_END_COMPLETED_PARKED);
+	return 0;
+}
+/* the park pad powers the CPU off on a crash stop ... */
+SW_FUNC(sdei_nmi_parked_cpu_die, sdei_nmi_parked_cpu_die, cpu_ended(SW_END_POWERED_OFF))
+/* ... and so does every shape's crash stop for an IPI-stopped CPU: PSCI CPU_OFF */
+SW_FUNC(cpu_psci_cpu_die, cpu_psci_cpu_die, cpu_ended(SW_END_POWERED_OFF), unsigned int cpu)
 
 /* SDEI (the series) */
 SW_FUNC(sdei_nmi_stop_cpus, sdei_nmi_stop_cpus,

@@ -15,7 +15,7 @@
 #define SW_STOP_SLOTS		8	/* stop records kept, newest overwrite oldest */
 #define SW_MAX_PAGES		16	/* pages of the record store, see sw_store_hdr */
 #define SW_STORE_MAGIC		0x3148435457504f54ULL	/* "TOPWTCH1" little endian */
-#define SW_LAYOUT_VERSION	1
+#define SW_LAYOUT_VERSION	2	/* 2: sw_cpu_stop.end */
 #define SW_STORE_F_LOGLINEAR	1u	/* histograms use log-linear ns buckets */
 
 /* Rungs of the ladder. Names (sw_rung_name) are the same in every output. */
@@ -46,11 +46,26 @@ enum sw_irqs {
 	SW_IRQS_MASKED = 2,
 };
 
-/* One CPU's part of a stop sequence: written once, by that CPU. */
+/*
+ * How a stopped CPU ended, as far as the probes of the kernel's series shape
+ * saw (docs/shapes.md). v3/v4's SDEI handler parks inside the event it never
+ * completes; the park shape completes it into a park pad, and powers the CPU
+ * off there on a crash stop; a CPU seen entering PSCI CPU_OFF (any rung) was
+ * powered off. The values are user/stop.h's enum sw_sdei_end.
+ */
+enum sw_cpu_end {
+	SW_END_UNKNOWN = 0,
+	SW_END_PARKED_UNCOMPLETED = 1,
+	SW_END_COMPLETED_PARKED = 2,
+	SW_END_POWERED_OFF = 3,
+};
+
+/* One CPU's part of a stop sequence: written by that CPU only. */
 struct sw_cpu_stop {
 	__u64 t_handler;	/* ns (bpf_ktime_get_ns) its stop handler ran; 0 = never */
 	__u32 rung;		/* enum sw_rung; claimed with cmpxchg, first wins */
-	__u32 irqs;		/* enum sw_irqs */
+	__u16 irqs;		/* enum sw_irqs */
+	__u16 end;		/* enum sw_cpu_end, after the handler (layout 2) */
 };
 
 enum sw_rec_state {

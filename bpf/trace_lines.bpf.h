@@ -13,6 +13,7 @@
  *   stopwatch: cpu=C rung=NAME t=NS irqs=NAME seq=S     (logscan reads it too)
  *   stopwatch: irqs cpu=C irqs=NAME seq=S
  *   stopwatch: end seq=S t=NS
+ *   stopwatch: cpuend cpu=C end=NAME seq=S    (how a stopped CPU ended)
  *
  * NMI/SDEI safety (kernel 6.12, kernel/bpf/helpers.c): bpf_trace_printk and
  * bpf_trace_vprintk take no lock; bpf_bprintf_prepare() uses per-CPU
@@ -76,6 +77,18 @@ static __always_inline long sw_tl_irqs(__u32 cpu, __u32 irqs, __u64 seq)
 	if (irqs == SW_IRQS_MASKED)
 		return bpf_printk(SW_TL_PFX "irqs cpu=%u irqs=masked seq=%llu", cpu, seq);
 	return bpf_printk(SW_TL_PFX "irqs cpu=%u irqs=enabled seq=%llu", cpu, seq);
+}
+
+static __always_inline long sw_tl_cpu_end(__u32 cpu, __u32 end, __u64 seq)
+{
+	switch (end) {
+	case SW_END_PARKED_UNCOMPLETED:
+		return bpf_printk(SW_TL_PFX "cpuend cpu=%u end=parked_uncompleted seq=%llu", cpu, seq);
+	case SW_END_COMPLETED_PARKED:
+		return bpf_printk(SW_TL_PFX "cpuend cpu=%u end=completed_parked seq=%llu", cpu, seq);
+	default:
+		return bpf_printk(SW_TL_PFX "cpuend cpu=%u end=powered_off seq=%llu", cpu, seq);
+	}
 }
 
 static __always_inline long sw_tl_end(__u64 seq, __u64 t)

@@ -106,6 +106,17 @@ const struct sw_point sw_points[] = {
 	    FN_P_V(SW_KPROBE, "kprobe_arm64_nmi_cpu_stop", V4_STOP_ARGS),
 	    FN_P_V(SW_FENTRY, "fentry_arm64_nmi_cpu_stop_park", PARK_STOP_ARGS),
 	    FN_P_V(SW_KPROBE, "kprobe_arm64_nmi_cpu_stop_park", PARK_STOP_ARGS) } },
+	/* the park shape: how an SDEI-stopped CPU ends */
+	{ "arm64_nmi_cpu_stop_pending:return", "SDEI-stopped CPU completes its event into the park pad",
+	  A_ARM, G_STOP, SW_RUNG_SDEI, true, false, "kernel has no park-shape SDEI stop (v3/v4 or stock)",
+	  { { SW_FEXIT, "fexit_arm64_nmi_cpu_stop_pending", { "arm64_nmi_cpu_stop_pending" }, "void" },
+	    { SW_KRETPROBE, "kretprobe_arm64_nmi_cpu_stop_pending", { "arm64_nmi_cpu_stop_pending" },
+	      "void" } } },
+	{ "sdei_nmi_parked_cpu_die", "parked CPU powered off (crash stop)", A_ARM, G_STOP,
+	  SW_RUNG_SDEI, true, false, "kernel has no park-shape SDEI stop (v3/v4 or stock)",
+	  FN("sdei_nmi_parked_cpu_die", "sdei_nmi_parked_cpu_die") },
+	{ "cpu_psci_cpu_die", "stopped CPU powered off (PSCI CPU_OFF)", A_ARM, G_STOP, 0, false,
+	  false, "kernel without HOTPLUG_CPU or PSCI", FN("cpu_psci_cpu_die", "cpu_psci_cpu_die") },
 	/* the SDEI rung and SDEI backtraces (the series) */
 	{ "sdei_nmi_stop_cpus", "SDEI rung fires", A_ARM, G_STOP, SW_RUNG_SDEI, true, false,
 	  "kernel lacks the SDEI NMI series",

@@ -237,6 +237,27 @@ static struct sw_time wire_time(__u64 ns)
 	return ns ? sw_time_exact(ns) : (struct sw_time){};
 }
 
+/*
+ * How a CPU ended (layout 2's end, set by the series shape's probes): an
+ * SDEI-stopped CPU's sdei_end; and, on a crash stop, whether the capture
+ * kernel can bring the CPU online again: yes once it was powered off (PSCI
+ * CPU_OFF, whatever the rung); no for a CPU left parked (in the SDEI event,
+ * in the park pad, or a self-stop, which always parks); unknown otherwise.
+ */
+static void wire_end(const struct sw_stop *s, struct sw_stop_cpu *sc, unsigned int end)
+{
+	if (end >= SW_SDEI_END_COUNT)	/* torn or forged */
+		end = SW_SDEI_END_UNKNOWN;
+	if (sc->rung == SW_RUNG_SDEI)
+		sc->sdei_end = end;
+	if (s->kind != SW_KIND_CRASH || sc->rung == SW_RUNG_NONE)
+		return;
+	if (end == SW_SDEI_END_POWERED_OFF)
+		sc->reonline = SW_REONLINE_YES;
+	else if (end != SW_SDEI_END_UNKNOWN || sc->rung == SW_RUNG_SELF)
+		sc->reonline = SW_REONLINE_NO;
+}
+
 struct sw_stop *sw_stop_from_wire(const struct sw_record_meta *m, const struct sw_stop_record *w)
 {
 	unsigned int nr = w->nr_cpus && w->nr_cpus <= SW_MAX_CPUS ? w->nr_cpus : SW_MAX_CPUS;
@@ -269,6 +290,7 @@ struct sw_stop *sw_stop_from_wire(const struct sw_record_meta *m, const struct s
 		sc->rung = wc->rung < SW_RUNG_COUNT ? wc->rung : SW_RUNG_UNKNOWN;
 		sc->irqs = wc->irqs <= SW_IRQS_MASKED ? wc->irqs : SW_IRQS_UNKNOWN;
 		sc->at = sc->rung != SW_RUNG_NONE ? wire_time(wc->t_handler) : (struct sw_time){};
+		wire_end(s, sc, wc->end);
 	}
 	return s;
 }

@@ -134,6 +134,20 @@ static int field_irqs(const char *s)
 	return -1;
 }
 
+static int field_cpu_end(const char *s)
+{
+	const char *v = field(s, "end");
+
+	for (unsigned int e = SW_END_PARKED_UNCOMPLETED; v && e < SW_SDEI_END_COUNT; e++) {
+		const char *name = sw_sdei_end_name(e);
+		size_t n = strlen(name);
+
+		if (!strncmp(v, name, n) && (v[n] == ' ' || v[n] == '\0'))
+			return e;
+	}
+	return -1;
+}
+
 /* The record of (current arming, @seq), created empty on first sight. */
 static struct sw_stop_record *rec_of(struct sw_trace_asm *a, __u64 seq)
 {
@@ -237,6 +251,17 @@ static int asm_line(struct sw_trace_asm *a, const char *s)
 			return -ENOMEM;
 		if (r->cpu[x].irqs == SW_IRQS_UNKNOWN)
 			r->cpu[x].irqs = irqs;
+		return 1;
+	}
+	if (!strncmp(s, "cpuend ", 7)) {
+		int end = field_cpu_end(s);
+
+		if (!field_u64(s, "cpu", 10, &x) || x >= SW_MAX_CPUS || end <= SW_END_UNKNOWN)
+			return -EINVAL;
+		if (!(r = rec_of(a, seq)))
+			return -ENOMEM;
+		if (r->cpu[x].end < end)	/* the BPF side's rule: a later end wins */
+			r->cpu[x].end = end;
 		return 1;
 	}
 	if (!strncmp(s, "end ", 4)) {

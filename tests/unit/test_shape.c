@@ -6,6 +6,7 @@
  * The fake BTF goes through the real path: sw_kernel_open() reads it from
  * STOPWATCH_BTF, as it reads /sys/kernel/btf/vmlinux.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stddef.h>
@@ -19,6 +20,8 @@
 #include "points.h"
 #include "record.h"
 #include "shape.h"
+#include "stop.h"
+#include "trace.h"
 
 enum fake_shape { FAKE_STOCK, FAKE_V4, FAKE_PARK, FAKE_UNKNOWN };
 
@@ -291,6 +294,96 @@ static void test_names_only(void **state)
 	assert_string_equal(prog(&p, "arm64_nmi_cpu_stop"), "fentry_arm64_nmi_cpu_stop");
 }
 
+/* ---- how a stopped CPU ended: the wire's end, decoded ---- */
+
+/* A crash stop of 4 CPUs from CPU 0: 1 by IPI, 2 by SDEI, 3 stopped itself. */
+static struct sw_stop_record *wire_crash(unsigned int end1, unsigned int end2, unsigned int end3)
+{
+	struct sw_stop_record *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	w->seq = 1;
+	w->kind = SW_KIND_CRASH;
+	w->nr_cpus = 4;
+	w->state = SW_REC_DONE;
+	w->t_start = 1000;
+	w->online[0] = 0xf;
+	w->cpu[1] = (struct sw_cpu_stop){ 2000, SW_RUNG_IPI, SW_IRQS_ENABLED, end1 };
+	w->cpu[2] = (struct sw_cpu_stop){ 3000, SW_RUNG_SDEI, SW_IRQS_MASKED, end2 };
+	w->cpu[3] = (struct sw_cpu_stop){ 4000, SW_RUNG_SELF, SW_IRQS_UNKNOWN, end3 };
+	return w;
+}
+
+static void test_decode_cpu_end(void **state)
+{
+	struct sw_record_meta m = { .source = SW_SRC_VMCORE, .exact = true };
+	struct sw_stop_record *w;
+	struct sw_stop *s;
+
+	(void)state;
+	/* park shape, crash stop: IPI CPU and SDEI CPU powered off, the self-stop parked */
+	w = wire_crash(SW_END_POWERED_OFF, SW_END_POWERED_OFF, SW_END_UNKNOWN);
+	s = sw_stop_from_wire(&m, w);
+	assert_int_equal(s->cpu[1].sdei_end, SW_SDEI_END_UNKNOWN);	/* not SDEI-stopped */
+	assert_int_equal(s->cpu[1].reonline, SW_REONLINE_YES);
+	assert_int_equal(s->cpu[2].sdei_end, SW_SDEI_END_POWERED_OFF);
+	assert_string_equal(sw_sdei_end_name(s->cpu[2].sdei_end), "powered_off");
+	assert_int_equal(s->cpu[2].reonline, SW_REONLINE_YES);
+	assert_int_equal(s->cpu[3].reonline, SW_REONLINE_NO);
+	assert_int_equal(s->cpu[0].reonline, SW_REONLINE_UNKNOWN);	/* the initiator */
+	sw_stop_free(s);
+
+	/* v4: the SDEI CPU parks in its event; the IPI CPU's CPU_OFF not seen */
+	w->cpu[1].end = SW_END_UNKNOWN;
+	w->cpu[2].end = SW_END_PARKED_UNCOMPLETED;
+	s = sw_stop_from_wire(&m, w);
+	assert_int_equal(s->cpu[1].reonline, SW_REONLINE_UNKNOWN);
+	assert_int_equal(s->cpu[2].sdei_end, SW_SDEI_END_PARKED_UNCOMPLETED);
+	assert_int_equal(s->cpu[2].reonline, SW_REONLINE_NO);
+	sw_stop_free(s);
+
+	/* not a crash stop: how it ended, but nothing about a capture kernel */
+	w->kind = SW_KIND_STOP;
+	w->cpu[2].end = SW_END_COMPLETED_PARKED;
+	s = sw_stop_from_wire(&m, w);
+	assert_int_equal(s->cpu[2].sdei_end, SW_SDEI_END_COMPLETED_PARKED);
+	assert_int_equal(s->cpu[2].reonline, SW_REONLINE_UNKNOWN);
+	assert_int_equal(s->cpu[3].reonline, SW_REONLINE_UNKNOWN);
+	sw_stop_free(s);
+
+	/* torn: an end past the enum is unknown */
+	w->kind = SW_KIND_CRASH;
+	w->cpu[2].end = 77;
+	s = sw_stop_from_wire(&m, w);
+	assert_int_equal(s->cpu[2].sdei_end, SW_SDEI_END_UNKNOWN);
+	assert_int_equal(s->cpu[2].reonline, SW_REONLINE_UNKNOWN);
+	sw_stop_free(s);
+	free(w);
+}
+
+/* The trace line of an end: the same wire field, a later end winning. */
+static void test_trace_cpu_end(void **state)
+{
+	struct sw_trace_asm *a = sw_trace_asm_new();
+	struct sw_record_meta m;
+	const struct sw_stop_record *r;
+
+	(void)state;
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: begin seq=1 kind=3 cpu=0 nr=4 t=100 online=f,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpu=2 rung=sdei t=300 irqs=masked seq=1"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpuend cpu=2 end=completed_parked seq=1"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpuend cpu=2 end=powered_off seq=1"), 1);
+	/* lines may come out of order: an earlier end does not undo a later one */
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpuend cpu=2 end=completed_parked seq=1"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpuend cpu=2 end=off seq=1"), -EINVAL);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpuend cpu=9999 end=powered_off seq=1"), -EINVAL);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpuend end=powered_off seq=1"), -EINVAL);
+	r = sw_trace_asm_record(a, 0, &m);
+	assert_non_null(r);
+	assert_int_equal(r->cpu[2].end, SW_END_POWERED_OFF);
+	sw_trace_asm_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +393,8 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_canonical_signatures),
 		cmocka_unit_test(test_names_only),
+		cmocka_unit_test(test_decode_cpu_end),
+		cmocka_unit_test(test_trace_cpu_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
