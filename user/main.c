@@ -20,6 +20,7 @@ static const struct {
 	{ "logscan", cmd_logscan, "stop records from kernel logs of hosts that were never armed" },
 	{ "stats", cmd_stats, "cumulative stop statistics across boots (JSON, OpenMetrics, HTTP)" },
 	{ "whatif", cmd_whatif, "what other stop waits would cost: CPUs and stops escalated, time" },
+	{ "report", cmd_report, "one self-contained HTML report: latency plots, whatif, stops" },
 };
 
 static void usage(FILE *f)
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		   "  stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n"
 		   "  stopwatch stats --listen 9419   # /metrics and /stats.json on 127.0.0.1\n"
 		   "  stopwatch whatif --live-seconds 10   # if the IPI wait were 100 ms...\n"
+		   "  stopwatch report --live-seconds 10 -o report.html\n"
 		   "\n'stopwatch COMMAND --help' describes each command.\n");
 }
 

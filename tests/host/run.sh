@@ -351,6 +351,21 @@ if [ $rc -eq 0 ] && grep -q '^stopwatch: no exact stop records (1 records, none 
   ok "whatif: no exact records: says so, live only"
 else bad "whatif live only" "rc=$rc $(cat "$tmp/wi2.err") $(head -2 "$tmp/wi2.out")"; fi
 
+# 11. report from live data on this host (3 s, per-CPU heat map) and the
+# injected records: valid, rendered by headless Chromium, a screenshot
+if [ -f "$tmp/state/state" ]; then
+  ipi_load 5 & load=$!
+  "$SW" report --state-dir "$tmp/state" --live-seconds 3 -o "$tmp/live.html" 2> "$tmp/rep.err"; rc=$?
+  wait $load
+  cpus=$(nproc)
+  if [ $rc -eq 0 ] && tidy -q -e "$tmp/live.html" > "$tmp/tidy.out" 2>&1 &&
+     "$(dirname "$0")/../lib/check_report.py" "$tmp/live.html" "$tmp/live.png" 3 > "$tmp/chk.out" 2>&1 &&
+     [ "$(grep -c '<title>CPU [0-9]*, second [1-3]: ' "$tmp/live.html")" -eq $((cpus * 3)) ] &&
+     grep -q 'live: IPI [a-z_]* delivery' "$tmp/live.html"; then
+    ok "report of live data and the injected records: tidy clean; $(cat "$tmp/chk.out")"
+  else bad "report live" "rc=$rc $(cat "$tmp/rep.err" "$tmp/tidy.out" "$tmp/chk.out" | tail -5)"; fi
+fi
+
 check_rc "recover: no such trace instance" 1 "$SW" recover --trace=sw_no_such_instance
 check_rc "usage: recover --trace and --vmcore" 2 "$SW" recover --trace --vmcore /proc/vmcore
 

@@ -289,5 +289,25 @@ for waits in 1ms,1ms 10ms,1ms 0 -5us 1ms,abc ''; do
   else bad "whatif --waits '$waits'" "rc=$rc $(cat "$tmp/wi3.err")"; fi
 done
 
+# 10. report from the x86 lab's records: valid HTML (html5lib strict, tidy),
+# rendered by headless Chromium (tests/lib/check_report.py), nothing fetched
+CHECK_REPORT=$here/../lib/check_report.py
+if "$SW" report --records "$REC" -o "$tmp/lab.html" 2> "$tmp/rep.err" &&
+   tidy -q -e "$tmp/lab.html" > "$tmp/tidy.out" 2>&1 &&
+   "$CHECK_REPORT" "$tmp/lab.html" "$tmp/lab.png" 2 > "$tmp/chk.out" 2>&1 &&
+   grep -q '<td class="l">1,3</td><td class="l">2</td>' "$tmp/lab.html"; then
+  ok "report of the lab's records: tidy clean; $(cat "$tmp/chk.out")"
+else bad "report of the lab's records" "$(cat "$tmp/rep.err" "$tmp/tidy.out" "$tmp/chk.out" | tail -5)"; fi
+"$SW" report --records "$REC" -o "$tmp/no/such/dir/r.html" > /dev/null 2> "$tmp/rep2.err"; rc=$?
+if [ $rc -eq 2 ] && [ ! -e "$tmp/no" ] && [ "$(wc -l < "$tmp/rep2.err")" -eq 1 ]; then
+  ok "report -o into a missing directory: exit 2, no file ($(cat "$tmp/rep2.err"))"
+else bad "report -o missing dir" "rc=$rc $(cat "$tmp/rep2.err")"; fi
+printf '{"schema":"stopwatch.stop/1","source":"vmcore","kind":"stop","cpus":[{"cpu":-1}]}\n' > "$tmp/badrec.json"
+"$SW" report --records "$tmp/badrec.json" -o "$tmp/bad.html" > /dev/null 2> "$tmp/rep3.err"; rc=$?
+if [ $rc -eq 6 ] && [ ! -e "$tmp/bad.html" ] && [ "$(wc -l < "$tmp/rep3.err")" -eq 1 ] &&
+   ! ls "$tmp" | grep -q '^bad.html'; then
+  ok "report: a bad record: exit 6, no file ($(cat "$tmp/rep3.err"))"
+else bad "report bad record" "rc=$rc $(cat "$tmp/rep3.err")"; fi
+
 echo "state: $pass passed, $fail failed"
 [ $fail -eq 0 ]
