@@ -11,14 +11,15 @@
 #include "report.h"
 
 static const char report_doc[] =
-	"Write one self-contained HTML file (inline SVG, no script, nothing loaded from\n"
-	"anywhere) for a postmortem: the CDF of IPI and SDEI delivery latency and of each\n"
-	"rung's ack latency on a log time axis with the kernel's waits, the escalation\n"
-	"delay distribution, a per-CPU heat map of IPI latency over the live window, the\n"
-	"whatif table, and the stops recorded. Data as for 'stopwatch whatif'.\n"
+	"Write one self-contained HTML file (inline SVG, no script, nothing loaded\n"
+	"from anywhere) for a postmortem: the CDF of IPI and SDEI delivery latency\n"
+	"and of each rung's ack latency on a log time axis with the kernel's waits,\n"
+	"the escalation delay distribution, a per-CPU heat map of IPI latency over\n"
+	"the live window, the whatif table, and the stops recorded. Data as for\n"
+	"'stopwatch whatif'.\n"
 	"\n"
 	"EXAMPLES:\n"
-	"    stopwatch report -o /tmp/stops.html                       # this host's state\n"
+	"    stopwatch report -o /tmp/stops.html     # this host's state\n"
 	"    stopwatch report --live-seconds 10 -o live.html\n"
 	"    stopwatch report --records recover.json --live-seconds 5 -o incident.html\n";
 

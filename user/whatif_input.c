@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "env.h"
 #include "loader.h"
 #include "record_json.h"
@@ -15,8 +16,8 @@ static const char *opt_dir, *opt_records[SW_WI_MAX_RECORD_FILES], *opt_waits;
 static int nopt_records;
 
 static const struct argp_option input_options[] = {
-	{ "state-dir", OPT_DIR, "DIR", 0, "Recorded stops counted in DIR (default, with no other "
-	  "source: $" SW_STATE_DIR_ENV " or " SW_STATE_DEFAULT_DIR ")" },
+	{ "state-dir", OPT_DIR, "DIR", 0, "Recorded stops counted in DIR (default, without --"
+	  "records: $" SW_STATE_DIR_ENV " or " SW_STATE_DEFAULT_DIR ")" },
 	{ "records", OPT_RECORDS, "FILE", 0, "Stop records as JSON lines (recover/dump --format "
 	  "json), not counted in the state dir; repeatable" },
 	{ "live-seconds", OPT_LIVE, "N", 0, "Trace IPI and SDEI delivery latency for N seconds "
@@ -130,9 +131,17 @@ int sw_wi_gather(struct sw_wi_data *d)
 			"%d\n", opt_waits, SW_WHATIF_MAX_WAITS);
 		return SW_EXIT_USAGE;
 	}
-	/* with no source named, the host's own state, as 'stats' reads it */
-	if (!dir && !nopt_records && !env.live_seconds)
+	/*
+	 * With no records named, the host's own state, as 'stats' reads it;
+	 * beside --live-seconds only when there is one.
+	 */
+	if (!dir && !nopt_records) {
+		struct stat sb;
+
 		dir = getenv(SW_STATE_DIR_ENV) ? getenv(SW_STATE_DIR_ENV) : SW_STATE_DEFAULT_DIR;
+		if (env.live_seconds && stat(dir, &sb))
+			dir = NULL;
+	}
 	if (dir && (ret = read_state(d, dir)))
 		return ret;
 	for (int i = 0; i < nopt_records; i++)
