@@ -215,42 +215,27 @@ static void heat_color(char out[8], const struct sw_hist *h)
 	sw_color_mix(out, "#fff5eb", "#7f0000", log10(sw_hist_quantile(true, h, 0.99) / 1e3) / 6);
 }
 
-static void section_heatmap(FILE *f, const struct sw_wi_data *d)
+/*
+ * At most this many columns and rows: a long window or a big machine gets
+ * cells of several seconds or CPUs, so the file stays a few hundred KB.
+ */
+#define HEAT_MAX_COLS	120
+#define HEAT_MAX_ROWS	64
+
+/* The merged deliveries of seconds [s0, s1) and CPUs [c0, c1). */
+static void heat_cell(const struct sw_live_window *w, int s0, int s1, int c0, int c1,
+		      struct sw_hist *out)
 {
-	const struct sw_live_window *w = &d->live;
-	double x0 = 70, y0 = 10, pw = PLOT_W - 90, rowh, colw;
-	int h;
+	memset(out, 0, sizeof(*out));
+	for (int s = s0; s < s1; s++)
+		for (int c = c0; c < c1; c++)
+			sw_hist_merge(out, &w->ipi_cpu_sec[s * w->nr_cpus + c]);
+}
 
-	fputs("<h2>IPI delivery latency per CPU over the live window</h2>\n", f);
-	if (!d->in.have_live) {
-		fputs("<p class=\"note\">No live window: run with --live-seconds N.</p>\n", f);
-		return;
-	}
-	rowh = w->nr_cpus <= 32 ? 18 : 576.0 / w->nr_cpus;
-	colw = pw / w->seconds;
-	h = (int)(rowh * w->nr_cpus) + 60;
-	sw_svg_open(f, PLOT_W, h, "Heat map: p99 IPI delivery latency per CPU and second");
-	for (int s = 0; s < w->seconds; s++)
-		for (int c = 0; c < w->nr_cpus; c++) {
-			const struct sw_hist *cell = &w->ipi_cpu_sec[s * w->nr_cpus + c];
-			char color[8], tip[128];
-
-			heat_color(color, cell);
-			snprintf(tip, sizeof(tip), "CPU %d, second %d: %llu IPIs, p99 %.1f us", c, s + 1,
-				 (unsigned long long)cell->count,
-				 sw_hist_quantile(true, cell, 0.99) / 1e3);
-			sw_svg_rect(f, x0 + s * colw, y0 + c * rowh, colw, rowh, color, tip);
-		}
-	for (int c = 0; c < w->nr_cpus; c += w->nr_cpus <= 32 ? 1 : w->nr_cpus / 16)
-		sw_svg_text(f, x0 - 6, y0 + c * rowh + rowh * 0.7, "end", "tick", "CPU %d", c);
-	for (int s = 0; s < w->seconds; s += w->seconds <= 20 ? 1 : w->seconds / 10)
-		sw_svg_text(f, x0 + (s + 0.5) * colw, y0 + w->nr_cpus * rowh + 14, "middle", "tick",
-			    "%d s", s + 1);
-	sw_svg_text(f, x0 + pw / 2, y0 + w->nr_cpus * rowh + 32, "middle", "axis",
-		    "second of the live window");
-	sw_svg_close(f);
-	fputs("<p class=\"note\">Each cell: the p99 of the IPI deliveries that CPU took in that second, "
-	      "every IPI kind; grey: none.", f);
+static void heat_legend(FILE *f)
+{
+	fputs("<p class=\"note\">Each cell: the p99 of the IPI deliveries taken there, every IPI "
+	      "kind; grey: none.", f);
 	for (int e = 0; e <= 6; e += 2) {
 		struct sw_hist one = { .count = 1, .max_ns = (__u64)(pow(10, e) * 1e3) };
 		char color[8];
@@ -261,6 +246,51 @@ static void section_heatmap(FILE *f, const struct sw_wi_data *d)
 			e == 0 ? "1 us" : e == 2 ? "100 us" : e == 4 ? "10 ms" : "1 s");
 	}
 	fputs("</p>\n", f);
+}
+
+static void section_heatmap(FILE *f, const struct sw_wi_data *d)
+{
+	const struct sw_live_window *w = &d->live;
+	double x0 = 70, y0 = 10, pw = PLOT_W - 90, rowh, colw;
+	int secs, cpus, rows, cols, h;
+	struct sw_hist cell;
+
+	fputs("<h2>IPI delivery latency per CPU over the live window</h2>\n", f);
+	if (!d->in.have_live) {
+		fputs("<p class=\"note\">No live window: run with --live-seconds N.</p>\n", f);
+		return;
+	}
+	secs = (w->seconds + HEAT_MAX_COLS - 1) / HEAT_MAX_COLS;	/* per column */
+	cpus = (w->nr_cpus + HEAT_MAX_ROWS - 1) / HEAT_MAX_ROWS;	/* per row */
+	cols = (w->seconds + secs - 1) / secs;
+	rows = (w->nr_cpus + cpus - 1) / cpus;
+	rowh = rows <= 32 ? 18 : 576.0 / rows;
+	colw = pw / cols;
+	h = (int)(rowh * rows) + 60;
+	sw_svg_open(f, PLOT_W, h, "Heat map: p99 IPI delivery latency per CPU and second");
+	for (int x = 0; x < cols; x++)
+		for (int y = 0; y < rows; y++) {
+			int s0 = x * secs, s1 = s0 + secs < w->seconds ? s0 + secs : w->seconds;
+			int c0 = y * cpus, c1 = c0 + cpus < w->nr_cpus ? c0 + cpus : w->nr_cpus;
+			char color[8], tip[160];
+
+			heat_cell(w, s0, s1, c0, c1, &cell);
+			heat_color(color, &cell);
+			snprintf(tip, sizeof(tip), "CPU %d%s%.0d, second %d%s%.0d: %llu IPIs, p99 %.1f us",
+				 c0, c1 - c0 > 1 ? "-" : "", c1 - c0 > 1 ? c1 - 1 : 0, s0 + 1,
+				 s1 - s0 > 1 ? "-" : "", s1 - s0 > 1 ? s1 : 0,
+				 (unsigned long long)cell.count, sw_hist_quantile(true, &cell, 0.99) / 1e3);
+			sw_svg_rect(f, x0 + x * colw, y0 + y * rowh, colw, rowh, color, tip);
+		}
+	for (int y = 0; y < rows; y += rows <= 32 ? 1 : rows / 16)
+		sw_svg_text(f, x0 - 6, y0 + y * rowh + rowh * 0.7, "end", "tick", "CPU %d", y * cpus);
+	for (int x = 0; x < cols; x += cols <= 20 ? 1 : cols / 10)
+		sw_svg_text(f, x0 + (x + 0.5) * colw, y0 + rows * rowh + 14, "middle", "tick", "%d s",
+			    x * secs + 1);
+	sw_svg_text(f, x0 + pw / 2, y0 + rows * rowh + 32, "middle", "axis",
+		    "second of the live window");
+	sw_svg_close(f);
+	heat_legend(f);
 }
 
 static void td_value(FILE *f, const struct sw_wi_value *v, double scale, const char *unit)
