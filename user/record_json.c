@@ -6,10 +6,12 @@
  * to the ns from the printed us (3 decimals), relative to start_ns.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "loader.h"
 #include "record.h"
 #include "record_json.h"
 
@@ -29,6 +31,14 @@ static int name_index(const char *name, const char *(*names_of)(unsigned int), i
 		if (!strcmp(name, names_of(i)))
 			return i;
 	return -1;
+}
+
+static bool plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\' || *s == 0x7f)
+			return false;
+	return true;
 }
 
 static const char *source_of(unsigned int i)
@@ -126,10 +136,23 @@ int sw_record_parse_json(const char *line, struct sw_record_meta *m, struct sw_s
 	}
 	m->source = src;
 	m->exact = (v = field(o, "exact", json_type_boolean)) && json_object_get_boolean(v);
-	if ((v = field(o, "boot_id", json_type_string)))
-		snprintf(m->boot_id, sizeof(m->boot_id), "%s", json_object_get_string(v));
-	if ((v = field(o, "host", json_type_string)))
+	/* what a record prints: a UUID, a host name of plain characters */
+	if ((v = field(o, "boot_id", json_type_string)) && json_object_get_string_len(v)) {
+		__u8 id[16];
+
+		if (sw_boot_id_parse(json_object_get_string(v), id)) {
+			snprintf(err, errlen, "boot_id is not a UUID");
+			goto out;
+		}
+		sw_boot_id_text(id, m->boot_id, sizeof(m->boot_id));
+	}
+	if ((v = field(o, "host", json_type_string))) {
+		if (!plain(json_object_get_string(v))) {
+			snprintf(err, errlen, "host has quotes, backslashes or control characters");
+			goto out;
+		}
 		snprintf(m->host, sizeof(m->host), "%s", json_object_get_string(v));
+	}
 	r->kind = kind;
 	r->seq = (v = field(o, "seq", json_type_int)) ? json_object_get_int64(v) : 0;
 	r->initiator = (v = field(o, "initiator", json_type_int)) ? json_object_get_int(v) : 0;

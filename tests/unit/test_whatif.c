@@ -255,6 +255,15 @@ static void test_record_json_round_trip(void **unused)
 					      sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a stop record"));
 	assert_int_equal(sw_record_parse_json("{\"schema\":", &m2, r2, err, sizeof(err)), -EINVAL);
+	/* text a record prints unquoted is refused, not passed on */
+	assert_int_equal(sw_record_parse_json("{\"schema\":\"stopwatch.stop/1\",\"source\":\"log\","
+					      "\"kind\":\"stop\",\"boot_id\":\"x\\\\\\\"y\"}",
+					      &m2, r2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "boot_id is not a UUID");
+	assert_int_equal(sw_record_parse_json("{\"schema\":\"stopwatch.stop/1\",\"source\":\"log\","
+					      "\"kind\":\"stop\",\"host\":\"a\\\"b\"}",
+					      &m2, r2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "host has quotes, backslashes or control characters");
 	free(buf);
 	free(r);
 	free(r2);
