@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "expo.h"
 #include "state.h"
 
 static char dir[64];
@@ -43,7 +44,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sw_state_print_json(sink, s);
 	sw_state_print_text(sink, s);
-	sw_state_print_openmetrics(sink, s);
+	{
+		struct sw_expo e;
+
+		sw_expo_init(&e);
+		sw_state_expo(&e, s);
+		if (!e.err)
+			sw_expo_render(sink, &e, SW_EXPO_OPENMETRICS);
+		sw_expo_free(&e);
+	}
 	sw_state_close(s);
 	return 0;
 }
