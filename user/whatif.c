@@ -218,6 +218,9 @@ void sw_wi_compute(const struct sw_wi_input *in, const double *waits_us, int n,
 	for (int r = 0; r < SW_FIRE_RUNGS; r++) {
 		sw_wi_rung_dist(in, r, &rungs[r]);
 		out->rung_samples[r] = sw_wi_samples(&rungs[r]);
+		out->tail_us[r][0] = sw_hist_quantile(true, &rungs[r].h, 0.99) / 1e3;
+		out->tail_us[r][1] = sw_hist_quantile(true, &rungs[r].h, 0.999) / 1e3;
+		out->tail_us[r][2] = rungs[r].h.max_ns / 1e3;
 	}
 	sw_wi_stop_dist(in, &stops);
 	out->cpu_samples = out->rung_samples[0];
@@ -275,7 +278,14 @@ void sw_wi_print_json(FILE *f, const struct sw_wi_table *t)
 		fprintf(f, "null}");
 	else
 		fprintf(f, "%.3f}", t->next_ack_us);
-	fprintf(f, ",\"waits\":[");
+	fprintf(f, ",\"tails_us\":{");
+	for (int g = 0; g < SW_FIRE_RUNGS; g++)
+		if (t->tail_us[g][2] > 0)
+			fprintf(f, "%s\"%s\":{\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}", g ? "," : "",
+				sw_rung_name(g + 1), t->tail_us[g][0], t->tail_us[g][1], t->tail_us[g][2]);
+		else
+			fprintf(f, "%s\"%s\":null", g ? "," : "", sw_rung_name(g + 1));
+	fprintf(f, "},\"waits\":[");
 	for (int i = 0; i < t->n; i++) {
 		const struct sw_wi_row *r = &t->rows[i];
 
@@ -346,6 +356,11 @@ void sw_wi_print_text(FILE *f, const struct sw_wi_table *t)
 		else
 			fprintf(f, " -\n");
 	}
+	for (int g = 0; g < SW_FIRE_RUNGS; g++)
+		if (t->tail_us[g][2] > 0)
+			fprintf(f, "%s acks: p99 %.1f us, p99.9 %.1f us, max %.1f us (the kernel waits %.0f ms)\n",
+				sw_rung_name(g + 1), t->tail_us[g][0], t->tail_us[g][1], t->tail_us[g][2],
+				(g == 0 ? SW_WAIT_IPI_US : g == 1 ? SW_WAIT_NMI_US : SW_WAIT_SDEI_US) / 1e3);
 	fprintf(f, "bounds: what the histogram buckets allow; a CPU or stop that never took the IPI "
 		   "counts as later than every W.\n");
 	fprintf(f, "stop time: against the kernel's %.0f ms wait; an escalating stop then waits for the "

@@ -87,6 +87,8 @@ struct sw_wi_table {
 	struct sw_wi_row rows[SW_WHATIF_MAX_WAITS];
 	__u64 cpu_samples, stop_samples;	/* first rung (IPI) */
 	__u64 rung_samples[SW_FIRE_RUNGS];
+	/* how close each rung's acks come to the kernel's waits: p99, p99.9, max in us (acked only) */
+	double tail_us[SW_FIRE_RUNGS][3];
 	double esc_us, next_ack_us;		/* what the stop deltas assumed; next <0: unknown */
 	const char *source;			/* "records", "live", "records+live" */
 };

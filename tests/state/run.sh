@@ -265,6 +265,9 @@ last = waits[-1]
 assert abs(last["cpus_escalated_fraction"] - later / len(cpus)) < 1e-6, last
 assert abs(last["stops_escalated_fraction"] - sum(r["outcome"] == "escalated" for r in recs) / len(recs)) < 1e-6
 assert last["stop_time_delta_us"] == 0, last
+# the slowest IPI ack is the tail's max, to the ns the records print
+assert w["tails_us"]["ipi"]["max"] == max(c["ack_us"] for c in cpus if c["rung"] == "ipi"), w["tails_us"]
+assert w["tails_us"]["sdei"] is None
 for a, b in zip(waits, waits[1:]):
     for k in ("cpus_escalated_fraction", "stops_escalated_fraction"):
         assert b[k] <= a[k] + 1e-9, (k, a, b)
