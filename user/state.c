@@ -1047,6 +1047,19 @@ void sw_state_print_text(FILE *f, const struct sw_state *s)
 		fprintf(f, "%-24s ", title);
 		sw_hist_print_summary(f, true, &t->ack[i]);
 	}
+	/* the distributions behind them, in the layout live prints (log-linear rows in use) */
+	for (int i = 1; i < SW_FIRE_RUNGS; i++) {
+		if (!t->escalation[i].count)
+			continue;
+		snprintf(title, sizeof(title), "\nescalation delay to %s", sw_rung_name(i + 1));
+		sw_hist_print_text(f, true, &t->escalation[i], title);
+	}
+	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
+		if (!t->ack[i].count)
+			continue;
+		snprintf(title, sizeof(title), "\nack latency, %s", sw_rung_name(i + 1));
+		sw_hist_print_text(f, true, &t->ack[i], title);
+	}
 }
 
 /* ---- --state-dir for the commands that read records ---- */
