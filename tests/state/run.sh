@@ -292,6 +292,13 @@ for waits in 1ms,1ms 10ms,1ms 0 -5us 1ms,abc ''; do
   else bad "whatif --waits '$waits'" "rc=$rc $(cat "$tmp/wi3.err")"; fi
 done
 
+# 9b. stats text: the histograms behind the summaries, print_log2_hist's layout
+"$SW" stats --state-dir "$tmp/ref" > "$tmp/stats.txt"
+if grep -A1 '^escalation delay to nmi$' "$tmp/stats.txt" | grep -q '^ *usecs  *: count    distribution$' &&
+   grep -Eq '^ +[0-9.]+ -> [0-9.]+ +: [0-9]+ +\|\*+ *\|$' "$tmp/stats.txt"; then
+  ok "stats text: escalation histograms in the print_log2_hist layout"
+else bad "stats text histograms" "$(head -20 "$tmp/stats.txt")"; fi
+
 # 10. report from the x86 lab's records: valid HTML (html5lib strict, tidy),
 # rendered by headless Chromium (tests/lib/check_report.py), nothing fetched
 CHECK_REPORT=$here/../lib/check_report.py
