@@ -35,6 +35,7 @@ def call(port, method, path, body=None):
 
 profile = tempfile.mkdtemp(prefix="sw-chromium-")
 port = free_port()
+sid = None
 driver = subprocess.Popen(["chromedriver", "--port=%d" % port, "--allowed-ips=127.0.0.1"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
@@ -64,8 +65,12 @@ try:
         };""", "args": []})
     png = base64.b64decode(call(port, "GET", "/session/%s/screenshot" % sid))
     open(shot, "wb").write(png)
-    call(port, "DELETE", "/session/%s" % sid)
 finally:
+    if sid:  # ends the browser, also when a check above failed
+        try:
+            call(port, "DELETE", "/session/%s" % sid)
+        except OSError:
+            pass
     driver.terminate()
     driver.wait(10)
     shutil.rmtree(profile, ignore_errors=True)
