@@ -36,7 +36,7 @@ USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard 
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test host-test metrics-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -87,17 +87,18 @@ $(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlin
 host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch
 
-# the metrics stack: node_exporter and Prometheus (Debian's) on loopback,
-# promtool on every exposition and on the alert rules (tests/metrics/run.sh)
-$(OUT)/tests/mkcore: tests/metrics/mkcore.c tests/unit/core_builder.h $(BPF_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ibpf $< -o $@ -lz
-
-metrics-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/mkcore
-	@tests/metrics/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/mkcore
-
-bench: $(OUT)/stopwatch
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
 	@bench/run.sh $(OUT)/stopwatch $(BENCH)
+
+# state work through the state API (bench/state-bench.c), for the bench and scale-test
+$(OUT)/bench/state-bench: bench/state-bench.c $(USER_OBJS) $(OUT)/httpd_none.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# The state directory and logscan at fleet scale (1M records, 1 GiB of log):
+# minutes, not part of `make check`.
+scale-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
+	@tests/scale/run.sh $(OUT)
 
 # ---- fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c, one per reader (docs/fuzzing.md) ----
 # Every user object is built instrumented and linked into each harness, so a

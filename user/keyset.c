@@ -218,8 +218,9 @@ static int load_log(struct sw_keyset *ks, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	/* keys a killed ingest appended were never counted: they go */
-	if (!ks->rewrite && ftruncate(fd, len)) {
+	/* keys a killed ingest appended were never counted: they go (and an
+	 * ingest that finds none leaves the file as it is, mtime included) */
+	if (!ks->rewrite && lseek(fd, 0, SEEK_END) > (off_t)len && ftruncate(fd, len)) {
 		ret = -errno;
 		snprintf(err, errlen, "key index %s: truncate: %s", path, strerror(errno));
 	}
