@@ -3,7 +3,7 @@
 # The state directory at N records (default 1M): this build against the
 # build before state v2 (commit cda5d18, built in BASE), in the same run,
 # the same records, interleaved. Each figure: the ratio first, then both.
-#   stats --format json: wall time (median of 21) and peak RSS
+#   stats --format json: elapsed and CPU time (perf stat, 21 runs) and peak RSS
 #   re-ingest of N known records (state work through the state API: open, adds, commit)
 #   a new record: time in sw_state_add per record, 10000 new on top of N (median of 3)
 #   /metrics: wrk, 16 and 100 connections, 10 s each: requests/s, p99, server peak RSS
@@ -34,15 +34,18 @@ echo "state at $N records: this build (new) against $BASE_COMMIT (today), $(npro
 for v in base new; do "${SB[$v]}" "$tmp/$v" build "$N" > "$tmp/$v.build"; done
 echo "  state files: new $(du -sk "$tmp/new" | cut -f1) kB ($(ls "$tmp/new" | tr '\n' ' ')), today $(du -sk "$tmp/base" | cut -f1) kB"
 
+# perf stat: elapsed and CPU time of the command itself, no shell around it
 for v in base new; do
-  for i in $(seq 21); do
-    s=$(date +%s%N); "${SW[$v]}/stopwatch" stats --state-dir "$tmp/$v" --format json > /dev/null; e=$(date +%s%N)
-    echo "scale=3; ($e - $s) / 1000000" | bc
-  done | median > "$tmp/$v.stats"
+  perf stat -r 21 -x, -e task-clock "${SW[$v]}/stopwatch" stats --state-dir "$tmp/$v" --format json \
+    2> "$tmp/$v.perf" > /dev/null
+  awk -F, '$3 == "task-clock" { printf "%.3f", $1 }' "$tmp/$v.perf" > "$tmp/$v.statscpu"
+  perf stat -r 21 "${SW[$v]}/stopwatch" stats --state-dir "$tmp/$v" --format json 2>&1 > /dev/null |
+    awk '/seconds time elapsed/ { printf "%.3f", $1 * 1000 }' > "$tmp/$v.stats"
   /usr/bin/time -f %M "${SW[$v]}/stopwatch" stats --state-dir "$tmp/$v" --format json 2>&1 >/dev/null | tail -1 > "$tmp/$v.statsrss"
 done
 echo "  stats --format json: $(ratio "$(cat "$tmp/new.stats")" "$(cat "$tmp/base.stats")") of today's time" \
-  "(new $(cat "$tmp/new.stats") ms, today $(cat "$tmp/base.stats") ms, median of 21, wall incl. exec);" \
+  "(new $(cat "$tmp/new.stats") ms, today $(cat "$tmp/base.stats") ms elapsed, mean of 21 by perf stat;" \
+  "CPU new $(cat "$tmp/new.statscpu") ms, today $(cat "$tmp/base.statscpu") ms);" \
   "peak RSS new $(cat "$tmp/new.statsrss") kB, today $(cat "$tmp/base.statsrss") kB"
 
 for rep in 1 2 3; do for v in base new; do

@@ -127,8 +127,9 @@ void sw_record_expected(const struct sw_stop_record *r, __u64 out[SW_MASK_WORDS]
 			out[w] |= r->target[i][w];
 	if (r->initiator < SW_MAX_CPUS)
 		out[r->initiator / 64] &= ~(1ULL << (r->initiator % 64));
-	for (unsigned int c = rec_cpus(r); c < SW_MAX_CPUS; c++)
-		out[c / 64] &= ~(1ULL << (c % 64));
+	/* CPUs past the record's: whole words at a time (this runs for every record counted) */
+	for (unsigned int w = 0, n = rec_cpus(r); w < SW_MASK_WORDS; w++)
+		out[w] &= n >= (w + 1) * 64 ? ~0ULL : n <= w * 64 ? 0 : (1ULL << (n % 64)) - 1;
 }
 
 void sw_record_never_stopped(const struct sw_stop_record *r, __u64 out[SW_MASK_WORDS])
