@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
@@ -122,72 +121,30 @@ static void on_record(void *ctx, const struct sw_record_meta *m, const struct sw
 		s->never += __builtin_popcountll(never[w]);
 }
 
-/* The whole file: mmap for regular files, read for pipes and devices. */
+/* A file or standard input, read in bounded memory whatever its size. */
 static int scan_file(const char *path, const char *host, struct out *o)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	bool mapped = false;
-	int ret, err;
+	struct sw_logscan_stats st;
+	struct stat sb;
+	int ret;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
+	if (fstat(fd, &sb)) {
+		ret = -errno;
 		close(fd);
-		return err;
+		return ret;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(sb.st_mode)) {
 		close(fd);
 		return -EISDIR;
 	}
-	if (S_ISREG(st.st_mode) && st.st_size > 0) {
-		buf = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-		if (buf != MAP_FAILED) {
-			mapped = true;
-			len = st.st_size;
-			madvise(buf, len, MADV_SEQUENTIAL);
-		} else {
-			buf = NULL;
-		}
-	}
-	if (!mapped) {
-		/* pstore and /proc files report size 0 or cannot be mapped */
-		for (;;) {
-			ssize_t n;
-
-			if (cap - len < 65536) {
-				char *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
-
-				if (!nb) {
-					free(buf);
-					close(fd);
-					return -ENOMEM;
-				}
-				buf = nb;
-			}
-			n = read(fd, buf + len, cap - len);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				err = -errno;
-				free(buf);
-				close(fd);
-				return err;
-			}
-			if (!n)
-				break;
-			len += n;
-		}
-	}
+	ret = sw_logscan_fd(fd, host, on_record, o, &st);
 	close(fd);
-	ret = sw_logscan_buffer(buf ? buf : "", len, host, on_record, o);
-	if (mapped)
-		munmap(buf, len);
-	else
-		free(buf);
+	if (st.skipped)
+		fprintf(stderr, "stopwatch: %s: %lu lines skipped (a keyword in a line over 4 KiB or "
+			"holding NUL bytes)\n", path, st.skipped);
 	return ret < 0 ? ret : 0;
 }
 

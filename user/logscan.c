@@ -14,9 +14,11 @@
  * kernel/reboot.c of 6.12; docs/logscan.md lists the lines and inferences.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "logscan.h"
 
 #define MAX_LINE	4096		/* longer lines are skipped */
@@ -152,8 +154,11 @@ struct host_state {
 };
 
 struct scan {
-	const char *buf;
+	const char *buf;		/* the window of input in memory */
 	size_t len;
+	bool at_start;			/* buf[0] is the input's first byte */
+	bool in_long_line;		/* the window ended inside a line being skipped */
+	unsigned long skipped;		/* lines with a keyword, too long or holding NUL */
 	char def_host[64];
 	sw_logscan_emit_fn emit;
 	void *ctx;
@@ -1056,8 +1061,10 @@ static void process_line(struct scan *s, const char *ls, const char *le)
 
 	if (n && ls[n - 1] == '\r')
 		n--;
-	if (n > MAX_LINE || memchr(ls, '\0', n))
+	if (n > MAX_LINE || memchr(ls, '\0', n)) {
+		s->skipped++;
 		return;
+	}
 	memcpy(line, ls, n);
 	line[n] = '\0';
 	classify(line, &e);
@@ -1116,16 +1123,55 @@ static void process_line(struct scan *s, const char *ls, const char *le)
 	handle(s, h, &e, &px);
 }
 
-int sw_logscan_buffer(const char *buf, size_t len, const char *host,
-		      sw_logscan_emit_fn emit_fn, void *ctx)
+/*
+ * The line of a keyword at @hit: [*ls, *le). False when it is longer than
+ * MAX_LINE (counted as skipped): then *le is its end if the window holds
+ * it, else NULL.
+ */
+static bool line_at(struct scan *s, const char *hit, bool eof, const char **ls, const char **le)
 {
-	struct scan s = { .buf = buf, .len = len, .emit = emit_fn, .ctx = ctx };
-	const char *p = buf, *end = buf + len;
+	const char *buf = s->buf, *end = buf + s->len;
+	const char *lo = hit - buf > MAX_LINE ? hit - MAX_LINE : buf;
+	size_t fwd = (size_t)(end - hit) <= MAX_LINE ? (size_t)(end - hit) : MAX_LINE + 1;
 
-	if (host)
-		copy_name(s.def_host, sizeof(s.def_host), host, strlen(host));
-	while (p < end && !s.err) {
-		const char *hit = NULL;
+	*ls = memrchr(lo, '\n', hit - lo);
+	if (*ls)
+		(*ls)++;
+	else if (lo == buf && s->at_start)
+		*ls = buf;
+	*le = memchr(hit, '\n', fwd);
+	if (!*le && eof && fwd == (size_t)(end - hit))
+		*le = end;
+	if (*ls && *le)
+		return true;
+	s->skipped++;
+	if (!*le)
+		*le = memchr(hit, '\n', end - hit);
+	return false;
+}
+
+/*
+ * Scan the window s->buf from @from for keywords and handle their lines.
+ * Unless @eof, stops short of the window's end by what a line and its
+ * journal entry may need (they wait for the next window). Returns where it
+ * stopped.
+ */
+#define WINDOW_TAIL	(MAX_LINE + MAX_BLOCK + 16 + PROBE_SPAN + 2)
+static size_t scan_window(struct scan *s, size_t from, bool eof)
+{
+	const char *buf = s->buf, *p = buf + from, *end = buf + s->len;
+	const char *limit = eof ? end : s->len > WINDOW_TAIL ? end - WINDOW_TAIL : buf;
+
+	if (s->in_long_line) {
+		const char *nl = memchr(p, '\n', end - p);
+
+		if (!nl)
+			return s->len;
+		s->in_long_line = false;
+		p = nl + 1;
+	}
+	while (p < limit && !s->err) {
+		const char *hit = NULL, *ls, *le;
 
 		if (end - p >= 16 + PROBE_SPAN) {
 			v16s m = block_candidates(p);
@@ -1150,37 +1196,114 @@ int sw_logscan_buffer(const char *buf, size_t len, const char *host,
 			}
 			hit = p;
 		}
-		/* the line around the hit, within MAX_LINE either side */
-		{
-			const char *lo = hit - buf > MAX_LINE ? hit - MAX_LINE : buf;
-			const char *ls = memrchr(lo, '\n', hit - lo);
-			size_t fwd = (size_t)(end - hit) < MAX_LINE ? (size_t)(end - hit) : MAX_LINE;
-			const char *le = memchr(hit, '\n', fwd);
-
-			if (ls)
-				ls++;
-			else if (lo == buf)
-				ls = buf;
-			if (!le && fwd == (size_t)(end - hit))
-				le = end;
-			if (ls && le)
-				process_line(&s, ls, le);
-			p = le ? le + 1 : hit + fwd;
+		if (line_at(s, hit, eof, &ls, &le))
+			process_line(s, ls, le);
+		if (!le) {
+			/* a line too long to read, past this window: skip to its end */
+			s->in_long_line = !eof;
+			return s->len;
 		}
+		p = le + 1;
 	}
-	for (size_t i = 0; i < s.nhosts; i++) {
-		struct host_state *h = s.hosts[i];
+	return p - buf;
+}
 
-		if (!s.err) {
-			flush_prev(&s, h);
-			close_active(&s, h);
+static void scan_init(struct scan *s, const char *host, sw_logscan_emit_fn emit_fn, void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->emit = emit_fn;
+	s->ctx = ctx;
+	s->at_start = true;
+	if (host)
+		copy_name(s->def_host, sizeof(s->def_host), host, strlen(host));
+}
+
+/* End of input: emit what is still open, free everything. */
+static int scan_finish(struct scan *s)
+{
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct host_state *h = s->hosts[i];
+
+		if (!s->err) {
+			flush_prev(s, h);
+			close_active(s, h);
 		}
 		free(h->cur.ents);
 		if (h->have_prev)
 			free(h->prev.ents);
 		free(h);
 	}
-	free(s.hosts);
-	free(s.index);
-	return s.err ? s.err : s.emitted;
+	free(s->hosts);
+	free(s->index);
+	return s->err ? s->err : s->emitted;
+}
+
+int sw_logscan_buffer(const char *buf, size_t len, const char *host,
+		      sw_logscan_emit_fn emit_fn, void *ctx)
+{
+	struct scan s;
+
+	scan_init(&s, host, emit_fn, ctx);
+	s.buf = buf;
+	s.len = len;
+	scan_window(&s, 0, true);
+	return scan_finish(&s);
+}
+
+/*
+ * The window: read() into a fixed buffer, scan it, keep the context a
+ * line's journal entry may reach back into, read on. Memory stays the
+ * window's size whatever the input (a pipe, a 10 GB file); reading files
+ * this way too, rather than mapping them, keeps one path and costs a copy
+ * from the page cache.
+ */
+#define WINDOW		(4u << 20)
+#define WINDOW_KEEP	(MAX_LINE + MAX_BLOCK + 2)
+
+int sw_logscan_fd(int fd, const char *host, sw_logscan_emit_fn emit_fn, void *ctx,
+		  struct sw_logscan_stats *st)
+{
+	struct scan s;
+	char *buf = malloc(WINDOW);
+	size_t len = 0, pos = 0;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!buf)
+		return -ENOMEM;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	scan_init(&s, host, emit_fn, ctx);
+	for (;;) {
+		ssize_t n = read(fd, buf + len, WINDOW - len);
+		bool eof = n == 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			scan_finish(&s);
+			free(buf);
+			return ret;
+		}
+		len += n;
+		st->bytes += n;
+		if (!eof && len < WINDOW)
+			continue;	/* a pipe gives a little at a time: fill the window first */
+		s.buf = buf;
+		s.len = len;
+		pos = scan_window(&s, pos, eof);
+		if (eof || s.err)
+			break;
+		if (pos > WINDOW_KEEP) {
+			size_t drop = pos - WINDOW_KEEP;
+
+			memmove(buf, buf + drop, len - drop);
+			len -= drop;
+			pos -= drop;
+			s.at_start = false;
+		}
+	}
+	st->skipped = s.skipped;
+	free(buf);
+	return scan_finish(&s);
 }

@@ -23,6 +23,20 @@ typedef void (*sw_logscan_emit_fn)(void *ctx, const struct sw_record_meta *m,
 int sw_logscan_buffer(const char *buf, size_t len, const char *host,
 		      sw_logscan_emit_fn emit, void *ctx);
 
+struct sw_logscan_stats {
+	unsigned long long bytes;	/* read */
+	unsigned long skipped;		/* lines with a keyword over 4 KiB or holding NUL */
+};
+
+/*
+ * The same as sw_logscan_buffer, reading @fd to its end in bounded memory
+ * (a 4 MiB window, whatever the input's size or kind: file, pipe,
+ * terminal). Returns the number of records emitted, -ENOMEM, or -errno of
+ * a read.
+ */
+int sw_logscan_fd(int fd, const char *host, sw_logscan_emit_fn emit, void *ctx,
+		  struct sw_logscan_stats *st);
+
 /* `stopwatch logscan FILE...` (cmd_logscan.c). */
 int cmd_logscan(int argc, char **argv);
 

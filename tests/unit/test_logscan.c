@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "logscan.h"
@@ -467,6 +468,114 @@ static void test_bulk(void **state)
 	free(buf);
 }
 
+/* Every record as its JSON line, in one string: two scans compared whole. */
+struct printed {
+	FILE *f;
+	char *text;
+	size_t len;
+};
+
+static void print_json(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+{
+	sw_record_print_json(((struct printed *)ctx)->f, m, r);
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*len + n > *cap) {
+		*cap = (*len + n) * 2;
+		*buf = realloc(*buf, *cap);
+		assert_non_null(*buf);
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+}
+
+/*
+ * Every sample log, again and again with chatter between, past several
+ * 4 MiB windows, with a keyword in a 10 KiB line across a window's end, in
+ * a 6 MiB line (longer than a window) and in a line holding NUL: read from
+ * a pipe in bounded memory, the same records as the whole buffer gives,
+ * and the three lines skipped and counted.
+ */
+static void test_stream(void **state)
+{
+	static const char *const names[] = {
+		"arm64-clean-reboot.log", "arm64-failed-stop.log", "journal-export.log",
+		"syslog-multihost.log", "x86-kdump.log", "x86-nmi-shutdown.log", "two-boots.log",
+		"no-timestamps.log",
+	};
+	struct printed whole = {}, piped = {};
+	struct sw_logscan_stats st;
+	size_t len = 0, cap = 1 << 20, chatter = 0;
+	char *buf = malloc(cap), line[200], *big;
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	for (int round = 0; len < (13u << 20); round++) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char path[4096], *log;
+			size_t n;
+
+			data_path(names[i], path, sizeof(path));
+			log = read_all(path, &n);
+			assert_non_null(log);
+			append(&buf, &len, &cap, log, n);
+			free(log);
+			for (int k = 0; k < 2000; k++) {
+				n = snprintf(line, sizeof(line), "[%6zu.%06d] EXT4-fs (vda): chatter\n",
+					     chatter / 1000, (int)(chatter % 1000));
+				chatter++;
+				append(&buf, &len, &cap, line, n);
+			}
+		}
+		if (round == 0) {	/* a 10 KiB line ending past the first window */
+			big = malloc(10240);
+			memset(big, 'x', 10240);
+			memcpy(big + 2000, "SMP: stopping secondary CPUs", 28);
+			big[10239] = '\n';
+			while (len < (4u << 20) - 5000)
+				append(&buf, &len, &cap, "filler line\n", 12);
+			append(&buf, &len, &cap, big, 10240);
+			free(big);
+		}
+		if (round == 1) {	/* 6 MiB, one line */
+			big = malloc(6u << 20);
+			memset(big, 'y', 6u << 20);
+			memcpy(big + (3u << 20), "Kernel panic - not syncing: x", 29);
+			big[(6u << 20) - 1] = '\n';
+			append(&buf, &len, &cap, big, 6u << 20);
+			free(big);
+			append(&buf, &len, &cap, "[ 1.000000] SMP: stop\0ping secondary CPUs\n", 43);
+		}
+	}
+	whole.f = open_memstream(&whole.text, &whole.len);
+	assert_true(sw_logscan_buffer(buf, len, "h", print_json, &whole) > 0);
+	fclose(whole.f);
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	if (!pid) {
+		close(fds[0]);
+		_exit(write(fds[1], buf, len) == (ssize_t)len ? 0 : 1);
+	}
+	close(fds[1]);
+	piped.f = open_memstream(&piped.text, &piped.len);
+	assert_true(sw_logscan_fd(fds[0], "h", print_json, &piped, &st) > 0);
+	fclose(piped.f);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(st.bytes, len);
+	assert_int_equal(st.skipped, 3);
+	assert_int_equal(piped.len, whole.len);
+	assert_memory_equal(piped.text, whole.text, whole.len);
+	free(whole.text);
+	free(piped.text);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_bulk),
+		cmocka_unit_test(test_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
