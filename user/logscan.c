@@ -1259,22 +1259,32 @@ int sw_logscan_buffer(const char *buf, size_t len, const char *host,
  */
 #define WINDOW		(4u << 20)
 #define WINDOW_KEEP	(MAX_LINE + MAX_BLOCK + 2)
+_Static_assert(SW_LOGSCAN_WINDOW_MIN > WINDOW_KEEP + WINDOW_TAIL + 4096, "window too small");
 
 int sw_logscan_fd(int fd, const char *host, sw_logscan_emit_fn emit_fn, void *ctx,
 		  struct sw_logscan_stats *st)
 {
+	return sw_logscan_fd_window(fd, host, emit_fn, ctx, st, WINDOW);
+}
+
+int sw_logscan_fd_window(int fd, const char *host, sw_logscan_emit_fn emit_fn, void *ctx,
+			 struct sw_logscan_stats *st, size_t window)
+{
 	struct scan s;
-	char *buf = malloc(WINDOW);
+	char *buf;
 	size_t len = 0, pos = 0;
 	int ret;
 
 	memset(st, 0, sizeof(*st));
+	if (window < SW_LOGSCAN_WINDOW_MIN)
+		return -EINVAL;
+	buf = malloc(window);
 	if (!buf)
 		return -ENOMEM;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	scan_init(&s, host, emit_fn, ctx);
 	for (;;) {
-		ssize_t n = read(fd, buf + len, WINDOW - len);
+		ssize_t n = read(fd, buf + len, window - len);
 		bool eof = n == 0;
 
 		if (n < 0 && errno == EINTR)
@@ -1287,7 +1297,7 @@ int sw_logscan_fd(int fd, const char *host, sw_logscan_emit_fn emit_fn, void *ct
 		}
 		len += n;
 		st->bytes += n;
-		if (!eof && len < WINDOW)
+		if (!eof && len < window)
 			continue;	/* a pipe gives a little at a time: fill the window first */
 		s.buf = buf;
 		s.len = len;

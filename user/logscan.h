@@ -37,6 +37,11 @@ struct sw_logscan_stats {
 int sw_logscan_fd(int fd, const char *host, sw_logscan_emit_fn emit, void *ctx,
 		  struct sw_logscan_stats *st);
 
+/* The same with a window of @window bytes (tests: many window ends in little input). */
+#define SW_LOGSCAN_WINDOW_MIN	(160u << 10)
+int sw_logscan_fd_window(int fd, const char *host, sw_logscan_emit_fn emit, void *ctx,
+			 struct sw_logscan_stats *st, size_t window);
+
 /* `stopwatch logscan FILE...` (cmd_logscan.c). */
 int cmd_logscan(int argc, char **argv);
 

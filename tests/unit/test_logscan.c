@@ -554,25 +554,72 @@ static void test_stream(void **state)
 	assert_true(sw_logscan_buffer(buf, len, "h", print_json, &whole) > 0);
 	fclose(whole.f);
 
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	if (!pid) {
+	/* the real window, and the smallest: window ends land everywhere, journal entries too */
+	for (size_t window = 4u << 20; window >= SW_LOGSCAN_WINDOW_MIN; window = window == SW_LOGSCAN_WINDOW_MIN + 777 ? 0 : SW_LOGSCAN_WINDOW_MIN + 777) {
+		assert_int_equal(pipe(fds), 0);
+		pid = fork();
+		if (!pid) {
+			close(fds[0]);
+			_exit(write(fds[1], buf, len) == (ssize_t)len ? 0 : 1);
+		}
+		close(fds[1]);
+		piped = (struct printed){};
+		piped.f = open_memstream(&piped.text, &piped.len);
+		assert_true(sw_logscan_fd_window(fds[0], "h", print_json, &piped, &st, window) > 0);
+		fclose(piped.f);
 		close(fds[0]);
-		_exit(write(fds[1], buf, len) == (ssize_t)len ? 0 : 1);
+		waitpid(pid, &status, 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(st.bytes, len);
+		assert_int_equal(st.skipped, 3);
+		assert_int_equal(piped.len, whole.len);
+		assert_memory_equal(piped.text, whole.text, whole.len);
+		free(piped.text);
 	}
-	close(fds[1]);
-	piped.f = open_memstream(&piped.text, &piped.len);
-	assert_true(sw_logscan_fd(fds[0], "h", print_json, &piped, &st) > 0);
-	fclose(piped.f);
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	assert_int_equal(status, 0);
-	assert_int_equal(st.bytes, len);
-	assert_int_equal(st.skipped, 3);
-	assert_int_equal(piped.len, whole.len);
-	assert_memory_equal(piped.text, whole.text, whole.len);
 	free(whole.text);
-	free(piped.text);
+	free(buf);
+}
+
+/* Journal export entries end to end: a small window's ends fall inside entries. */
+static void test_stream_journal(void **state)
+{
+	struct printed whole = {}, piped = {};
+	struct sw_logscan_stats st;
+	char path[4096], *log, *buf, name[64];
+	size_t n, len = 0, cap = 1 << 20;
+	FILE *tmp;
+
+	(void)state;
+	data_path("journal-export.log", path, sizeof(path));
+	log = read_all(path, &n);
+	assert_non_null(log);
+	buf = malloc(cap);
+	for (int i = 0; len < (3u << 20); i++) {
+		/* each copy its own host, so every entry is a record of its own */
+		int h = snprintf(name, sizeof(name), "_HOSTNAME=copy%d\n", i);
+
+		append(&buf, &len, &cap, name, h);
+		append(&buf, &len, &cap, log, n);
+	}
+	free(log);
+	whole.f = open_memstream(&whole.text, &whole.len);
+	assert_true(sw_logscan_buffer(buf, len, "h", print_json, &whole) > 100);
+	fclose(whole.f);
+	tmp = tmpfile();
+	assert_int_equal(fwrite(buf, 1, len, tmp), len);
+	fflush(tmp);
+	for (size_t window = SW_LOGSCAN_WINDOW_MIN; window < SW_LOGSCAN_WINDOW_MIN + 5000; window += 997) {
+		lseek(fileno(tmp), 0, SEEK_SET);
+		piped = (struct printed){};
+		piped.f = open_memstream(&piped.text, &piped.len);
+		assert_true(sw_logscan_fd_window(fileno(tmp), "h", print_json, &piped, &st, window) > 0);
+		fclose(piped.f);
+		assert_int_equal(piped.len, whole.len);
+		assert_memory_equal(piped.text, whole.text, whole.len);
+		free(piped.text);
+	}
+	fclose(tmp);
+	free(whole.text);
 	free(buf);
 }
 
@@ -598,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
