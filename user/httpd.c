@@ -6,21 +6,79 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <microhttpd.h>
 #include "env.h"
 #include "httpd.h"
 #include "loader.h"
 
-/* Bounds: a scrape endpoint needs a handful of connections, each short-lived. */
+/*
+ * Bounds: a scrape endpoint needs a handful of connections, each
+ * short-lived. Connections past the limit wait in the listen backlog
+ * (MHD_USE_ITC: MHD stops accepting at the limit instead of accepting and
+ * closing), so a burst is served late rather than refused.
+ */
 #define HTTP_MAX_CONNECTIONS	16
+#define HTTP_BACKLOG		1024
 #define HTTP_TIMEOUT_S		10
+#define HTTP_LOG_INTERVAL_S	10
+
+/*
+ * MHD's messages, at most one line per kind (its format string) every
+ * HTTP_LOG_INTERVAL_S, with how many like it were held back: a flood of
+ * clients must not become a flood of log lines. MHD calls this from its
+ * one polling thread.
+ */
+static void rate_limited_log(void *cls, const char *fmt, va_list ap)
+{
+	static struct {
+		const char *fmt;
+		time_t last;
+		unsigned long held;
+	} kinds[16];
+	time_t now = time(NULL);
+	size_t i, len;
+	char msg[256];
+
+	for (i = 0; i < 15 && kinds[i].fmt && kinds[i].fmt != fmt; i++)
+		;
+	kinds[i].fmt = fmt;
+	if (kinds[i].last && now - kinds[i].last < HTTP_LOG_INTERVAL_S) {
+		kinds[i].held++;
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	len = strlen(msg);
+	while (len && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	if (kinds[i].held)
+		fprintf(stderr, "stopwatch: http: %s (and %lu more like it in %lld s)\n", msg,
+			kinds[i].held, (long long)(now - kinds[i].last));
+	else
+		fprintf(stderr, "stopwatch: http: %s\n", msg);
+	kinds[i].last = now;
+	kinds[i].held = 0;
+}
 
 struct server {
 	const struct sw_http_route *routes;
 	int nroutes;
 	void *ctx;
 };
+
+/* Every connection slot is taken: others may be waiting in the backlog. */
+static bool at_limit(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+	const union MHD_DaemonInfo *di;
+
+	if (!ci)
+		return false;
+	di = MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di && di->num_connections >= HTTP_MAX_CONNECTIONS;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *type,
 			     char *body, size_t len, bool negotiated)
@@ -34,6 +92,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (at_limit(conn))	/* kept alive, it would hold a slot the queued ones wait for */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (negotiated)	/* caches keep one copy per Accept */
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT);
 	ret = MHD_queue_response(conn, status, resp);
@@ -147,10 +207,12 @@ int sw_http_serve(const char *listen, const struct sw_http_route *routes, int nr
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, on_request, &srv,
+			     MHD_OPTION_EXTERNAL_LOGGER, rate_limited_log, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)HTTP_BACKLOG,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,

@@ -217,6 +217,45 @@ then
     ok "HTTP /metrics: Prometheus text without Accept or for an unknown one, OpenMetrics for Prometheus' Accept, each equal to its file; /stats.json, 404/405, SIGTERM exits 0"
   else bad "HTTP stop" "rc=$rc $(cat "$tmp/http.err")"; fi
 else bad "HTTP" "port=$port $(cat "$tmp/http.err")"; fi
+# 7b. more clients than connection slots (16), each keeping its connection
+# alive: the ones past the limit wait in the listen backlog and are served
+# (at the limit a reply closes its connection), none is refused or starved,
+# and the server logs nothing per connection
+"$SWD" stats --state-dir "$tmp/ref" --listen 127.0.0.1:0 2> "$tmp/load.err" & server=$!
+port=
+for _ in $(seq 50); do
+  port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/load.err"); [ -n "$port" ] && break; sleep 0.1
+done
+if python3 - "$port" > "$tmp/load.out" 2>&1 <<'PY'
+import http.client, sys, threading, time
+port, clients = int(sys.argv[1]), 40
+served, failed, stop = [0] * clients, [], time.time() + 4
+def client(i):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        while time.time() < stop:
+            conn.request("GET", "/metrics")
+            r = conn.getresponse(); r.read()
+            if r.status != 200:
+                raise RuntimeError(f"status {r.status}")
+            served[i] += 1
+            if (r.getheader("Connection") or "").lower() == "close":
+                conn.close(); conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    except Exception as e:
+        failed.append(f"client {i}: {e}")
+threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(f"{sum(served)} requests by {clients} keep-alive clients in 4 s, each served {min(served)} to {max(served)} times")
+# starved clients would be served once, at the end, when the others stop
+sys.exit(1 if failed or min(served) * 10 < max(served) else 0)
+PY
+then
+  kill -TERM $server; wait $server; server=
+  if [ "$(wc -l < "$tmp/load.err")" -le 2 ]; then ok "HTTP past the connection limit: $(cat "$tmp/load.out"); nothing logged"
+  else bad "HTTP past the connection limit" "log: $(head -5 "$tmp/load.err")"; fi
+else kill -TERM $server; wait $server; server=; bad "HTTP past the connection limit" "$(cat "$tmp/load.out")"; fi
+
 "$SW" stats --state-dir "$tmp/ref" --listen 0 2> "$tmp/static.err"; rc=$?
 if [ $rc -eq 1 ] && grep -q 'this static build has no HTTP server' "$tmp/static.err"; then
   ok "static build says why it cannot listen"; else bad "static --listen" "rc=$rc"; fi
