@@ -307,8 +307,14 @@ void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
 			if (!valid_key(key))
 				continue;
 			if (per_cpu && cum->percpu) {
-				/* -C: every CPU, so series do not come and go */
+				/*
+				 * -C: the CPUs that saw this kind, not every CPU (a
+				 * 256-CPU host would export 100,000 idle series). The
+				 * counts are cumulative: a series, once there, stays.
+				 */
 				for (int c = 0; c < cum->nr_cpus; c++) {
+					if (!cum->percpu[c * SW_HIST_KEYS + key].count)
+						continue;
 					snprintf(cpu, sizeof(cpu), "%d", c);
 					sw_expo_labels(labels, sizeof(labels), "kind", kind_name(key),
 						       "cpu", cpu, NULL);
@@ -327,6 +333,8 @@ void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
 		/* -C: per CPU only, as the histograms, so a sum() over cpu is the total */
 		if (per_cpu && cum->percpu_counters) {
 			for (int i = 0; i < cum->nr_cpus; i++) {
+				if (!cum->percpu_counters[i * SW_COUNTERS + c])
+					continue;	/* as above: only what counted */
 				snprintf(cpu, sizeof(cpu), "%d", i);
 				sw_expo_labels(labels, sizeof(labels), "cpu", cpu, NULL);
 				sw_expo_counter(e, f, labels, cum->percpu_counters[i * SW_COUNTERS + c]);

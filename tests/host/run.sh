@@ -129,6 +129,23 @@ if [ $rc -eq 0 ] && ! ls "$tmp"/sw.prom.tmp.* >/dev/null 2>&1 &&
    "$CHECK_EXPO" openmetrics "$tmp/om-last.txt" > /dev/null
 then ok "textfile: Prometheus text, promtool clean; stdout: strict OpenMetrics"
 else bad "textfile / openmetrics" "rc=$rc $(cat "$tmp/promtool.out")"; fi
+
+# 5b. -C exports only the CPUs and kinds that saw events: no series of a
+# zero count, and fewer series than every CPU times every kind
+ipi_load 3 & load=$!
+"$SW" live -C -L --format openmetrics --textfile "$tmp/c.prom" 1 2 > /dev/null 2>&1; rc=$?
+wait $load
+if [ $rc -eq 0 ] && promtool check metrics < "$tmp/c.prom" > "$tmp/promtool-c.out" 2>&1 && [ ! -s "$tmp/promtool-c.out" ] &&
+   python3 - "$tmp/c.prom" "$possible" <<'PY'
+import re, sys
+series = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+per_cpu = [(n, float(v)) for n, v in series if 'cpu="' in n and (n.split("{")[0].endswith("_count") or n.split("{")[0].endswith("_total"))]
+assert per_cpu and all(v > 0 for _, v in per_cpu), [n for n, v in per_cpu if v == 0]
+hists = {n.split("{")[0] + re.sub(r',?le="[^"]*"', "", n[n.index("{"):]) for n, _ in series if n.startswith("stopwatch_ipi_latency_seconds_count")}
+assert len(hists) < int(sys.argv[2]) * 3 or int(sys.argv[2]) == 1, hists
+PY
+then ok "live -C exports only CPUs and kinds that saw events ($(grep -c 'cpu="' "$tmp/c.prom") per-CPU series)"
+else bad "live -C only what counted" "rc=$rc $(cat "$tmp/promtool-c.out" | head -3)"; fi
 "$SW" live --textfile "$tmp/nodir/sw.prom" 1 1 > "$tmp/tf.out" 2> "$tmp/tf.err"; rc=$?
 if [ $rc -eq 2 ] && [ ! -s "$tmp/tf.out" ] && [ "$(wc -l < "$tmp/tf.err")" -eq 1 ] && [ ! -e "$tmp/nodir" ] &&
    grep -q "cannot write textfile $tmp/nodir/sw.prom: directory $tmp/nodir: No such file" "$tmp/tf.err"
