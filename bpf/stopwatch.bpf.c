@@ -35,6 +35,16 @@ const volatile __u32 nr_rings = 1;		/* event rings in "events", see emit() */
  * loading does not switch the bpf_trace_printk event on.
  */
 const volatile bool trace_lines = false;
+/*
+ * Sampling: each CPU times 1 in sample_every of its IPI sends (a per-CPU
+ * tick, so independent of the latency). An unsampled send marks its
+ * target's slot with SW_UNSAMPLED instead of a clock reading; the handler
+ * counts it as matched and reads no clock either. Counts stay exact; the
+ * histograms hold the timed 1 in N. 1: time every send (the branch is
+ * verified away).
+ */
+const volatile __u32 sample_every = 1;
+#define SW_UNSAMPLED	1ULL	/* a pending slot's mark: no ktime is ever 1 ns */
 
 /* The stop records: one mmapable value, found again in a vmcore. */
 struct {
@@ -91,6 +101,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sw_reason);
 } reasons SEC(".maps");
+
+/* Per-CPU scratch: sends this CPU made since it last timed one (sampling). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sample_tick SEC(".maps");
 
 /* Per-CPU scratch: how deep this CPU is in nested stop functions. */
 struct {
@@ -201,16 +219,49 @@ static __always_inline __u32 pending_mark(__u32 cpu, __u32 kind, __u64 now)
 	return 1;
 }
 
-/* Take this CPU's pending send of @kind; 0 when there was none or it was stale. */
-static __always_inline __u64 pending_take(__u32 cpu, __u32 kind, __u64 now)
+/*
+ * The stamp of a send from this CPU: the clock, or SW_UNSAMPLED for all
+ * but 1 in sample_every sends (no clock read for those).
+ */
+static __always_inline __u64 send_stamp(void)
+{
+	__u32 zero = 0, *tick;
+
+	if (sample_every <= 1)
+		return bpf_ktime_get_ns();
+	tick = bpf_map_lookup_elem(&sample_tick, &zero);
+	if (!tick)
+		return SW_UNSAMPLED;
+	/* plain: per-CPU, and a send never nests in a send program on its CPU */
+	if (++*tick < sample_every)
+		return SW_UNSAMPLED;
+	*tick = 0;
+	return bpf_ktime_get_ns();
+}
+
+/*
+ * Take this CPU's pending send of @kind: its latency, or 0 when there was
+ * none, it was stale, or sampling left it untimed. The clock is read only
+ * for a timed send.
+ */
+static __always_inline __u64 pending_take(__u32 cpu, __u32 kind)
 {
 	__u64 *p = pending_slot(cpu, kind);
-	__u64 sent;
+	__u64 sent, now;
 
 	if (!p)
 		return 0;
 	sent = __sync_lock_test_and_set(p, 0);
-	if (!sent || sent > now) {
+	if (sample_every > 1 && sent == SW_UNSAMPLED) {
+		count(SW_CNT_IPI_UNSAMPLED);
+		return 0;
+	}
+	if (!sent) {
+		count(SW_CNT_IPI_UNMATCHED);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	if (sent > now) {
 		count(SW_CNT_IPI_UNMATCHED);
 		return 0;
 	}
@@ -643,7 +694,7 @@ static __always_inline __u32 reason_kind(const char *reason)
 static __always_inline void on_ipi_raise(const void *mask_bits, const char *reason)
 {
 	__u32 kind = reason_kind(reason);
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = send_stamp();
 	__u64 words[SW_MASK_WORDS] = {};
 
 	mask_read(mask_bits, words);
@@ -657,8 +708,7 @@ static __always_inline void on_ipi_raise(const void *mask_bits, const char *reas
 static __always_inline void on_ipi_entry_kind(__u32 kind)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	__u64 now = bpf_ktime_get_ns();
-	__u64 lat = pending_take(cpu, kind, now);
+	__u64 lat = pending_take(cpu, kind);
 
 	if (kind == SW_IPI_CPU_STOP)
 		stop_handler(SW_RUNG_IPI, NULL, false);
@@ -878,7 +928,7 @@ static __always_inline void on_send_cpu(__u32 cpu, void *callback)
 {
 	/* smp_send_reschedule() traces a NULL callback; CSD sends a function */
 	count_own(SW_CNT_IPI_SENT, pending_mark(cpu, callback ? SW_IPI_CALL_FUNC_SINGLE
-							       : SW_IPI_RESCHED, bpf_ktime_get_ns()));
+							       : SW_IPI_RESCHED, send_stamp()));
 }
 
 static __always_inline void on_send_mask(const void *bits)
@@ -887,7 +937,7 @@ static __always_inline void on_send_mask(const void *bits)
 
 	mask_read(bits, words);
 	count_own(SW_CNT_IPI_SENT_MASK,
-		  mask_pending_mark(words, SW_IPI_CALL_FUNC, bpf_ktime_get_ns(), -1));
+		  mask_pending_mark(words, SW_IPI_CALL_FUNC, send_stamp(), -1));
 }
 
 SW_TP(ipi_send_cpu, on_send_cpu(cpu, callback),

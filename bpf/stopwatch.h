@@ -247,6 +247,8 @@ enum sw_counter {
 	SW_CNT_STOPS,			/* stop sequences begun */
 	SW_CNT_REASON_UNKNOWN,		/* IPI reasons not classified */
 	SW_CNT_TRACE_DROPS,		/* trace lines bpf_trace_printk refused */
+	SW_CNT_IPI_UNSAMPLED,		/* handler entries paired with a send that sampling
+					 * left untimed (--sample): matched, not binned */
 	SW_COUNTERS,			/* the counters user space reports */
 	/*
 	 * Hot-path sends bump a counter with a plain add, which is exact only

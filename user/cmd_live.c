@@ -30,6 +30,7 @@ static const char live_doc[] =
 	"    stopwatch live 5 3             # three 5-second intervals\n"
 	"    stopwatch live -C -T           # per CPU, with timestamps\n"
 	"    stopwatch live -L              # log-linear buckets: quantiles within 25%\n"
+	"    stopwatch live --sample 16     # time 1 in 16 IPI sends: busy hosts, always on\n"
 	"    stopwatch live --format json   # one JSON object per interval\n"
 	"    stopwatch live --textfile /var/lib/prometheus/node-exporter/stopwatch_live.prom\n"
 	"    stopwatch live --state-dir /var/lib/stopwatch   # SDEI deliveries into 'stats'\n";
@@ -41,6 +42,9 @@ static const struct argp_option live_options[] = {
 	{ "per-cpu", 'C', NULL, 0, "Per CPU: histograms (the CPU that took the interrupt), counters (the CPU that counted)" },
 	{ "loglinear", 'L', NULL, 0, "Log-linear buckets in ns (4 per power of two) instead of log2 us" },
 	{ "cumulative", 'a', NULL, 0, "Print totals since start instead of each interval" },
+	{ "sample", 'S', "N", 0,
+	  "Time 1 in N IPI sends per CPU, for hosts with high IPI rates: an untimed send and its "
+	  "handler read no clock; counters stay exact, the histograms hold the timed ones" },
 	{ "textfile", 'o', "PATH", 0,
 	  "Also write the totals in the Prometheus text format to PATH each interval, atomically "
 	  "(node_exporter's textfile collector); its directory must exist" },
@@ -107,6 +111,10 @@ static error_t live_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'a':
 		env.cumulative = true;
+		break;
+	case 'S':
+		if (sw_parse_long(arg, 1, 65536, &env.sample_every))
+			argp_error(state, "invalid sample rate '%s' (1 to 65536)", arg);
 		break;
 	case 'o':
 		if (!arg[0])
@@ -212,6 +220,7 @@ int cmd_live(int argc, char **argv)
 	maps.counters_fd = bpf_map__fd(L.skel->maps.counters);
 	maps.nr_cpus = L.nr_cpus;
 	maps.loglinear = env.loglinear;
+	maps.sample_every = env.sample_every > 1 ? env.sample_every : 1;
 	/* one ring_buffer, one epoll, over every CPU's ring */
 	rb = ring_buffer__new(L.ring_fds[0], on_event, NULL, NULL);
 	for (int i = 1; rb && i < L.nr_rings; i++) {

@@ -15,6 +15,7 @@ struct env {
 	bool loglinear;		/* --loglinear */
 	bool force;		/* arm --force */
 	bool cumulative;	/* live: print totals, not per-interval deltas */
+	long sample_every;	/* live --sample N: time 1 in N IPI sends (0, 1: all) */
 	enum sw_format format;
 	double interval;	/* seconds */
 	long count;		/* intervals, 0 = forever */

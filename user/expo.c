@@ -199,6 +199,7 @@ static void put_help(FILE *o, const char *help, enum sw_expo_format fmt)
 static const char *const type_names[] = {
 	[SW_METRIC_COUNTER] = "counter",
 	[SW_METRIC_HISTOGRAM] = "histogram",
+	[SW_METRIC_GAUGE] = "gauge",
 };
 
 /*
@@ -266,7 +267,8 @@ void sw_expo_render(FILE *o, const struct sw_expo *e, enum sw_expo_format fmt)
 			if (f->desc->type == SW_METRIC_HISTOGRAM) {
 				put_hist(o, f->desc, &f->s[j]);
 			} else {
-				put_series(o, f->desc->name, "_total", f->s[j].labels, "");
+				put_series(o, f->desc->name, f->desc->type == SW_METRIC_COUNTER ?
+					   "_total" : "", f->s[j].labels, "");
 				fprintf(o, "%llu\n", (unsigned long long)f->s[j].value);
 			}
 		}

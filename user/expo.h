@@ -20,7 +20,7 @@
 #include "hist.h"
 
 enum sw_expo_format { SW_EXPO_PROMETHEUS = 0, SW_EXPO_OPENMETRICS };
-enum sw_metric_type { SW_METRIC_COUNTER = 0, SW_METRIC_HISTOGRAM };
+enum sw_metric_type { SW_METRIC_COUNTER = 0, SW_METRIC_HISTOGRAM, SW_METRIC_GAUGE };
 
 #define SW_EXPO_MAX_BUCKETS	32
 #define SW_EXPO_LABELS		128	/* one sample's rendered labels */
@@ -83,6 +83,8 @@ struct sw_expo_family *sw_expo_family(struct sw_expo *e, const struct sw_metric_
  */
 int sw_expo_labels(char *buf, size_t len, ...);
 void sw_expo_counter(struct sw_expo *e, struct sw_expo_family *f, const char *labels, __u64 v);
+/* A gauge's sample: the same as a counter's, rendered without _total. */
+#define sw_expo_gauge sw_expo_counter
 /*
  * A histogram sample from fine data (log2 us or log-linear ns slots): slot
  * [lo, hi) holds the integer ns values lo .. hi-1, and is counted under

@@ -25,6 +25,7 @@ static const char *const counter_names[SW_COUNTERS] = {
 	[SW_CNT_STOPS] = "stops",
 	[SW_CNT_REASON_UNKNOWN] = "ipi_reason_unknown",
 	[SW_CNT_TRACE_DROPS] = "trace_line_drops",
+	[SW_CNT_IPI_UNSAMPLED] = "ipi_unsampled",
 };
 
 static const char *const counter_help[SW_COUNTERS] = {
@@ -42,6 +43,7 @@ static const char *const counter_help[SW_COUNTERS] = {
 	[SW_CNT_STOPS] = "stop sequences begun",
 	[SW_CNT_REASON_UNKNOWN] = "IPI reasons stopwatch could not classify",
 	[SW_CNT_TRACE_DROPS] = "stop-record trace lines bpf_trace_printk refused",
+	[SW_CNT_IPI_UNSAMPLED] = "IPI handler entries paired with a send sampling left untimed",
 };
 
 const char *sw_counter_name(unsigned int idx)
@@ -94,11 +96,15 @@ int sw_live_read(const struct sw_live_maps *m, struct sw_live_snapshot *s)
 		err = sw_read_counters(m->counters_fd, m->nr_cpus, s->counters, s->percpu_counters);
 	if (err)
 		return err;
-	s->counters[SW_CNT_IPI_MATCHED] = ipi_matched(s->total);
+	/* matched: the timed ones (the histograms) and those sampling left untimed */
+	s->counters[SW_CNT_IPI_MATCHED] = ipi_matched(s->total) + s->counters[SW_CNT_IPI_UNSAMPLED];
 	if (s->percpu && s->percpu_counters)
-		for (int c = 0; c < s->nr_cpus; c++)
-			s->percpu_counters[c * SW_COUNTERS + SW_CNT_IPI_MATCHED] =
-				ipi_matched(&s->percpu[c * SW_HIST_KEYS]);
+		for (int c = 0; c < s->nr_cpus; c++) {
+			__u64 *pc = &s->percpu_counters[c * SW_COUNTERS];
+
+			pc[SW_CNT_IPI_MATCHED] = ipi_matched(&s->percpu[c * SW_HIST_KEYS]) +
+						 pc[SW_CNT_IPI_UNSAMPLED];
+		}
 	return 0;
 }
 
@@ -115,6 +121,11 @@ void sw_live_delta(struct sw_live_snapshot *d, const struct sw_live_snapshot *a,
 	if (d->percpu_counters && a->percpu_counters && b->percpu_counters)
 		for (int i = 0; i < a->nr_cpus * SW_COUNTERS; i++)
 			d->percpu_counters[i] = a->percpu_counters[i] - b->percpu_counters[i];
+}
+
+static unsigned int sample_every(const struct sw_live_maps *m)
+{
+	return m->sample_every > 1 ? m->sample_every : 1;
 }
 
 /* Whether CPU @c counted anything (-C prints only those). */
@@ -188,6 +199,9 @@ static void print_text(FILE *f, const struct env *e, const struct sw_live_maps *
 	}
 	if (!any)
 		fprintf(f, "(no IPI or SDEI deliveries in this interval)\n");
+	if (sample_every(m) > 1)
+		fprintf(f, "sampled: 1 in %u IPI sends timed per CPU (histograms); counters exact\n",
+			sample_every(m));
 	fprintf(f, "counters:");
 	for (int c = 0; c < SW_COUNTERS; c++)
 		if (s->counters[c])
@@ -214,8 +228,8 @@ static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *
 	bool first;
 
 	fprintf(f, "{\"schema\":\"stopwatch.live/1\",\"time\":%lld,\"interval_s\":%.3f,"
-		   "\"bucketing\":\"%s\"", (long long)time(NULL), e->interval,
-		m->loglinear ? "loglinear_ns" : "log2_us");
+		   "\"bucketing\":\"%s\",\"sample_every\":%u", (long long)time(NULL), e->interval,
+		m->loglinear ? "loglinear_ns" : "log2_us", sample_every(m));
 	for (int stream = 0; stream < SW_STREAMS; stream++) {
 		first = true;
 		fprintf(f, ",\"%s\":{", stream == SW_STREAM_IPI ? "ipi" : "sdei");
@@ -273,6 +287,11 @@ static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *
 	fprintf(f, "}\n");
 }
 
+static const struct sw_metric_desc sample_desc = {
+	"stopwatch_ipi_sample_every", SW_METRIC_GAUGE, NULL,
+	"1 in this many IPI sends per CPU is timed into the latency histograms (1: all; counters are exact)",
+};
+
 static const struct sw_metric_desc latency_desc[SW_STREAMS] = {
 	[SW_STREAM_IPI] = { "stopwatch_ipi_latency_seconds", SW_METRIC_HISTOGRAM, "seconds",
 			    "IPI send to handler entry, per IPI kind", &sw_buckets_delivery },
@@ -298,6 +317,7 @@ void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
 {
 	char labels[SW_EXPO_LABELS], cpu[16];
 
+	sw_expo_gauge(e, sw_expo_family(e, &sample_desc), "", sample_every(m));
 	for (int stream = 0; stream < SW_STREAMS; stream++) {
 		struct sw_expo_family *f = sw_expo_family(e, &latency_desc[stream]);
 

@@ -14,6 +14,7 @@ struct sw_live_maps {
 	int counters_fd;
 	int nr_cpus;
 	bool loglinear;
+	unsigned int sample_every;	/* 1 in N IPI sends timed (1: all) */
 };
 
 struct sw_live_snapshot {

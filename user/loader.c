@@ -356,6 +356,7 @@ static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const st
 	skel->rodata->pseudo_nmi = k->pseudo_nmi;
 	skel->rodata->trace_lines = e->trace_lines;
 	skel->rodata->nr_rings = nr_rings;
+	skel->rodata->sample_every = e->sample_every > 1 ? e->sample_every : 1;
 	bpf_map__set_max_entries(skel->maps.events, nr_rings);
 }
 

@@ -130,6 +130,32 @@ if [ $rc -eq 0 ] && ! ls "$tmp"/sw.prom.tmp.* >/dev/null 2>&1 &&
 then ok "textfile: Prometheus text, promtool clean; stdout: strict OpenMetrics"
 else bad "textfile / openmetrics" "rc=$rc $(cat "$tmp/promtool.out")"; fi
 
+# 5a. --sample 8: 1 in 8 sends timed, the rest matched untimed; counts exact
+# (matched = the histograms' count + untimed), the rate in JSON and the exposition
+ipi_load 3 & load=$!
+"$SW" live --sample 8 --format json 1 2 > "$tmp/sample.json" 2>&1; rc=$?
+"$SW" live --sample 8 --format openmetrics 1 1 > "$tmp/sample.om" 2>&1; rc2=$?
+wait $load
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && grep -q '^stopwatch_ipi_sample_every 8$' "$tmp/sample.om" &&
+   "$CHECK_EXPO" openmetrics "$tmp/sample.om" > /dev/null &&
+   python3 - "$tmp/sample.json" > "$tmp/sample.out" <<'PY'
+import json, sys
+matched = untimed = timed = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    c = o["counters"]
+    t = sum(h["count"] for h in o["ipi"].values())
+    assert o["sample_every"] == 8, o["sample_every"]
+    assert c["ipi_matched"] == t + c["ipi_unsampled"], (c, t)
+    matched += c["ipi_matched"]; untimed += c["ipi_unsampled"]; timed += t
+assert matched >= 100, matched
+# 1 in 8 per sending CPU: 7/8 untimed, give or take a tick per CPU and kind
+assert 0.75 < untimed / matched < 0.95, (untimed, matched)
+print(f"{matched} matched, {timed} timed")
+PY
+then ok "live --sample 8: $(cat "$tmp/sample.out"), counts exact, rate shown"
+else bad "live --sample" "rc=$rc,$rc2 $(head -c 300 "$tmp/sample.json")"; fi
+
 # 5b. -C exports only the CPUs and kinds that saw events: no series of a
 # zero count, and fewer series than every CPU times every kind
 ipi_load 3 & load=$!

@@ -2,7 +2,7 @@
 """Parse a stopwatch exposition with the Prometheus Python client's own
 parsers (Debian's python3-prometheus-client; not our code): the text format
 0.0.4 parser or the strict OpenMetrics 1.0 parser. Every family must keep
-its type (counter or histogram, never untyped/unknown) and a HELP of ours;
+its type (counter, histogram or gauge, never untyped/unknown) and a HELP of ours;
 histogram buckets must be cumulative and end in +Inf equal to _count.
 Prints "series N" (samples, i.e. time series of this scrape).
 
@@ -23,12 +23,15 @@ assert fams, "no metric families"
 series = 0
 for f in fams:
     assert f.name.startswith("stopwatch_"), f.name
-    assert f.type in ("counter", "histogram"), (f.name, f.type)
+    assert f.type in ("counter", "histogram", "gauge"), (f.name, f.type)
     assert f.documentation and "Metric read from" not in f.documentation, (f.name, f.documentation)
     assert f.samples, f.name
     series += len(f.samples)
     if f.type == "counter":
         assert all(s.name == f.name + "_total" for s in f.samples), f.name
+        continue
+    if f.type == "gauge":
+        assert all(s.name == f.name for s in f.samples), f.name
         continue
     assert f.name.endswith("_seconds"), f.name
     groups = {}

@@ -225,8 +225,10 @@ static void test_openmetrics_exposition(void **state)
 	assert_true(strlen(out) > 6 && !strcmp(out + strlen(out) - 6, "# EOF\n"));
 	for (line = out; (line = strstr(line, "# TYPE ")); line++)
 		types++;
-	/* the SDEI histogram family has no samples here: left out */
-	assert_int_equal(types, 1 + SW_COUNTERS);
+	/* the SDEI histogram family has no samples here: left out; the sampling gauge is there */
+	assert_int_equal(types, 1 + SW_COUNTERS + 1);
+	assert_non_null(strstr(out, "# TYPE stopwatch_ipi_sample_every gauge\n"));
+	assert_non_null(strstr(out, "\nstopwatch_ipi_sample_every 1\n"));
 	free(out);
 }
 
