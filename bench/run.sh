@@ -7,6 +7,10 @@
 #              at most half of bpftrace's), by the wall clock and by the
 #              kernel's per-program accounting
 #   memory:    peak RSS of `stopwatch live` (target <= 10 MB)
+#   state:     the state directory at 1M records against the build before
+#              state v2, and /metrics under wrk against node_exporter (bench/state.sh)
+#   logscan:   against ripgrep (file) and grep (stdin), same keywords (bench/logscan.sh)
+# Every figure beside its baseline from the same run, the ratio first.
 # Usage: bench/run.sh [STOPWATCH] [SECTION ...]   (make bench BENCH="cost")
 set -u
 SW=$(realpath "${1:-build/x86_64/stopwatch}"); shift $(($# > 0 ? 1 : 0))
@@ -29,6 +33,34 @@ for i in $(seq 1 15); do
   echo "scale=2; ($e - $s) / 1000000" | bc
 done > "$out/start_wall"
 echo "start-up to attached: median $(median < "$out/start") ms (main() to attached), $(median < "$out/start_wall") ms wall incl. exec and exit; 15 runs"
+# the peer: bcc's hardirqs (Debian bpfcc-tools), exec to its "Tracing" line,
+# beside stopwatch live measured the same way, alternating, 7 runs each
+if command -v hardirqs-bpfcc > /dev/null; then
+python3 - "$SW" <<'PY'
+import statistics, subprocess, sys, time
+def ready_ms(cmd, word):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in p.stdout:
+        if line.startswith(word):
+            ms = (time.monotonic() - t0) * 1000
+            break
+    else:
+        ms = float("nan")
+    p.kill(); p.wait()
+    return ms
+sw, hi = [], []
+for _ in range(7):
+    sw.append(ready_ms([sys.argv[1], "live"], "Tracing"))
+    hi.append(ready_ms(["hardirqs-bpfcc"], "Tracing"))
+m_sw, m_hi = statistics.median(sw), statistics.median(hi)
+print(f"start-up against hardirqs-bpfcc (exec to its 'Tracing' line, median of 7 each): {m_sw / m_hi:.3f}x"
+      f" (stopwatch live {m_sw:.1f} ms, range {min(sw):.1f}-{max(sw):.1f}; hardirqs {m_hi:.1f} ms,"
+      f" range {min(hi):.1f}-{max(hi):.1f})")
+PY
+else
+  echo "start-up against hardirqs: not run (no hardirqs-bpfcc: make deps installs bpfcc-tools)"
+fi
 fi
 
 # the workload and the equivalent bpftrace script, shared by the next two
@@ -101,10 +133,10 @@ COST_RUNS=${COST_RUNS:-5}
 # Two runs a round: stopwatch on its own (the events as a user's workload
 # makes them), then both tools (the same events for both: bpftrace's own
 # cost also shifts the workload's mix of IPI kinds). The floor is in both.
-cost_run() { # FILE [bpftrace]
+cost_run() { # FILE [bpftrace] [SAMPLE]
   sysctl -qw kernel.bpf_stats_enabled=1
   "$out/floor" "$out/floor.bpf.o" > "$out/floor.out" & local flpid=$!
-  "$SW" live -i 3600 > /dev/null 2>&1 & local swpid=$!
+  "$SW" live -i 3600 --sample "${3:-1}" > /dev/null 2>&1 & local swpid=$!
   local btpid=
   if [ -n "${2:-}" ]; then bpftrace -e "$bt_script" > /dev/null 2>&1 & btpid=$!; fi
   sleep $([ -n "$btpid" ] && echo 5 || echo 1.5)
@@ -117,10 +149,11 @@ cost_run() { # FILE [bpftrace]
 for rep in $(seq 1 "$COST_RUNS"); do
   cost_run "$out/alone.$rep.json"
   cost_run "$out/both.$rep.json" bpftrace
+  cost_run "$out/sampled.$rep.json" "" "${SAMPLE:-16}"
 done
-python3 - "$out" "$COST_RUNS" <<'PY'
+python3 - "$out" "$COST_RUNS" "${SAMPLE:-16}" <<'PY'
 import json, re, statistics, sys
-out, runs = sys.argv[1], int(sys.argv[2])
+out, runs, sample = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ours = re.compile(r"^(rawtp|tpbtf|tp|fentry|fexit|kprobe|kretprobe)_")
 def tool(p):
     name = p.get("name", "")
@@ -160,6 +193,11 @@ if not (alone["stopwatch"] and both["bpftrace"] and alone["floor"]):
     print("per-event cost: a tool ran no program: the workload raised no IPIs here"); sys.exit()
 print(f"per-event cost (bpf_stats, median of {runs} rounds; the floor attached in every run):")
 show(alone, "stopwatch", "stopwatch alone")
+sampled, _ = costs("sampled")
+if sampled["stopwatch"]:
+    show(sampled, "stopwatch", f"stopwatch --sample {sample}")
+    print(f"  --sample {sample} / every event, net of the floor: "
+          f"{net(sampled, 'stopwatch')[0] / net(alone, 'stopwatch')[0]:.2f}")
 print(f"  {'floor':29s} {med(alone['floor']):6.1f} ns per run (empty raw_tp programs, same tracepoints)")
 print("  stopwatch by program: " + ", ".join(
     f"{name} {med(v):.0f} ns x {runs_of(v)}"
@@ -169,6 +207,14 @@ show(both, "bpftrace", "bpftrace, stopwatch attached")
 print(f"  stopwatch/bpftrace on the same events: {med(both['stopwatch']) / med(both['bpftrace']):.2f} "
       f"with the floor, {net(both, 'stopwatch')[0] / net(both, 'bpftrace')[0]:.2f} net of it")
 PY
+fi
+
+# ---- state directory and /metrics at 1M records; logscan ----
+if want state; then
+  ./state.sh "$(dirname "$SW")" "${STATE_RECORDS:-1000000}"
+fi
+if want logscan; then
+  ./logscan.sh "$SW" "${LOGSCAN_MB:-1024}"
 fi
 
 # ---- memory ----

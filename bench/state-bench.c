@@ -8,7 +8,8 @@
  * Prints one line of key=value figures: wall seconds of open, the adds
  * (with making the records), commit, in all; state_us_per_record is the CPU
  * time in sw_state_add per record, key_us_per_record that of the key
- * function (sw_state_key_of, part of it) on the same records.
+ * function (sw_state_key_of, part of it) on the same records; work_s the
+ * state work in all: open, the adds' CPU time, commit (not making records).
  * Records are log records (content-hash keys, as logscan makes them) of a
  * 4-CPU stop, each a different host and time, the fleet case.
  */
@@ -112,9 +113,10 @@ int main(int argc, char **argv)
 	sw_state_session(s, &added, &already);
 	sw_state_close(s);
 	printf("%s records=%lu new=%lu known=%lu open_s=%.4f add_s=%.4f commit_s=%.4f total_s=%.4f "
-	       "state_us_per_record=%.3f key_us_per_record=%.3f\n", argv[2], count, added, already,
+	       "state_us_per_record=%.3f key_us_per_record=%.3f work_s=%.4f\n", argv[2], count, added, already,
 	       t1 - t0, t2 - t1, t3 - t2, t3 - t0, ((c2 - c1) - (c1 - c0)) * 1e6 / count,
-	       ((c4 - c3) - (c1 - c0) * nkey / count) * 1e6 / nkey);
+	       ((c4 - c3) - (c1 - c0) * nkey / count) * 1e6 / nkey,
+	       (t1 - t0) + ((c2 - c1) - (c1 - c0)) + (t3 - t2));
 	free(r);
 	return 0;
 }

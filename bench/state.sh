@@ -49,16 +49,19 @@ echo "  stats --format json: $(ratio "$(cat "$tmp/new.stats")" "$(cat "$tmp/base
   "peak RSS new $(cat "$tmp/new.statsrss") kB, today $(cat "$tmp/base.statsrss") kB"
 
 for rep in 1 2 3; do for v in base new; do
-  "${SB[$v]}" "$tmp/$v" reingest "$N" | field total_s >> "$tmp/$v.re"
+  "${SB[$v]}" "$tmp/$v" reingest "$N" > "$tmp/$v.re.$rep"
+  field work_s < "$tmp/$v.re.$rep" >> "$tmp/$v.re"
+  field total_s < "$tmp/$v.re.$rep" >> "$tmp/$v.retotal"
   "${SB[$v]}" "$tmp/$v" new $((N + rep * 10000)) 10000 > "$tmp/$v.new.$rep"
   field state_us_per_record < "$tmp/$v.new.$rep" >> "$tmp/$v.add"
   field key_us_per_record < "$tmp/$v.new.$rep" >> "$tmp/$v.key"
   field total_s < "$tmp/$v.new.$rep" >> "$tmp/$v.newtotal"
 done; done
-for k in re add key newtotal; do for v in base new; do median < "$tmp/$v.$k" > "$tmp/$v.$k.m"; done; done
+for k in re retotal add key newtotal; do for v in base new; do median < "$tmp/$v.$k" > "$tmp/$v.$k.m"; done; done
 m() { cat "$tmp/$1.$2.m"; }
-echo "  re-ingest of $N known records: $(ratio "$(m base re)" "$(m new re)") faster" \
-  "(new $(m new re) s, today $(m base re) s; open, adds, commit; median of 3)"
+echo "  re-ingest of $N known records: $(ratio "$(m base re)" "$(m new re)") faster state work" \
+  "(new $(m new re) s, today $(m base re) s: open, the adds' CPU time, commit; median of 3);" \
+  "with making the records: new $(m new retotal) s, today $(m base retotal) s"
 echo "  a new record: $(ratio "$(m new add)" "$(m base add)") of today's state work" \
   "(new $(m new add) us, today $(m base add) us per record in sw_state_add, of which the key function" \
   "$(m new key) us / $(m base key) us; 10000 new on top of $N, median of 3);" \
@@ -84,6 +87,28 @@ if command -v wrk > /dev/null; then
   echo "  /metrics, wrk $c connections 10 s: $(ratio "$nr" "$br") today's requests/s" \
     "(new $nr/s p99 $np RSS $nh kB, server log $nl lines, $ne; today $br/s p99 $bp RSS $bh kB, log $bl lines, $be)"
   done
+  # the peer: node_exporter serving the same exposition (stats --textfile) from
+  # its textfile collector alone, the same wrk runs
+  ne=$(command -v prometheus-node-exporter || command -v node_exporter || true)
+  if [ -n "$ne" ]; then
+    mkdir -p "$tmp/tf" && "${SW[new]}/stopwatch" stats --state-dir "$tmp/new" --textfile "$tmp/tf/sw.prom"
+    neport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$ne" --web.listen-address=127.0.0.1:$neport --collector.disable-defaults --collector.textfile \
+      --collector.textfile.directory="$tmp/tf" > "$tmp/ne.log" 2>&1 & server=$!
+    for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$neport/metrics" && break; sleep 0.1; done
+    for c in 16 100; do
+      wrk -t2 -c$c -d10s --timeout 5s --latency "http://127.0.0.1:$neport/metrics" > "$tmp/ne.wrk$c" 2>&1
+      rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' "$tmp/ne.wrk$c")
+      p99=$(awk '$1 == "99%" { print $2 }' "$tmp/ne.wrk$c")
+      read -r nr np nh _ < "$tmp/new.w$c"
+      echo "  /metrics against node_exporter (textfile collector, the same exposition), wrk $c connections 10 s:" \
+        "$(ratio "$nr" "$rps") node_exporter's requests/s (stopwatch $nr/s p99 $np; node_exporter $rps/s p99 $p99," \
+        "RSS $(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server/status") kB)"
+    done
+    kill $server; wait $server 2>/dev/null; server=
+  else
+    echo "  /metrics against node_exporter: not run (no prometheus-node-exporter)"
+  fi
 else
   echo "  /metrics: wrk not installed (make deps installs it)"
 fi

@@ -83,7 +83,7 @@ static __u32 fanout_bits_for(__u64 n)
 
 static int desc_ok(const struct sw_keyset_desc *d, char *err, size_t errlen)
 {
-	if (!d->key_size || d->key_size > KEY_MAX_SIZE || d->key_size < 4 ||
+	if (!d->key_size || d->key_size > KEY_MAX_SIZE || d->key_size < 8 ||
 	    d->fanout_bits > FANOUT_MAX_BITS || d->nsorted > KEYS_MAX_COUNT ||
 	    d->nlog > KEYS_MAX_COUNT) {
 		snprintf(err, errlen, "implausible key index: %u-byte keys, %u fan-out bits, %llu+%llu keys",
@@ -306,10 +306,28 @@ void sw_keyset_close(struct sw_keyset *ks)
 	free(ks);
 }
 
+/* The first 8 bytes as a big-endian number: memcmp's order, one compare. */
+static __u64 prefix8(const unsigned char *k)
+{
+	__u64 v;
+
+	memcpy(&v, k, 8);
+	return __builtin_bswap64(v);
+}
+
+static int key_cmp(const unsigned char *a, const unsigned char *b, __u64 pb, __u32 ksz)
+{
+	__u64 pa = prefix8(a);
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	return memcmp(a + 8, b + 8, ksz - 8);
+}
+
 static bool in_sorted(const struct sw_keyset *ks, const void *key)
 {
 	__u32 ksz = ks->d.key_size, top;
-	__u64 lo, hi;
+	__u64 lo, hi, pk = prefix8(key);
 
 	if (!ks->map || !ks->d.nsorted)
 		return false;
@@ -318,7 +336,7 @@ static bool in_sorted(const struct sw_keyset *ks, const void *key)
 	hi = ks->fanout[top + 1];
 	while (lo < hi) {
 		__u64 mid = lo + (hi - lo) / 2;
-		int c = memcmp(ks->keys + mid * ksz, key, ksz);
+		int c = key_cmp(ks->keys + mid * ksz, key, pk, ksz);
 
 		if (!c)
 			return true;
