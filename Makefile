@@ -87,7 +87,7 @@ $(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlin
 host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
+bench: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
 	@bench/run.sh $(OUT)/stopwatch $(BENCH)
 
 # state work through the state API (bench/state-bench.c), for the bench and scale-test

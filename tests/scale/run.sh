@@ -68,5 +68,20 @@ if [ $okreq = 200 ] && [ "$hwm" -le 10240 ]; then
   ok "200 GET /metrics at $t records equal stats' output; server peak RSS $hwm kB"
 else bad "/metrics at scale" "ok=$okreq/200 hwm=$hwm kB"; fi
 
+# 5. logscan: 1 GiB of logs on standard input (the sample logs, again and
+# again, through a pipe) in bounded memory; every copy's stops found
+logs=$here/../data/logs
+per=$("$SW" logscan --format json - < <(cat "$logs"/*.log) | wc -l)
+for _ in $(seq 128); do cat "$logs"/*.log; done > "$tmp/chunk.log"	# 128 copies, ~4 MiB
+size=$(stat -c %s "$tmp/chunk.log")
+chunks=$(( (1 << 30) / size )) copies=$(( (1 << 30) / size * 128 ))
+{ /usr/bin/time -f %M "$SW" logscan --format json - < <(for _ in $(seq "$chunks"); do cat "$tmp/chunk.log"; done) \
+    > "$tmp/big.jsonl"; } 2> "$tmp/big.err"; rc=$?
+size=$(( size / 128 ))
+rss=$(tail -1 "$tmp/big.err"); got=$(wc -l < "$tmp/big.jsonl")
+if [ $rc -eq 0 ] && [ "$rss" -le 16384 ] && [ "$got" -ge $(( per * copies * 9 / 10 )) ]; then
+  ok "logscan of $(( size * copies >> 20 )) MiB on stdin: peak RSS $rss kB, $got records ($per per copy of the sample logs, $copies copies)"
+else bad "logscan 1 GiB stdin" "rc=$rc rss=$rss records=$got want about $((per * copies)) $(head -3 "$tmp/big.err")"; fi
+
 echo "scale: $pass passed, $fail failed"
 [ $fail -eq 0 ]
