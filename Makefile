@@ -36,7 +36,7 @@ USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard 
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -55,15 +55,61 @@ $(OUT)/stopwatch.skel.h: $(OUT)/stopwatch.bpf.o
 	$(BPFTOOL) gen skeleton $< name stopwatch_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h | $(OUT)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUT)/stopwatch: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd_none.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 # The same program linked against shared libraries, with the HTTP endpoint
 # (stats --listen). rpath-link: the cross linker finds arm64 libraries' deps.
+# (LDFLAGS less -static: a package build's hardening flags, relro and now)
 $(OUT)/stopwatch-dynamic: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd.o
-	$(CC) $(CFLAGS) $^ -o $@ -L$(LIBDIR) -Wl,-rpath-link,$(LIBDIR) $(LDLIBS) -lmicrohttpd
+	$(CC) $(CFLAGS) $(filter-out -static,$(LDFLAGS)) $^ -o $@ -L$(LIBDIR) -Wl,-rpath-link,$(LIBDIR) \
+		$(LDLIBS) -lmicrohttpd
+
+# ---- man pages, install, Debian package ----
+# Man pages come from --help (scripts/mkman.sh), run on this machine's build:
+# the text is the same for every arch.
+HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
+MAN_OUT := build/man
+man: build/$(HOST_ARCH)/stopwatch
+	@scripts/mkman.sh $< $(MAN_OUT) $(VERSION)
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the dynamic binary (it has
+# the HTTP endpoint), recover-boot, the systemd unit with its paths under
+# PREFIX, man pages, alert rules. The Debian package installs through this.
+PREFIX ?= /usr/local
+SBINDIR := $(PREFIX)/sbin
+LIBEXECDIR := $(PREFIX)/libexec/stopwatch
+MANDIR := $(PREFIX)/share/man
+DATADIR := $(PREFIX)/share/stopwatch
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+install: $(OUT)/stopwatch-dynamic man
+	@$(MAKE) -s install-files
+
+# what install copies, nothing built (the package build has its man pages)
+install-files:
+	install -D -m755 $(OUT)/stopwatch-dynamic $(DESTDIR)$(SBINDIR)/stopwatch
+	sed 's|/usr/sbin/stopwatch|$(SBINDIR)/stopwatch|' packaging/systemd/recover-boot > $(OUT)/recover-boot
+	install -D -m755 $(OUT)/recover-boot $(DESTDIR)$(LIBEXECDIR)/recover-boot
+	sed -e 's|/usr/sbin/stopwatch|$(SBINDIR)/stopwatch|g' \
+	    -e 's|/usr/libexec/stopwatch/|$(LIBEXECDIR)/|' packaging/systemd/stopwatch.service > $(OUT)/stopwatch.service
+	install -D -m644 $(OUT)/stopwatch.service $(DESTDIR)$(UNITDIR)/stopwatch.service
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/prometheus
+	install -m644 $(MAN_OUT)/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m644 packaging/prometheus/stopwatch.rules.yml packaging/prometheus/stopwatch.rules.test.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/
+
+# make deb [ARCH=arm64]: build/deb/stopwatch_<version>_<amd64|arm64>.deb with
+# debhelper (packaging/debian), built from a copy of the tree (scripts/mkdeb.sh)
+deb: man
+	@scripts/mkdeb.sh $(ARCH)
+
+# both packages, then the amd64 one installed, run and purged in a fresh
+# Debian 12 root (tests/deb/run.sh; the root is cached in ~/.cache/stopwatch)
+deb-test: man $(OUT)/stopwatch-dynamic
+	@scripts/mkdeb.sh x86_64 && scripts/mkdeb.sh arm64 && \
+	  tests/deb/run.sh build/deb/stopwatch_*_amd64.deb build/deb/stopwatch_*_arm64.deb
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite (make check): build, unit tests, host BPF tests, fuzz regression
+# The whole suite (make check): build, unit tests, host BPF tests, the metrics
+# stack, the Debian package in a fresh root, fuzz regression
 # (corpus replay + a short run per harness), VM labs.
 # Each stage prints "<stage>: N passed, N failed"; the last line sums them.
 set -u
@@ -32,6 +33,7 @@ stage unit make -s unit
 stage state make -s state-test
 stage host make -s host-test
 stage metrics make -s metrics-test
+stage deb make -s deb-test
 stage fuzz make -s fuzz-check
 for lab in $(make -s print-ci-labs); do
   stage "$lab" make -s "$lab"

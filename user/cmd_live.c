@@ -32,8 +32,8 @@ static const char live_doc[] =
 	"    stopwatch live -L              # log-linear buckets: quantiles within 25%\n"
 	"    stopwatch live --sample 16     # time 1 in 16 IPI sends: busy hosts, always on\n"
 	"    stopwatch live --format json   # one JSON object per interval\n"
-	"    stopwatch live --textfile /var/lib/prometheus/node-exporter/stopwatch_live.prom\n"
-	"    stopwatch live --state-dir /var/lib/stopwatch   # SDEI deliveries into 'stats'\n";
+	"    stopwatch live -o /var/lib/prometheus/node-exporter/stopwatch_live.prom\n"
+	"    stopwatch live --state-dir /var/lib/stopwatch   # SDEI counts for stats\n";
 
 static const struct argp_option live_options[] = {
 	{ "interval", 'i', "SECS", 0, "Seconds between outputs (default 1)" },

@@ -27,10 +27,10 @@ static const char stats_doc[] =
 	"EXAMPLES:\n"
 	"    stopwatch stats\n"
 	"    stopwatch stats --format json\n"
-	"    stopwatch stats --textfile /var/lib/prometheus/node-exporter/stopwatch_cumulative.prom\n"
-	"    stopwatch stats --format prometheus      # what --textfile writes\n"
-	"    stopwatch stats --listen 9419            # GET /metrics, /stats.json on 127.0.0.1\n"
-	"    stopwatch stats --listen 0.0.0.0:9419    # every interface\n";
+	"    stopwatch stats -o /var/lib/prometheus/node-exporter/stopwatch_stats.prom\n"
+	"    stopwatch stats --format prometheus       # what --textfile writes\n"
+	"    stopwatch stats --listen 9419     # /metrics, /stats.json on 127.0.0.1\n"
+	"    stopwatch stats --listen 0.0.0.0:9419     # every interface\n";
 
 enum { OPT_DIR = 0x5344, OPT_LISTEN = 0x534c };
 

@@ -262,7 +262,7 @@ if [ $rc -eq 1 ] && grep -q 'this static build has no HTTP server' "$tmp/static.
 
 # 8. the systemd unit (its commands pointed at this build) and its boot-recovery script
 if command -v systemd-analyze >/dev/null; then
-  sed -e "s|/usr/local/bin/stopwatch|$SW|g" -e "s|/usr/local/libexec/stopwatch/recover-boot|$here/../../packaging/systemd/recover-boot|" \
+  sed -e "s|/usr/sbin/stopwatch|$SW|g" -e "s|/usr/libexec/stopwatch/recover-boot|$here/../../packaging/systemd/recover-boot|" \
     "$here/../../packaging/systemd/stopwatch.service" > "$tmp/stopwatch.service"
   if systemd-analyze verify "$tmp/stopwatch.service" > "$tmp/verify.out" 2>&1 && [ ! -s "$tmp/verify.out" ]; then
     ok "systemd-analyze verify stopwatch.service"
