@@ -264,8 +264,11 @@ if [ $rc -eq 1 ] && grep -q 'this static build has no HTTP server' "$tmp/static.
 if command -v systemd-analyze >/dev/null; then
   sed -e "s|/usr/sbin/stopwatch|$SW|g" -e "s|/usr/libexec/stopwatch/recover-boot|$here/../../packaging/systemd/recover-boot|" \
     "$here/../../packaging/systemd/stopwatch.service" > "$tmp/stopwatch.service"
-  if systemd-analyze verify "$tmp/stopwatch.service" > "$tmp/verify.out" 2>&1 && [ ! -s "$tmp/verify.out" ]; then
-    ok "systemd-analyze verify stopwatch.service"
+  # its Documentation= man pages, made from --help as the package makes them
+  "$here/../../scripts/mkman.sh" "$SW" "$tmp/man/man8" test > /dev/null
+  if MANPATH=$tmp/man systemd-analyze verify "$tmp/stopwatch.service" > "$tmp/verify.out" 2>&1 &&
+     [ ! -s "$tmp/verify.out" ]; then
+    ok "systemd-analyze verify stopwatch.service (and its man pages)"
   else bad "systemd-analyze verify" "$(cat "$tmp/verify.out")"; fi
 else
   echo "state systemd-analyze verify: not run (no systemd-analyze on this machine)"
