@@ -133,6 +133,15 @@ $(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlin
 host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch
 
+# the metrics stack: node_exporter and Prometheus (Debian's) on loopback,
+# promtool on every exposition and on the alert rules (tests/metrics/run.sh)
+$(OUT)/tests/mkcore: tests/metrics/mkcore.c tests/unit/core_builder.h $(BPF_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ibpf $< -o $@ -lz
+
+metrics-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/mkcore
+	@tests/metrics/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/mkcore
+
 bench: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
 	@bench/run.sh $(OUT)/stopwatch $(BENCH)
 
