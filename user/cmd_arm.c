@@ -17,6 +17,7 @@
 #include "live.h"
 #include "loader.h"
 #include "record.h"
+#include "sinks.h"
 #include "trace.h"
 
 static const struct argp_option pin_options[] = {
@@ -197,7 +198,10 @@ static const char dump_doc[] =
 
 int cmd_dump(int argc, char **argv)
 {
-	const struct argp argp = { pin_options, pin_parse, NULL, dump_doc, children };
+	static const struct argp_child dump_children[] = { { &sw_format_om_argp },
+							   { &sw_records_argp },
+							   { &sw_common_argp }, {} };
+	const struct argp argp = { pin_options, pin_parse, NULL, dump_doc, dump_children };
 	struct sw_record_meta meta = { .source = SW_SRC_BPF, .exact = true };
 	struct sw_live_maps maps = {};
 	struct sw_store *st;
@@ -218,8 +222,12 @@ int cmd_dump(int argc, char **argv)
 		return ret;
 	}
 	sw_store_meta(st, &meta);
-	if (env.format != SW_FMT_OPENMETRICS && env.format != SW_FMT_PROMETHEUS)
-		n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
+	if (env.format != SW_FMT_OPENMETRICS && env.format != SW_FMT_PROMETHEUS) {
+		struct sw_sinks k = { .out = stdout, .json = env.format == SW_FMT_JSON,
+				      .per_cpu = env.per_cpu };
+
+		n = sw_store_walk(st, &meta, sw_sinks_take, &k);
+	}
 	if (env.format == SW_FMT_TEXT && !n)
 		printf("no stop recorded since arming\n");
 	snprintf(path, sizeof(path), "%s/hists", env.pin_dir);

@@ -17,6 +17,7 @@
 #include "index.h"
 #include "loader.h"
 #include "logscan.h"
+#include "sinks.h"
 #include "state.h"
 
 static const char logscan_doc[] =
@@ -79,7 +80,7 @@ struct out {
 	struct sw_index hosts;		/* of struct summary, by host, in order of first sight */
 	char last_host[sizeof(((struct sw_record_meta *)0)->host)];
 	bool oom;
-	struct sw_state *state;		/* --state-dir: count each record once */
+	struct sw_sinks sinks;		/* stdout, and --state-dir: count each record once */
 };
 
 static const void *host_of(const void *elem, size_t *len)
@@ -90,35 +91,28 @@ static const void *host_of(const void *elem, size_t *len)
 	return s->host;
 }
 
-static void on_record(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+static void on_record(void *ctx, const struct sw_stop *r)
 {
 	struct out *o = ctx;
 	struct summary *s, blank = {};
-	__u64 never[SW_MASK_WORDS];
-	enum sw_outcome out = sw_record_outcome(r);
+	struct sw_cpuset never;
+	enum sw_outcome out = sw_stop_outcome(r);
 
-	if (env.format == SW_FMT_JSON) {
-		sw_record_print_json(stdout, m, r);
-	} else {
-		if (strcmp(o->last_host, m->host))
-			printf("host %s\n", m->host[0] ? m->host : "?");
-		snprintf(o->last_host, sizeof(o->last_host), "%s", m->host);
-		sw_record_print_text(stdout, m, r);
-	}
-	if (o->state && sw_state_add(o->state, m, r) < 0)
-		o->oom = true;
-	snprintf(blank.host, sizeof(blank.host), "%s", m->host);
+	if (!o->sinks.json && strcmp(o->last_host, r->meta.host))
+		printf("host %s\n", r->meta.host[0] ? r->meta.host : "?");
+	snprintf(o->last_host, sizeof(o->last_host), "%s", r->meta.host);
+	sw_sinks_take(&o->sinks, r);
+	snprintf(blank.host, sizeof(blank.host), "%s", r->meta.host);
 	s = sw_index_add(&o->hosts, &blank, NULL);
 	if (!s) {
 		o->oom = true;
 		return;
 	}
 	s->stops++;
-	s->escalated += out == SW_OUT_ESCALATED || sw_record_top_rung(r) > SW_RUNG_IPI;
+	s->escalated += out == SW_OUT_ESCALATED || sw_stop_top_rung(r) > SW_RUNG_IPI;
 	s->failed += out == SW_OUT_FAILED;
-	sw_record_never_stopped(r, never);
-	for (int w = 0; w < SW_MASK_WORDS; w++)
-		s->never += __builtin_popcountll(never[w]);
+	if (sw_stop_never_stopped(r, &never))
+		s->never += sw_cpuset_count(&never);
 }
 
 /* A file or standard input, read in bounded memory whatever its size. */
@@ -150,7 +144,7 @@ static int scan_file(const char *path, const char *host, struct out *o)
 
 int cmd_logscan(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_state_argp },
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_records_argp }, { &sw_state_argp },
 						      { &sw_common_argp }, {} };
 	const struct argp argp = { logscan_options, logscan_parse, "FILE...", logscan_doc, children };
 	struct out o = { .hosts = SW_INDEX_INIT(sizeof(struct summary), host_of) };
@@ -158,7 +152,9 @@ int cmd_logscan(int argc, char **argv)
 
 	if (sw_argp_parse(&argp, argc, argv))
 		return SW_EXIT_USAGE;
-	ret = sw_ingest_begin(&o.state);
+	o.sinks = (struct sw_sinks){ .out = stdout, .json = env.format == SW_FMT_JSON,
+				     .per_cpu = env.per_cpu };
+	ret = sw_ingest_begin(&o.sinks.state);
 	if (ret)
 		return ret;
 	for (int i = 0; i < nfiles; i++) {
@@ -187,14 +183,14 @@ int cmd_logscan(int argc, char **argv)
 			       s->stops, s->escalated, s->failed, s->never);
 		}
 	}
-	if (o.oom) {
+	if (o.oom || o.sinks.state_failed) {
 		fprintf(stderr, "stopwatch: failed to summarise: %s\n", strerror(ENOMEM));
 		ret = SW_EXIT_FAIL;
 		/* the counts would be short: commit nothing, the state stays as it was */
-		sw_state_close(o.state);
-		o.state = NULL;
+		sw_state_close(o.sinks.state);
+		o.sinks.state = NULL;
 	}
-	ret = sw_ingest_end(o.state, ret);
+	ret = sw_ingest_end(o.sinks.state, ret);
 	sw_index_free(&o.hosts);
 	free(files);
 	files = NULL;

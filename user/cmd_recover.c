@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "state.h"
 #include "record.h"
+#include "sinks.h"
 #include "trace.h"
 #include "vmcore.h"
 
@@ -99,6 +100,17 @@ static __u64 cmdline_pfn(void)
 	return pfn;
 }
 
+/* A state that ran out of memory is not committed: it stays as it was. */
+static int ingest_failed(struct sw_sinks *k, int ret)
+{
+	if (!k->state_failed)
+		return ret;
+	fprintf(stderr, "stopwatch: failed to count records: %s\n", strerror(ENOMEM));
+	sw_state_close(k->state);
+	k->state = NULL;
+	return SW_EXIT_FAIL;
+}
+
 /*
  * The stop records of a trace instance's buffer. Reading consumes it, so
  * the state (if any) is opened and locked first: a record read is counted
@@ -108,7 +120,8 @@ static int recover_trace(void)
 {
 	struct sw_trace_asm *a = sw_trace_asm_new();
 	struct sw_record_meta meta;
-	struct sw_state *state = NULL;
+	struct sw_sinks k = { .out = stdout, .json = env.format == SW_FMT_JSON,
+			      .per_cpu = env.per_cpu, .boot_id = env.boot_id };
 	char err[256];
 	int n, used, bad, ret = SW_EXIT_OK;
 
@@ -116,7 +129,7 @@ static int recover_trace(void)
 		fprintf(stderr, "stopwatch: out of memory\n");
 		return SW_EXIT_FAIL;
 	}
-	if (sw_ingest_begin(&state)) {
+	if (sw_ingest_begin(&k.state)) {
 		sw_trace_asm_free(a);
 		return SW_EXIT_FAIL;
 	}
@@ -125,26 +138,23 @@ static int recover_trace(void)
 	if (n < 0) {
 		fprintf(stderr, "stopwatch: failed to recover from the trace: %s\n", err);
 		sw_trace_asm_free(a);
-		sw_state_close(state);	/* nothing read, nothing to commit */
+		sw_state_close(k.state);	/* nothing read, nothing to commit */
 		return SW_EXIT_FAIL;
 	}
 	sw_trace_asm_stats(a, &used, &bad);
-	for (int i = 0; i < sw_trace_asm_count(a); i++) {
-		const struct sw_stop_record *r = sw_trace_asm_record(a, i, &meta);
+	for (int i = 0; i < sw_trace_asm_count(a) && ret == SW_EXIT_OK; i++) {
+		const struct sw_stop_record *w = sw_trace_asm_record(a, i, &meta);
+		struct sw_stop *s = sw_stop_from_wire(&meta, w);
 
-		if (env.boot_id && strcasecmp(env.boot_id, meta.boot_id))
-			continue;
-		if (env.format == SW_FMT_JSON)
-			sw_record_print_json(stdout, &meta, r);
-		else
-			sw_record_print_text(stdout, &meta, r);
-		if (state && sw_state_add(state, &meta, r) < 0) {
-			fprintf(stderr, "stopwatch: failed to count records: %s\n", strerror(ENOMEM));
-			sw_state_close(state);	/* nothing committed: the state is as it was */
-			state = NULL;
+		if (!s) {
+			fprintf(stderr, "stopwatch: failed to decode records: %s\n", strerror(ENOMEM));
 			ret = SW_EXIT_FAIL;
+			break;
 		}
+		sw_sinks_take(&k, s);
+		sw_stop_free(s);
 	}
+	ret = ingest_failed(&k, ret);
 	if (env.format == SW_FMT_TEXT)
 		printf("trace instance %s: %d events, %d stopwatch lines used, %d malformed, "
 		       "%d stop records\n", env.trace_instance, n, used, bad, sw_trace_asm_count(a));
@@ -153,16 +163,16 @@ static int recover_trace(void)
 			bad, env.trace_instance);
 	sw_trace_asm_free(a);
 	fflush(stdout);
-	return sw_ingest_end(state, ret);
+	return sw_ingest_end(k.state, ret);
 }
 
 int cmd_recover(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_state_argp },
+	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_records_argp }, { &sw_state_argp },
 						      { &sw_common_argp }, {} };
 	const struct argp argp = { recover_options, recover_parse, NULL, recover_doc, children };
-	struct sw_state *state;
 	struct sw_record_meta meta = { .source = SW_SRC_VMCORE, .exact = true };
+	struct sw_sinks k = { .out = stdout };
 	struct sw_store *st;
 	char err[256];
 	int n = 0, ret;
@@ -172,6 +182,8 @@ int cmd_recover(int argc, char **argv)
 		return SW_EXIT_USAGE;
 	if (env.trace_instance)
 		return recover_trace();
+	k.json = env.format == SW_FMT_JSON;
+	k.per_cpu = env.per_cpu;
 	pfn = env.pfn ? env.pfn : cmdline_pfn();
 	st = calloc(1, sizeof(*st));
 	if (!st) {
@@ -192,17 +204,21 @@ int cmd_recover(int argc, char **argv)
 		free(st);
 		return SW_EXIT_DATA;
 	}
-	n = sw_store_print(stdout, &meta, st, env.format == SW_FMT_JSON);
+	ret = sw_ingest_begin(&k.state);
+	if (ret) {
+		free(st);
+		return ret;
+	}
+	n = sw_store_walk(st, &meta, sw_sinks_take, &k);
+	if (n < 0) {
+		fprintf(stderr, "stopwatch: failed to decode records: %s\n", strerror(-n));
+		ret = SW_EXIT_FAIL;
+		k.state_failed = true;
+	}
 	if (!n && env.format == SW_FMT_TEXT)
 		printf("armed in boot %s, but no stop was recorded\n", meta.boot_id);
 	fflush(stdout);
-	ret = sw_ingest_begin(&state);
-	if (!ret && state && sw_state_add_store(state, &meta, st) < 0) {
-		fprintf(stderr, "stopwatch: failed to count records: %s\n", strerror(ENOMEM));
-		sw_state_close(state);	/* nothing committed: the state is as it was */
-		state = NULL;
-		ret = SW_EXIT_FAIL;
-	}
+	ret = ingest_failed(&k, ret);
 	free(st);
-	return sw_ingest_end(state, ret);
+	return sw_ingest_end(k.state, ret);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "legacy_v1.h"
 #include "logscan.h"
 
 #define MAX_LINE	4096		/* longer lines are skipped */
@@ -101,9 +102,9 @@ enum {
 	F_BY_REBOOT = 1 << 1,
 	F_STOPPING = 1 << 2,	/* "SMP: stopping secondary CPUs" seen */
 	F_NMI = 1 << 3,		/* NMI rung fired */
-	F_NMI_KNOWN = 1 << 4,	/* ... with a printed target list */
+	F_NMI_KNOWN = 1 << 4,	/* ... with a printed target list (release 1's form only) */
 	F_SDEI = 1 << 5,
-	F_SDEI_KNOWN = 1 << 6,
+	F_SDEI_KNOWN = 1 << 6,	/* (release 1's form only) */
 	F_FAILED = 1 << 7,
 	F_INIT_GUESS = 1 << 8,	/* initiator not from a caller id */
 	F_HDR_AFTER = 1 << 9,	/* a dump_stack header followed the panic line */
@@ -125,29 +126,31 @@ struct sw_ent {
  * one syslog file cost little.
  */
 struct stop_acc {
+	/* printk ns of the lines; 0 = the line had no timestamp (time unknown) */
 	__u64 t_start, t_end, t_fire[SW_FIRE_RUNGS];
-	__u64 target[SW_FIRE_RUNGS][SW_MASK_WORDS];
-	__u64 failed[SW_MASK_WORDS];	/* "failed to stop" list */
+	__u8 fired;			/* bit i: rung i + 1 fired */
+	bool ended;			/* the stop function returned (t_end's line seen) */
+	/* printed lists, allocated when seen (most stops print none): NULL = not printed */
+	struct sw_cpuset *target[SW_FIRE_RUNGS];
+	struct sw_cpuset *failed;	/* "failed to stop" list */
 	__u32 kind, initiator, state, flags;
 	struct sw_ent *ents;
 	__u32 nents, cap;
 	/* of its boot, copied when the stop is closed */
 	__u64 seq;
-	__u64 online[SW_MASK_WORDS];
-	__u32 nr_online;
+	__u32 nr_online;		/* CPUs 0..nr_online-1 online, 0 = unknown */
 	char boot_id[37];
 	__s64 m2r;
 };
 
 struct host_state {
-	char host[64];
+	char host[SW_HOST_MAX];
 	char boot_id[37];
 	__s64 m2r;			/* mono_to_real_ns of this boot, 0 = unknown */
 	__u64 last_ts;
 	bool have_last;
 	__u64 seq;			/* records numbered in this boot */
-	__u64 online[SW_MASK_WORDS];
-	unsigned int nr_online;
+	unsigned int nr_online;		/* from "smp: Brought up", 0 = not seen */
 	bool panic;
 	int panic_cpu;
 	int last_hdr_cpu;
@@ -166,30 +169,25 @@ struct scan {
 	bool at_start;			/* buf[0] is the input's first byte */
 	bool in_long_line;		/* the window ended inside a line being skipped */
 	unsigned long skipped;		/* lines with a keyword, too long or holding NUL */
-	char def_host[64];
+	char def_host[SW_HOST_MAX];
 	sw_logscan_emit_fn emit;
 	void *ctx;
 	int emitted;
 	int err;
-	struct sw_stop_record rec;	/* scratch for emitting */
+	struct sw_v1_stop_record legacy;	/* scratch: release 1's form of the record (state keys) */
 	struct host_state **hosts;	/* first-seen order */
 	size_t nhosts, cap;
 	int *index;			/* open addressing, -1 = empty */
 	size_t index_cap;
 };
 
-/* Host names go into JSON unescaped: keep a safe character set. */
+/* A host name as the log has it (the JSON writer escapes it); cut at a NUL or the size. */
 static void copy_name(char *dst, size_t size, const char *src, size_t n)
 {
 	size_t o = 0;
 
-	for (size_t i = 0; i < n && o + 1 < size; i++) {
-		unsigned char c = src[i];
-
-		dst[o++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
-			   c == ':' || c == '@' ? c : '_';
-	}
+	for (size_t i = 0; i < n && o + 1 < size && src[i]; i++)
+		dst[o++] = src[i];
 	dst[o] = '\0';
 }
 
@@ -209,7 +207,6 @@ static void host_reset_boot(struct host_state *h)
 	h->have_last = false;
 	h->last_ts = 0;
 	h->seq = 0;
-	memset(h->online, 0, sizeof(h->online));
 	h->nr_online = 0;
 	h->panic = false;
 	h->panic_cpu = -1;
@@ -267,90 +264,238 @@ static struct host_state *host_get(struct scan *s, const char *name)
 
 /* ---- records ---- */
 
-static void emit(struct scan *s, const struct sw_record_meta *m, const struct sw_stop_record *r)
+static void acc_release(struct stop_acc *a)
 {
-	s->emitted++;
-	if (s->emit)
-		s->emit(s->ctx, m, r);
+	free(a->ents);
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		free(a->target[i]);
+	free(a->failed);
+	memset(a, 0, sizeof(*a));
 }
 
-static bool in_mask(const __u64 *m, unsigned int c)
+/* Keep a printed list: 0 or -ENOMEM. */
+static int keep_set(struct sw_cpuset **dst, const struct sw_cpuset *src)
 {
-	return sw_mask_test(m, c);
+	if (!*dst && !(*dst = malloc(sizeof(**dst))))
+		return -ENOMEM;
+	**dst = *src;
+	return 0;
 }
 
-static void mask_or(__u64 *dst, const __u64 *src)
+static bool fired(const struct stop_acc *a, int i)
 {
-	for (int w = 0; w < SW_MASK_WORDS; w++)
-		dst[w] |= src[w];
+	return a->fired & (1u << i);
 }
 
-static int mask_last(const __u64 *m)
+static bool in_set(const struct sw_cpuset *s, unsigned int c)
 {
-	for (int c = SW_MAX_CPUS - 1; c >= 0; c--)
-		if (in_mask(m, c))
-			return c;
-	return -1;
+	return s && sw_cpuset_test(s, c);
+}
+
+static struct sw_time line_time(__u64 ts)
+{
+	return ts ? sw_time_exact(ts) : (struct sw_time){};
+}
+
+/* CPUs the record covers: every CPU any line named, and the boot's online count. */
+static unsigned int acc_cpus(const struct stop_acc *a)
+{
+	int top = a->initiator;
+
+	for (__u32 i = 0; i < a->nents; i++)
+		if (a->ents[i].cpu > top)
+			top = a->ents[i].cpu;
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		if (a->target[i] && sw_cpuset_last(a->target[i]) > top)
+			top = sw_cpuset_last(a->target[i]);
+	if (a->failed && sw_cpuset_last(a->failed) > top)
+		top = sw_cpuset_last(a->failed);
+	if (a->nr_online > (unsigned int)(top + 1))
+		top = a->nr_online - 1;
+	return top + 1;
 }
 
 /*
- * Build the record. The log says which rungs fired, to which CPUs, and which
- * CPUs were left; every other CPU the stop had to reach stopped on the last
- * rung that was sent to it. Its time is the first later line that proves it
- * had stopped (the next rung, the failure line), else the rung's fire time.
+ * A CPU the log does not name on its own: which rung stopped it, and the
+ * window in which it went offline. It stopped on the highest rung whose
+ * printed list names it (the IPI goes to every CPU), unless a later rung
+ * fired with no list: then its rung is unknown. It was offline by the fire
+ * of the first later rung whose list leaves it out, else by the failure
+ * line (it is not in the failed list), else by the stop's end if printed.
  */
-static void materialize(const struct stop_acc *a, struct sw_stop_record *r)
+static void infer_cpu(const struct stop_acc *a, unsigned int c, struct sw_stop_cpu *sc)
 {
-	__u64 all[SW_MASK_WORDS] = {}, expected[SW_MASK_WORDS];
-	unsigned int f = a->flags;
+	int rung = 0;		/* index of the rung that stopped it */
+	bool unknown = false;
+	__u64 after, by = 0;
+
+	if (a->flags & F_X86_CRASH) {
+		/* nmi_shootdown_cpus(): NMIs at once, no later line */
+		sc->rung = SW_RUNG_NMI;
+		sc->at = a->t_fire[1] ? sw_time_after(a->t_fire[1]) : (struct sw_time){};
+		return;
+	}
+	for (int i = 1; i < SW_FIRE_RUNGS; i++) {
+		if (!fired(a, i))
+			continue;
+		if (!a->target[i])
+			unknown = true;
+		else if (sw_cpuset_test(a->target[i], c))
+			rung = i, unknown = false;
+	}
+	after = a->t_fire[unknown ? 0 : rung] ? a->t_fire[unknown ? 0 : rung] : a->t_start;
+	for (int i = rung + 1; i < SW_FIRE_RUNGS && !by; i++)
+		if (fired(a, i) && a->target[i] && !sw_cpuset_test(a->target[i], c))
+			by = a->t_fire[i];
+	if (!by && a->ended)
+		by = a->t_end;	/* the failure line or the end of the panic */
+	sc->rung = unknown ? SW_RUNG_UNKNOWN : rung + 1;
+	if (!after || (!by && (a->flags & F_FAILED) && !a->failed))
+		sc->at = (struct sw_time){};	/* untimed, or the failure names no CPUs */
+	else
+		sc->at = by ? sw_time_window(after, by) : sw_time_after(after);
+}
+
+/*
+ * The record. The log says which rungs fired, to which CPUs, and which CPUs
+ * were left; every other CPU the stop had to reach is inferred (infer_cpu).
+ * Times are printk times: the line that opened the stop is its start.
+ */
+static struct sw_stop *materialize(const struct stop_acc *a, const struct sw_record_meta *m)
+{
+	struct sw_stop *r = sw_stop_new(acc_cpus(a));
+	struct sw_cpuset expected;
+
+	if (!r)
+		return NULL;
+	r->meta = *m;
+	r->seq = a->seq;
+	r->kind = a->kind;
+	r->initiator = a->initiator;
+	r->state = a->state;
+	r->start = line_time(a->t_start);
+	r->end = a->ended ? line_time(a->t_end) : (struct sw_time){};
+	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
+		r->rung[i].fired = fired(a, i);
+		r->rung[i].t = fired(a, i) ? line_time(a->t_fire[i]) : (struct sw_time){};
+		r->rung[i].targets_known = a->target[i] != NULL;
+		if (a->target[i])
+			r->rung[i].targets = *a->target[i];
+	}
+	/* the IPI of a stop no "SMP: stopping" line opened: sent after the line that did */
+	if (fired(a, 0) && !(a->flags & F_STOPPING) && a->t_fire[0])
+		r->rung[0].t = sw_time_after(a->t_fire[0]);
+	r->online_known = a->nr_online > 0;
+	for (unsigned int c = 0; c < a->nr_online; c++)
+		sw_cpuset_set(&r->online, c);
+	r->failed_known = a->failed != NULL;
+	if (a->failed)
+		r->failed = *a->failed;
+	for (__u32 i = 0; i < a->nents; i++) {
+		struct sw_stop_cpu *cs = &r->cpu[a->ents[i].cpu];
+
+		cs->rung = a->ents[i].rung;
+		cs->at = line_time(a->ents[i].t);	/* the BPF side's own clock reading */
+		cs->irqs = a->ents[i].irqs;
+	}
+	sw_stop_expected(r, &expected);
+	for (unsigned int c = 0; c < r->nr_cpus; c++)
+		if (c != r->initiator && sw_cpuset_test(&expected, c) &&
+		    r->cpu[c].rung == SW_RUNG_NONE && !in_set(a->failed, c))
+			infer_cpu(a, c, &r->cpu[c]);
+	return r;
+}
+
+/* ---- release 1's form of a log record: only for its state key (state.c) ---- */
+
+static void v1_set(__u64 *mask, unsigned int cpu)
+{
+	if (cpu < SW_V1_MAX_CPUS)
+		mask[cpu / 64] |= 1ULL << (cpu % 64);
+}
+
+static bool v1_test(const __u64 *mask, unsigned int cpu)
+{
+	return cpu < SW_V1_MAX_CPUS && (mask[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+/* A list release 1 read: it refused lists naming a CPU past its 256. */
+static bool v1_list(const struct sw_cpuset *s, __u64 *mask)
+{
+	if (!s || sw_cpuset_last(s) >= SW_V1_MAX_CPUS)
+		return false;
+	memcpy(mask, s->w, SW_V1_MASK_WORDS * sizeof(__u64));
+	return true;
+}
+
+static __u64 v1_time(bool happened, __u64 ts)
+{
+	return happened ? (ts ? ts : 1) : 0;	/* release 1 marked "untimed" as 1 ns */
+}
+
+/* Release 1's materialize(), kept as it was: its bytes were the key. */
+static void legacy_v1(const struct stop_acc *a, struct sw_v1_stop_record *r)
+{
+	__u64 all[SW_V1_MASK_WORDS] = {}, expected[SW_V1_MASK_WORDS], failed[SW_V1_MASK_WORDS] = {};
+	unsigned int f = a->flags & ~(F_NMI_KNOWN | F_SDEI_KNOWN);
 	int top;
 
 	memset(r, 0, sizeof(*r));
+	if (v1_list(a->target[1], r->target[1]))
+		f |= F_NMI_KNOWN;
+	if (v1_list(a->target[2], r->target[2]))
+		f |= F_SDEI_KNOWN;
+	v1_list(a->failed, failed);
 	r->seq = a->seq;
 	r->kind = a->kind;
 	r->initiator = a->initiator;
 	r->state = a->state;
 	r->t_start = a->t_start;
-	r->t_end = a->t_end;
-	memcpy(r->t_fire, a->t_fire, sizeof(r->t_fire));
-	memcpy(r->target, a->target, sizeof(r->target));
-	memcpy(r->online, a->online, sizeof(r->online));
+	r->t_end = v1_time(a->ended, a->t_end);
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		r->t_fire[i] = v1_time(fired(a, i), a->t_fire[i]);
+	if (a->nr_online <= SW_V1_MAX_CPUS)
+		for (unsigned int c = 0; c < a->nr_online; c++)
+			v1_set(r->online, c);
 	for (__u32 i = 0; i < a->nents; i++) {
-		struct sw_cpu_stop *cs = &r->cpu[a->ents[i].cpu];
+		struct sw_v1_cpu_stop *cs;
 
+		if (a->ents[i].cpu >= SW_V1_MAX_CPUS)
+			continue;
+		cs = &r->cpu[a->ents[i].cpu];
 		cs->rung = a->ents[i].rung;
 		cs->t_handler = a->ents[i].t;
 		cs->irqs = a->ents[i].irqs;
-		sw_mask_set(all, a->ents[i].cpu);
+		v1_set(all, a->ents[i].cpu);
 	}
-	mask_or(all, r->online);
-	for (int i = 0; i < SW_FIRE_RUNGS; i++)
-		mask_or(all, r->target[i]);
-	mask_or(all, a->failed);
-	top = mask_last(all);
+	for (int w = 0; w < SW_V1_MASK_WORDS; w++) {
+		all[w] |= r->online[w] | failed[w];
+		for (int i = 0; i < SW_FIRE_RUNGS; i++)
+			all[w] |= r->target[i][w];
+	}
+	for (top = SW_V1_MAX_CPUS - 1; top >= 0 && !v1_test(all, top); top--)
+		;
 	if ((int)r->initiator > top)
 		top = r->initiator;
-	if (a->nr_online > (unsigned int)(top + 1))
+	if (a->nr_online <= SW_V1_MAX_CPUS && a->nr_online > (unsigned int)(top + 1))
 		top = a->nr_online - 1;
 	r->nr_cpus = top + 1;
-
-	memcpy(expected, r->online, sizeof(expected));
-	for (int i = 0; i < SW_FIRE_RUNGS; i++)
-		mask_or(expected, r->target[i]);
-	for (unsigned int c = 0; c < r->nr_cpus; c++) {
-		struct sw_cpu_stop *cs = &r->cpu[c];
+	for (int w = 0; w < SW_V1_MASK_WORDS; w++)
+		expected[w] = r->online[w] | r->target[0][w] | r->target[1][w] | r->target[2][w];
+	for (unsigned int c = 0; c < r->nr_cpus && c < SW_V1_MAX_CPUS; c++) {
+		struct sw_v1_cpu_stop *cs = &r->cpu[c];
 		__u64 t;
 
-		if (c == r->initiator || !in_mask(expected, c) || cs->rung != SW_RUNG_NONE ||
-		    in_mask(a->failed, c))
+		if (c == r->initiator || !v1_test(expected, c) || cs->rung != SW_RUNG_NONE ||
+		    v1_test(failed, c))
 			continue;
 		if (f & F_X86_CRASH) {
 			cs->rung = SW_RUNG_NMI;
 			t = r->t_fire[1];
-		} else if ((f & F_SDEI) && in_mask(r->target[2], c)) {
+		} else if ((f & F_SDEI) && v1_test(r->target[2], c)) {
 			cs->rung = SW_RUNG_SDEI;
 			t = (f & F_FAILED) ? r->t_end : r->t_fire[2];
-		} else if ((f & F_NMI) && in_mask(r->target[1], c)) {
+		} else if ((f & F_NMI) && v1_test(r->target[1], c)) {
 			cs->rung = SW_RUNG_NMI;
 			t = (f & F_SDEI) ? r->t_fire[2] : (f & F_FAILED) ? r->t_end : r->t_fire[1];
 		} else {
@@ -365,15 +510,23 @@ static void materialize(const struct stop_acc *a, struct sw_stop_record *r)
 static void emit_acc(struct scan *s, const struct host_state *h, struct stop_acc *a)
 {
 	struct sw_record_meta m = { .source = SW_SRC_LOG, .exact = false };
+	struct sw_stop *r;
 
 	snprintf(m.boot_id, sizeof(m.boot_id), "%s", a->boot_id);
 	snprintf(m.host, sizeof(m.host), "%s", h->host);
 	m.mono_to_real_ns = a->m2r;
-	materialize(a, &s->rec);
-	free(a->ents);
-	a->ents = NULL;
-	a->nents = a->cap = 0;
-	emit(s, &m, &s->rec);
+	r = materialize(a, &m);
+	if (!r) {
+		s->err = -ENOMEM;
+	} else {
+		legacy_v1(a, &s->legacy);
+		r->legacy_v1 = &s->legacy;
+		s->emitted++;
+		if (s->emit)
+			s->emit(s->ctx, r);
+		sw_stop_free(r);
+	}
+	acc_release(a);
 }
 
 static void flush_prev(struct scan *s, struct host_state *h)
@@ -390,7 +543,6 @@ static void close_cur(struct host_state *h)
 	struct stop_acc *a = &h->cur;
 
 	a->seq = ++h->seq;
-	memcpy(a->online, h->online, sizeof(a->online));
 	a->nr_online = h->nr_online;
 	memcpy(a->boot_id, h->boot_id, sizeof(a->boot_id));
 	a->m2r = h->m2r;
@@ -410,18 +562,11 @@ static void new_boot(struct scan *s, struct host_state *h)
 	flush_prev(s, h);
 	if (h->active) {
 		close_cur(h);
-		h->prev = h->cur;	/* takes ents along */
-		h->cur.ents = NULL;
-		h->cur.nents = h->cur.cap = 0;
+		h->prev = h->cur;	/* takes ents and lists along */
+		memset(&h->cur, 0, sizeof(h->cur));
 		h->have_prev = true;
 	}
 	host_reset_boot(h);
-}
-
-/* Nonzero stand-in for "happened, time unknown": the record uses 0 for "not fired". */
-static __u64 fire_t(__u64 ts)
-{
-	return ts ? ts : 1;
 }
 
 static void open_rec(struct scan *s, struct host_state *h, unsigned int kind, __u64 ts,
@@ -430,15 +575,16 @@ static void open_rec(struct scan *s, struct host_state *h, unsigned int kind, __
 	struct stop_acc *a = &h->cur;
 
 	close_active(s, h);
-	free(a->ents);
-	memset(a, 0, sizeof(*a));
+	acc_release(a);
 	h->active = true;
 	a->flags = flags;
 	a->kind = kind;
 	a->state = SW_REC_RUNNING;
 	a->t_start = ts;
-	if (flags & F_FIRED_IPI)
-		a->t_fire[0] = fire_t(ts);
+	if (flags & F_FIRED_IPI) {
+		a->fired |= 1;
+		a->t_fire[0] = ts;
+	}
 	if (caller >= 0) {
 		a->initiator = caller;
 	} else if (kind == SW_KIND_PANIC && h->panic_cpu >= 0) {
@@ -499,7 +645,7 @@ struct line_ev {
 	const char *at;		/* where the keyword starts in the line */
 	long arg;
 	bool list_ok;
-	__u64 mask[SW_MASK_WORDS];
+	struct sw_cpuset mask;
 	/* EV_SW */
 	unsigned int sw_cpu, sw_rung, sw_irqs;
 	__u64 sw_t;
@@ -529,7 +675,7 @@ static bool parse_u64(const char **pp, __u64 *out)
 }
 
 /* A %*pbl cpulist token at p. */
-static bool parse_list(const char *p, __u64 *mask)
+static bool parse_list(const char *p, struct sw_cpuset *mask)
 {
 	char tok[1024];
 	size_t n = 0;
@@ -541,10 +687,8 @@ static bool parse_list(const char *p, __u64 *mask)
 	tok[n] = '\0';
 	if (!n)
 		return false;
-	if (sw_mask_parse(tok, mask, SW_MAX_CPUS)) {
-		memset(mask, 0, SW_MASK_WORDS * sizeof(__u64));
+	if (sw_cpuset_parse(tok, mask))
 		return false;
-	}
 	return true;
 }
 
@@ -568,7 +712,7 @@ static void parse_sw(const char *p, struct line_ev *e)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if ((v = after(p, "cpu=")) && parse_u64(&v, &x)) {
-			if (x < SW_MAX_CPUS) {
+			if (x < SW_CPUS_MAX) {
 				e->sw_cpu = x;
 				have_cpu = true;
 			}
@@ -617,14 +761,14 @@ static void classify(const char *line, struct line_ev *e)
 		} else if ((q = after(p, "retry stop with "))) {
 			if ((p = after(q, "NMI for CPUs "))) {
 				e->ev = EV_RETRY_NMI;
-				e->list_ok = parse_list(p, e->mask);
+				e->list_ok = parse_list(p, &e->mask);
 			} else if (after(q, "SDEI") && (p = strstr(q, " for CPUs "))) {
 				e->ev = EV_RETRY_SDEI;
-				e->list_ok = parse_list(p + 10, e->mask);
+				e->list_ok = parse_list(p + 10, &e->mask);
 			}
 		} else if ((q = after(p, "failed to stop secondary CPUs"))) {
 			e->ev = EV_FAILED;
-			e->list_ok = parse_list(q, e->mask);
+			e->list_ok = parse_list(q, &e->mask);
 		} else if ((q = after(p, "Total of ")) && parse_u64(&q, &x) &&
 			   after(q, " processors activated")) {
 			e->ev = EV_SMP_UP;
@@ -693,7 +837,7 @@ static void classify(const char *line, struct line_ev *e)
 	}
 	for (p = line; (p = strstr(p, "CPU: ")); p += 5) {
 		q = p + 5;
-		if (parse_u64(&q, &x) && x < SW_MAX_CPUS && (after(q, " UID: ") || after(q, " PID: "))) {
+		if (parse_u64(&q, &x) && x < SW_CPUS_MAX && (after(q, " UID: ") || after(q, " PID: "))) {
 			e->ev = EV_CPU_HDR;
 			e->at = p;
 			e->arg = x;
@@ -816,7 +960,7 @@ brackets:
 
 			while (*r == ' ')
 				r++;
-			if (*r == 'C' && (r++, parse_u64(&r, &a)) && *r == ']' && a < SW_MAX_CPUS)
+			if (*r == 'C' && (r++, parse_u64(&r, &a)) && *r == ']' && a < SW_CPUS_MAX)
 				px->caller = a;
 		}
 		/* journalctl -o short-monotonic: "[   12.345678] host kernel: msg" */
@@ -954,23 +1098,17 @@ static void handle(struct scan *s, struct host_state *h, const struct line_ev *e
 	case EV_BOOT:
 		break;		/* the caller started the boot */
 	case EV_SMP_UP:
-		if (e->arg > 0 && e->arg <= SW_MAX_CPUS) {
-			memset(h->online, 0, sizeof(h->online));
-			for (long c = 0; c < e->arg; c++)
-				sw_mask_set(h->online, c);
+		if (e->arg > 0 && e->arg <= SW_CPUS_MAX)
 			h->nr_online = e->arg;
-		}
 		break;
 	case EV_STOPPING:
 		if (h->active && !ladder_seen(r->flags)) {
 			/* joins the panic/reboot that led here: the stop function starts now */
-			if (px->have_ts) {
+			if (px->have_ts)
 				r->t_start = ts;
-				r->t_fire[0] = fire_t(ts);
-			}
 			r->flags |= F_FIRED_IPI;
-			if (!r->t_fire[0])
-				r->t_fire[0] = fire_t(r->t_start);
+			r->fired |= 1;
+			r->t_fire[0] = r->t_start;
 			if (px->caller >= 0) {
 				r->initiator = px->caller;
 				r->flags &= ~F_INIT_GUESS;
@@ -984,31 +1122,30 @@ static void handle(struct scan *s, struct host_state *h, const struct line_ev *e
 	case EV_X86_NMI:
 		if (!h->active || (r->flags & (F_NMI | F_SDEI | F_FAILED)))
 			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
-		r->t_fire[1] = fire_t(ts);
+		r->t_fire[1] = ts;
+		r->fired |= 2;
 		r->flags |= F_NMI;
-		if (e->ev == EV_RETRY_NMI && e->list_ok) {
-			memcpy(r->target[1], e->mask, sizeof(e->mask));
-			r->flags |= F_NMI_KNOWN;
-		}
+		if (e->ev == EV_RETRY_NMI && e->list_ok && keep_set(&r->target[1], &e->mask))
+			s->err = -ENOMEM;
 		break;
 	case EV_RETRY_SDEI:
 		if (!h->active || (r->flags & (F_SDEI | F_FAILED)))
 			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
-		r->t_fire[2] = fire_t(ts);
+		r->t_fire[2] = ts;
+		r->fired |= 4;
 		r->flags |= F_SDEI;
-		if (e->list_ok) {
-			memcpy(r->target[2], e->mask, sizeof(e->mask));
-			r->flags |= F_SDEI_KNOWN;
-		}
+		if (e->list_ok && keep_set(&r->target[2], &e->mask))
+			s->err = -ENOMEM;
 		break;
 	case EV_FAILED:
 		if (!h->active || (r->flags & F_FAILED))
 			open_rec(s, h, kind, ts, F_FIRED_IPI, px->caller);
 		r->flags |= F_FAILED;
-		if (e->list_ok)
-			memcpy(r->failed, e->mask, sizeof(e->mask));
+		if (e->list_ok && keep_set(&r->failed, &e->mask))
+			s->err = -ENOMEM;
 		r->state = SW_REC_DONE;
-		r->t_end = fire_t(ts);
+		r->ended = true;
+		r->t_end = ts;
 		break;
 	case EV_PANIC:
 		h->panic = true;
@@ -1019,7 +1156,8 @@ static void handle(struct scan *s, struct host_state *h, const struct line_ev *e
 		if (h->active && r->state != SW_REC_DONE &&
 		    (r->kind == SW_KIND_PANIC || r->kind == SW_KIND_CRASH)) {
 			r->state = SW_REC_DONE;
-			r->t_end = fire_t(ts);
+			r->ended = true;
+			r->t_end = ts;
 		}
 		break;
 	case EV_REBOOT:
@@ -1064,7 +1202,7 @@ static void process_line(struct scan *s, const char *ls, const char *le)
 	struct prefix px;
 	struct journal j = {};
 	struct host_state *h;
-	char host[64];
+	char host[SW_HOST_MAX];
 
 	if (n && ls[n - 1] == '\r')
 		n--;
@@ -1120,10 +1258,11 @@ static void process_line(struct scan *s, const char *ls, const char *le)
 		struct stop_acc *p = &h->prev;
 
 		p->kind = SW_KIND_CRASH;
-		if (!(p->flags & (F_STOPPING | F_NMI | F_SDEI)) && p->t_fire[0]) {
+		if (!(p->flags & (F_STOPPING | F_NMI | F_SDEI)) && fired(p, 0)) {
 			/* no ladder lines: x86, where nmi_shootdown_cpus() sends NMIs at once */
 			p->t_fire[1] = p->t_fire[0];
 			p->t_fire[0] = 0;
+			p->fired = (p->fired & ~1) | 2;
 			p->flags |= F_X86_CRASH;
 		}
 	}
@@ -1254,9 +1393,9 @@ static int scan_finish(struct scan *s)
 			flush_prev(s, h);
 			close_active(s, h);
 		}
-		free(h->cur.ents);
+		acc_release(&h->cur);
 		if (h->have_prev)
-			free(h->prev.ents);
+			acc_release(&h->prev);
 		free(h);
 	}
 	free(s->hosts);

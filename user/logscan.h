@@ -9,9 +9,10 @@
 
 #include <stddef.h>
 #include "record.h"
+#include "stop.h"
 
-typedef void (*sw_logscan_emit_fn)(void *ctx, const struct sw_record_meta *m,
-				   const struct sw_stop_record *r);
+/* @s is valid during the call only (its legacy_v1 too). */
+typedef void (*sw_logscan_emit_fn)(void *ctx, const struct sw_stop *s);
 
 /*
  * Scan @buf (@len bytes, need not be NUL terminated, may hold any bytes) and

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Stop records back from their JSON (the "stopwatch.stop/1" lines recover,
- * dump and logscan print), so whatif and report can read what a lab or a
- * fleet kept as JSON. The inverse of sw_record_print_json: times come back
- * to the ns from the printed us (3 decimals), relative to start_ns.
+ * Stop records back from their JSON (record_json.h): the inverse of
+ * stop_json.c, through json-c's parser. Times come back to the ns from the
+ * printed us (3 decimals), relative to start_ns; null stays unknown and a
+ * bound (X_by_us, X_after_us) stays a bound. Schema 1 (release 1) had no
+ * bounds and no nulls but for duration_us, and the same field names.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "loader.h"
-#include "record.h"
 #include "record_json.h"
+
+/* Reading is bounded: a line longer than this is not a record of ours. */
+#define MAX_LINE	(4 << 20)
 
 static struct json_object *field(struct json_object *o, const char *name, enum json_type type)
 {
@@ -24,21 +28,57 @@ static struct json_object *field(struct json_object *o, const char *name, enum j
 	return v;
 }
 
-/* @name's value among @count names from @names_of, or -1. */
+static const char *str(struct json_object *o, const char *name)
+{
+	struct json_object *v = field(o, name, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* A number (int or double) of µs, or false. */
+static bool us_of(struct json_object *o, const char *name, double *us)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return false;
+	*us = json_object_get_double(v);
+	return isfinite(*us) && fabs(*us) < 1e15;	/* ~30 years: past that, garbage */
+}
+
+/* NAME_us, or NAME_after_us / NAME_by_us, from @origin (ns). */
+static struct sw_time time_of(struct json_object *o, const char *name, bool have_origin,
+			      __u64 origin)
+{
+	char key[64];
+	struct sw_time t = {};
+	double us;
+
+	if (!have_origin)
+		return t;
+	snprintf(key, sizeof(key), "%s_us", name);
+	if (us_of(o, key, &us))
+		return sw_time_exact(origin + (__s64)llround(us * 1000));
+	snprintf(key, sizeof(key), "%s_after_us", name);
+	if (us_of(o, key, &us)) {
+		t.has_after = true;
+		t.after = origin + (__s64)llround(us * 1000);
+	}
+	snprintf(key, sizeof(key), "%s_by_us", name);
+	if (us_of(o, key, &us)) {
+		t.has_by = true;
+		t.by = origin + (__s64)llround(us * 1000);
+	}
+	return t;
+}
+
 static int name_index(const char *name, const char *(*names_of)(unsigned int), int count)
 {
-	for (int i = 0; i < count; i++)
+	for (int i = 0; name && i < count; i++)
 		if (!strcmp(name, names_of(i)))
 			return i;
 	return -1;
-}
-
-static bool plain(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\' || *s == 0x7f)
-			return false;
-	return true;
 }
 
 static const char *source_of(unsigned int i)
@@ -46,174 +86,222 @@ static const char *source_of(unsigned int i)
 	return sw_source_name(i);
 }
 
-/* ns after @base from a us figure; 0 stays "not happened" only for a null */
-static __u64 at_ns(__u64 base, struct json_object *us)
+static const char *irqs_of(unsigned int i)
 {
-	return base + (__u64)llround(json_object_get_double(us) * 1000);
+	return sw_irqs_name(i);
 }
 
-static void grow(struct sw_stop_record *r, unsigned int cpu)
+/* A cpulist field: true when present as a list (null: unknown), false on a bad list. */
+static bool set_of(struct json_object *o, const char *name, bool *known, struct sw_cpuset *s)
 {
-	if (cpu + 1 > r->nr_cpus)
-		r->nr_cpus = cpu + 1;
+	const char *v = str(o, name);
+
+	*known = v != NULL;
+	return !v || !sw_cpuset_parse(v, s);
 }
 
-static int parse_rungs(struct json_object *rungs, struct sw_stop_record *r, __u64 base)
+/* The highest CPU any field names, for a record without nr_cpus (schema 1). */
+static unsigned int cpus_named(struct json_object *o, const struct sw_stop *s)
+{
+	struct json_object *cpus = field(o, "cpus", json_type_array);
+	int top = s->initiator, t;
+
+	if ((t = sw_cpuset_last(&s->online)) > top)
+		top = t;
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		if ((t = sw_cpuset_last(&s->rung[i].targets)) > top)
+			top = t;
+	for (size_t i = 0; cpus && i < json_object_array_length(cpus); i++) {
+		struct json_object *c = field(json_object_array_get_idx(cpus, i), "cpu", json_type_int);
+
+		if (c && json_object_get_int(c) > top)
+			top = json_object_get_int(c);
+	}
+	return top + 1;
+}
+
+static int parse_rungs(struct json_object *rungs, struct sw_stop *s)
 {
 	for (size_t i = 0; i < json_object_array_length(rungs); i++) {
 		struct json_object *o = json_object_array_get_idx(rungs, i);
-		struct json_object *name = field(o, "rung", json_type_string);
-		struct json_object *us = field(o, "fired_us", json_type_double);
-		struct json_object *targets = field(o, "targets", json_type_string);
-		int rung = name ? sw_rung_parse(json_object_get_string(name)) : -1;
+		int rung = sw_rung_parse(str(o, "rung") ? str(o, "rung") : "");
+		struct sw_stop_rung *r;
 
-		if (!us)
-			us = field(o, "fired_us", json_type_int);
-		if (rung < SW_RUNG_IPI || rung > SW_FIRE_RUNGS || !us || !targets ||
-		    sw_mask_parse(json_object_get_string(targets), r->target[rung - 1], SW_MAX_CPUS))
+		if (rung < SW_RUNG_IPI || rung > SW_FIRE_RUNGS)
 			return -EINVAL;
-		r->t_fire[rung - 1] = at_ns(base, us);
-		for (unsigned int c = 0; c < SW_MAX_CPUS; c++)
-			if (sw_mask_test(r->target[rung - 1], c))
-				grow(r, c);
+		r = &s->rung[rung - 1];
+		r->fired = true;
+		r->t = time_of(o, "fired", sw_time_known(&s->start), s->start.by);
+		if (!set_of(o, "targets", &r->targets_known, &r->targets))
+			return -EINVAL;
 	}
 	return 0;
 }
 
-static int parse_cpus(struct json_object *cpus, struct sw_stop_record *r, __u64 base)
+static void parse_regs(struct json_object *o, struct sw_cpu_regs *regs)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, "regs", &v) || !v)
+		return;
+	if (json_object_is_type(v, json_type_string)) {
+		if (!strcmp(json_object_get_string(v), "missing"))
+			regs->state = SW_REGS_MISSING;
+		return;
+	}
+	if (!json_object_is_type(v, json_type_object) || !str(v, "pc") || !str(v, "sp"))
+		return;
+	regs->state = SW_REGS_KNOWN;
+	regs->pc = strtoull(str(v, "pc"), NULL, 0);
+	regs->sp = strtoull(str(v, "sp"), NULL, 0);
+	regs->irqs = name_index(str(v, "irqs"), irqs_of, SW_IRQS_MASKED + 1) > 0 ?
+		     name_index(str(v, "irqs"), irqs_of, SW_IRQS_MASKED + 1) : SW_IRQS_UNKNOWN;
+}
+
+static int parse_cpus(struct json_object *cpus, struct sw_stop *s)
 {
 	for (size_t i = 0; i < json_object_array_length(cpus); i++) {
-		struct json_object *o = json_object_array_get_idx(cpus, i);
+		struct json_object *o = json_object_array_get_idx(cpus, i), *v;
 		struct json_object *cpu = field(o, "cpu", json_type_int);
-		struct json_object *name = field(o, "rung", json_type_string);
-		struct json_object *us = field(o, "at_us", json_type_double);
-		struct json_object *irqs = field(o, "irqs", json_type_string);
-		int rung = name ? sw_rung_parse(json_object_get_string(name)) : -1;
-		int c = cpu ? json_object_get_int(cpu) : -1;
+		const char *name = str(o, "rung");
+		int rung = name && !strcmp(name, "unknown") ? SW_RUNG_UNKNOWN :
+			   sw_rung_parse(name ? name : "");
+		int c = cpu ? json_object_get_int(cpu) : -1, irqs;
+		struct sw_stop_cpu *sc;
 
-		if (!us)
-			us = field(o, "at_us", json_type_int);
-		if (c < 0 || c >= SW_MAX_CPUS || rung < 0 || !us)
+		if (c < 0 || (unsigned int)c >= s->nr_cpus || rung < 0)
 			return -EINVAL;
-		r->cpu[c].rung = rung;
-		r->cpu[c].t_handler = at_ns(base, us);
-		r->cpu[c].irqs = !irqs ? SW_IRQS_UNKNOWN
-			: !strcmp(json_object_get_string(irqs), "masked") ? SW_IRQS_MASKED
-			: !strcmp(json_object_get_string(irqs), "enabled") ? SW_IRQS_ENABLED
-			: SW_IRQS_UNKNOWN;
-		grow(r, c);
+		sc = &s->cpu[c];
+		sc->rung = rung;
+		sc->at = time_of(o, "at", sw_time_known(&s->start), s->start.by);
+		irqs = name_index(str(o, "irqs"), irqs_of, SW_IRQS_MASKED + 1);
+		sc->irqs = irqs > 0 ? irqs : SW_IRQS_UNKNOWN;
+		parse_regs(o, &sc->regs);
+		for (int e = 1; e < SW_SDEI_END_COUNT; e++)
+			if (str(o, "sdei_end") && !strcmp(str(o, "sdei_end"), sw_sdei_end_name(e)))
+				sc->sdei_end = e;
+		if ((v = field(o, "capture_can_reonline", json_type_boolean)))
+			sc->reonline = json_object_get_boolean(v) ? SW_REONLINE_YES : SW_REONLINE_NO;
 	}
 	return 0;
 }
 
-int sw_record_parse_json(const char *line, struct sw_record_meta *m, struct sw_stop_record *r,
-			 char *err, size_t errlen)
+/* The facts of the record object @o into a new record. */
+static struct sw_stop *parse(struct json_object *o, bool v1, char *err, size_t errlen)
 {
-	struct json_object *o = json_tokener_parse(line), *v;
-	const char *schema;
-	int kind, src, ret = -EINVAL;
-	__u64 base;
+	struct sw_stop head = {}, *s;
+	struct json_object *v;
+	bool known;
+	int kind, src;
+	const char *why = NULL;
 
-	memset(m, 0, sizeof(*m));
-	memset(r, 0, sizeof(*r));
-	if (!o) {
-		snprintf(err, errlen, "not JSON");
-		return -EINVAL;
-	}
-	v = field(o, "schema", json_type_string);
-	schema = v ? json_object_get_string(v) : "";
-	if (strcmp(schema, "stopwatch.stop/1")) {
-		snprintf(err, errlen, "not a stop record (schema '%s')", schema);
-		goto out;
-	}
-	v = field(o, "source", json_type_string);
-	src = v ? name_index(json_object_get_string(v), source_of, SW_SRC_LOG + 1) : -1;
-	v = field(o, "kind", json_type_string);
-	kind = v ? name_index(json_object_get_string(v), sw_kind_name, SW_KIND_COUNT) : -1;
+	src = name_index(str(o, "source"), source_of, SW_SRC_LOG + 1);
+	kind = name_index(str(o, "kind"), sw_kind_name, SW_KIND_COUNT);
 	if (src < 0 || kind < 0) {
 		snprintf(err, errlen, "unknown source or kind");
-		goto out;
+		return NULL;
 	}
-	m->source = src;
-	m->exact = (v = field(o, "exact", json_type_boolean)) && json_object_get_boolean(v);
-	/* what a record prints: a UUID, a host name of plain characters */
-	if ((v = field(o, "boot_id", json_type_string)) && json_object_get_string_len(v)) {
+	head.meta.source = src;
+	head.meta.exact = (v = field(o, "exact", json_type_boolean)) && json_object_get_boolean(v);
+	/* a boot id is a UUID: anything else is refused, not passed on */
+	if (str(o, "boot_id") && *str(o, "boot_id")) {
 		__u8 id[16];
 
-		if (sw_boot_id_parse(json_object_get_string(v), id)) {
+		if (sw_boot_id_parse(str(o, "boot_id"), id)) {
 			snprintf(err, errlen, "boot_id is not a UUID");
-			goto out;
+			return NULL;
 		}
-		sw_boot_id_text(id, m->boot_id, sizeof(m->boot_id));
+		sw_boot_id_text(id, head.meta.boot_id, sizeof(head.meta.boot_id));
 	}
-	if ((v = field(o, "host", json_type_string))) {
-		if (!plain(json_object_get_string(v))) {
-			snprintf(err, errlen, "host has quotes, backslashes or control characters");
-			goto out;
-		}
-		snprintf(m->host, sizeof(m->host), "%s", json_object_get_string(v));
+	snprintf(head.meta.host, sizeof(head.meta.host), "%s", str(o, "host") ? : "");
+	head.kind = kind;
+	head.seq = (v = field(o, "seq", json_type_int)) ? (__u64)json_object_get_uint64(v) : 0;
+	head.initiator = (v = field(o, "initiator", json_type_int)) ? json_object_get_int(v) : 0;
+	if ((v = field(o, "start_ns", json_type_int)) && (!v1 || json_object_get_int64(v)))
+		head.start = sw_time_exact(json_object_get_uint64(v));
+	if (!set_of(o, "online", &head.online_known, &head.online))
+		why = "bad online list";
+	/* nothing keeps "never_stopped" but a log's failed list: read it back as that */
+	if (!set_of(o, "never_stopped", &known, &head.failed))
+		why = "bad never_stopped list";
+	head.failed_known = known && !head.online_known && !sw_cpuset_empty(&head.failed);
+	if ((v = field(o, "rungs", json_type_array)) && parse_rungs(v, &head))
+		why = "bad rungs";
+	head.nr_cpus = (v = field(o, "nr_cpus", json_type_int)) ? (unsigned int)json_object_get_int(v)
+								 : cpus_named(o, &head);
+	if (!why && (head.nr_cpus < 1 || head.nr_cpus > SW_CPUS_MAX || head.initiator >= SW_CPUS_MAX))
+		why = "bad nr_cpus or initiator";
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+		return NULL;
 	}
-	r->kind = kind;
-	r->seq = (v = field(o, "seq", json_type_int)) ? json_object_get_int64(v) : 0;
-	r->initiator = (v = field(o, "initiator", json_type_int)) ? json_object_get_int(v) : 0;
-	r->t_start = (v = field(o, "start_ns", json_type_int)) ? json_object_get_int64(v) : 0;
-	/* a time of 0 means "did not happen": an untimed log's rungs keep a base of 1 ns */
-	base = r->t_start ? r->t_start : 1;
-	grow(r, r->initiator);
-	if ((v = field(o, "online", json_type_string)) &&
-	    sw_mask_parse(json_object_get_string(v), r->online, SW_MAX_CPUS)) {
-		snprintf(err, errlen, "bad online list");
-		goto out;
+	s = sw_stop_new(head.nr_cpus);
+	if (!s) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return NULL;
 	}
-	for (unsigned int c = 0; c < SW_MAX_CPUS; c++)
-		if (sw_mask_test(r->online, c))
-			grow(r, c);
-	if ((v = field(o, "rungs", json_type_array)) && parse_rungs(v, r, base)) {
-		snprintf(err, errlen, "bad rungs");
-		goto out;
-	}
-	if ((v = field(o, "cpus", json_type_array)) && parse_cpus(v, r, base)) {
+	head.cpu = s->cpu;
+	*s = head;
+	s->end = time_of(o, "duration", sw_time_known(&s->start), s->start.by);
+	s->state = !sw_time_unknown(&s->end) || s->failed_known ? SW_REC_DONE : SW_REC_RUNNING;
+	if ((v = field(o, "cpus", json_type_array)) && parse_cpus(v, s)) {
 		snprintf(err, errlen, "bad cpus");
-		goto out;
+		sw_stop_free(s);
+		return NULL;
 	}
-	v = field(o, "duration_us", json_type_double);
-	if (!v)
-		v = field(o, "duration_us", json_type_int);
-	r->t_end = v ? at_ns(base, v) : 0;
-	r->state = v ? SW_REC_DONE : SW_REC_RUNNING;
-	ret = 0;
-out:
-	json_object_put(o);
-	return ret;
+	return s;
 }
 
-int sw_records_read_json(FILE *in, sw_record_fn fn, void *ctx, char *err, size_t errlen)
+struct sw_stop *sw_record_parse_json(const char *line, char *err, size_t errlen)
 {
-	struct sw_stop_record *r = calloc(1, sizeof(*r));
-	struct sw_record_meta m;
+	struct json_object *o = json_tokener_parse(line);
+	const char *schema;
+	struct sw_stop *s = NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "not a JSON object");
+		json_object_put(o);
+		return NULL;
+	}
+	schema = str(o, "schema") ? str(o, "schema") : "";
+	if (strcmp(schema, "stopwatch.stop/2") && strcmp(schema, "stopwatch.stop/1"))
+		snprintf(err, errlen, "not a stop record (schema '%.40s')", schema);
+	else
+		s = parse(o, !strcmp(schema, "stopwatch.stop/1"), err, errlen);
+	json_object_put(o);
+	return s;
+}
+
+int sw_records_read_json(FILE *in, sw_stop_fn fn, void *ctx, char *err, size_t errlen)
+{
 	char *line = NULL, why[128];
 	size_t cap = 0;
+	ssize_t len;
 	long lineno = 0;
 	int n = 0;
 
-	if (!r) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	while (getline(&line, &cap, in) > 0) {
+	while ((len = getline(&line, &cap, in)) > 0) {
+		struct sw_stop *s;
+
 		lineno++;
 		/* recover and logscan print a text line or two around records: only objects count */
 		if (line[0] != '{')
 			continue;
-		if (sw_record_parse_json(line, &m, r, why, sizeof(why))) {
+		if (len > MAX_LINE) {
+			snprintf(err, errlen, "line %ld: longer than %d bytes", lineno, MAX_LINE);
+			n = -EINVAL;
+			break;
+		}
+		s = sw_record_parse_json(line, why, sizeof(why));
+		if (!s) {
 			snprintf(err, errlen, "line %ld: %s", lineno, why);
 			n = -EINVAL;
 			break;
 		}
-		fn(ctx, &m, r);
+		fn(ctx, s);
+		sw_stop_free(s);
 		n++;
 	}
 	free(line);
-	free(r);
 	return n;
 }

@@ -355,7 +355,7 @@ static void stops_counts(FILE *f, const struct sw_wi_data *d)
 /* One row per record read from --records: which rung stopped which CPUs. */
 static void stops_records(FILE *f, const struct sw_wi_data *d)
 {
-	char list[1024];
+	char list[SW_CPUSET_TEXT_MAX];
 
 	fputs("<table>\n<tr><th>#</th><th class=\"l\">source</th><th class=\"l\">boot</th>"
 	      "<th class=\"l\">kind</th><th class=\"l\">outcome</th>", f);
@@ -363,26 +363,28 @@ static void stops_records(FILE *f, const struct sw_wi_data *d)
 		fprintf(f, "<th class=\"l\">stopped by %s</th>", sw_rung_name(r));
 	fputs("<th class=\"l\">never stopped</th></tr>\n", f);
 	for (size_t i = 0; i < d->nrecs; i++) {
-		const struct sw_stop_record *r = d->recs[i].r;
-		__u64 mask[SW_MASK_WORDS];
+		const struct sw_stop *r = d->recs[i].s;
+		struct sw_cpuset set;
 
 		fprintf(f, "<tr><td>%zu</td><td class=\"l\">%s</td><td class=\"l\">", i + 1,
-			sw_source_name(d->recs[i].m.source));
-		sw_html_escape(f, d->recs[i].m.boot_id[0] ? d->recs[i].m.boot_id : "unknown");
+			sw_source_name(r->meta.source));
+		sw_html_escape(f, r->meta.boot_id[0] ? r->meta.boot_id : "unknown");
 		fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">%s</td>", sw_kind_name(r->kind),
-			sw_outcome_name(sw_record_outcome(r)));
+			sw_outcome_name(sw_stop_outcome(r)));
 		for (unsigned int rung = SW_RUNG_IPI; rung < SW_RUNG_COUNT; rung++) {
-			memset(mask, 0, sizeof(mask));
-			for (unsigned int c = 0; c < r->nr_cpus && c < SW_MAX_CPUS; c++)
+			sw_cpuset_clear(&set);
+			for (unsigned int c = 0; c < r->nr_cpus; c++)
 				if (r->cpu[c].rung == rung)
-					sw_mask_set(mask, c);
-			sw_mask_format(mask, SW_MAX_CPUS, list, sizeof(list));
+					sw_cpuset_set(&set, c);
+			sw_cpuset_format(&set, list, sizeof(list));
 			fputs("<td class=\"l\">", f);
 			sw_html_escape(f, list);
 			fputs("</td>", f);
 		}
-		sw_record_never_stopped(r, mask);
-		sw_mask_format(mask, SW_MAX_CPUS, list, sizeof(list));
+		if (sw_stop_never_stopped(r, &set))
+			sw_cpuset_format(&set, list, sizeof(list));
+		else
+			snprintf(list, sizeof(list), "unknown");
 		fputs("<td class=\"l\">", f);
 		sw_html_escape(f, list);
 		fputs("</td></tr>\n", f);

@@ -40,6 +40,7 @@
 #include "fileio.h"
 #include "keyset.h"
 #include "loader.h"
+#include "legacy_v1.h"
 #include "state.h"
 
 #define STATE_MAGIC	"SWSTATE\n"
@@ -122,70 +123,145 @@ struct sw_state {
 
 /* ---- keys and counting ---- */
 
-/* The key function of state version 1: keys migrated from v1 were made by it. */
-static void state_key_v1(const struct sw_record_meta *m, const struct sw_stop_record *r,
-			 unsigned int occurrence, struct sw_state_key *k)
+/*
+ * Log records have no store sequence, and most logs have no boot id. A log
+ * is read again when it grows or is rotated (kern.log, kern.log.1), so
+ * nothing positional (file, offset, ordinal) identifies a stop; what it
+ * printed does: its printk times, rungs and CPUs. So a log record's key is
+ * a hash of the host, the boot id if any, and the decoded record's facts
+ * (not its sequence number, which logscan counts per file), each fed as a
+ * field of its own: the key does not change when a struct's layout does.
+ * A stop printed without timestamps has no time to tell it from an
+ * identical stop of another boot: those are told apart by the occurrence,
+ * the count of identical ones before it in the same ingest.
+ */
+static void hash_u64(XXH3_state_t *h, __u64 v)
 {
-	static const __u64 zero_seq;
-	XXH3_state_t h;
-	XXH128_hash_t d;
+	__u8 le[8];
 
-	memset(k, 0, sizeof(*k));
-	/* store records: the store numbers them per boot, whichever way they are read */
-	if (m->source != SW_SRC_LOG && r->seq && !sw_boot_id_parse(m->boot_id, k->id)) {
-		k->seq = r->seq;
-		return;
-	}
-	/*
-	 * Log records have no store sequence, and most logs have no boot id. A
-	 * log is read again when it grows or is rotated (kern.log, kern.log.1),
-	 * so nothing positional (file, offset, ordinal) identifies a stop; what
-	 * it printed does: its printk times, rungs and CPUs. So the key is a
-	 * hash of the host, the boot id if any, and the record less its
-	 * sequence number (which logscan counts per file). A stop printed
-	 * without timestamps has no time to tell it from an identical stop of
-	 * another boot: those are told apart by @occurrence, the count of
-	 * identical ones before it in the same ingest.
-	 */
-	XXH3_128bits_reset(&h);
-	XXH3_128bits_update(&h, sw_source_name(m->source), strlen(sw_source_name(m->source)) + 1);
-	XXH3_128bits_update(&h, m->host, strnlen(m->host, sizeof(m->host)) + 1);
-	XXH3_128bits_update(&h, m->boot_id, strnlen(m->boot_id, sizeof(m->boot_id)) + 1);
-	/* the record with seq as 0, fed in two pieces: the same hash as a copy, without one */
-	XXH3_128bits_update(&h, &zero_seq, sizeof(zero_seq));
-	XXH3_128bits_update(&h, (const char *)r + sizeof(r->seq), sizeof(*r) - sizeof(r->seq));
-	d = XXH3_128bits_digest(&h);
+	for (int i = 0; i < 8; i++)
+		le[i] = v >> (8 * i);
+	XXH3_128bits_update(h, le, sizeof(le));
+}
+
+static void hash_str(XXH3_state_t *h, const char *s, size_t max)
+{
+	XXH3_128bits_update(h, s, strnlen(s, max) + 1);
+}
+
+static void hash_time(XXH3_state_t *h, const struct sw_time *t)
+{
+	hash_u64(h, t->has_after | t->has_by << 1);
+	hash_u64(h, t->has_after ? t->after : 0);
+	hash_u64(h, t->has_by ? t->by : 0);
+}
+
+static void hash_set(XXH3_state_t *h, bool known, const struct sw_cpuset *set)
+{
+	char buf[SW_CPUSET_TEXT_MAX];
+
+	if (known)
+		sw_cpuset_format(set, buf, sizeof(buf));
+	hash_str(h, known ? buf : "?", sizeof(buf));
+}
+
+static void key_from_hash(XXH3_state_t *h, unsigned int occurrence, struct sw_state_key *k)
+{
+	XXH128_hash_t d = XXH3_128bits_digest(h);
+
 	memcpy(k->id, &d.low64, 8);
 	memcpy(k->id + 8, &d.high64, 8);
 	k->seq = LOG_KEY_BIT | occurrence;
 }
 
-void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record *r,
+static void hash_meta(XXH3_state_t *h, const struct sw_record_meta *m)
+{
+	XXH3_128bits_reset(h);
+	hash_str(h, sw_source_name(m->source), 16);
+	hash_str(h, m->host, sizeof(m->host));
+	hash_str(h, m->boot_id, sizeof(m->boot_id));
+}
+
+/* Store records: the store numbers them per boot, whichever way they are read. */
+static bool store_key(const struct sw_record_meta *m, __u64 seq, struct sw_state_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (m->source == SW_SRC_LOG || !seq || sw_boot_id_parse(m->boot_id, k->id))
+		return false;
+	k->seq = seq;
+	return true;
+}
+
+void sw_state_key_of(const struct sw_stop *r, unsigned int occurrence, struct sw_state_key *k)
+{
+	XXH3_state_t h;
+
+	if (store_key(&r->meta, r->seq, k))
+		return;
+	hash_meta(&h, &r->meta);
+	hash_str(&h, "stopwatch.key/2", 16);
+	hash_u64(&h, r->kind);
+	hash_u64(&h, r->state);
+	hash_u64(&h, r->initiator);
+	hash_time(&h, &r->start);
+	hash_time(&h, &r->end);
+	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
+		hash_u64(&h, r->rung[i].fired);
+		hash_time(&h, &r->rung[i].t);
+		hash_set(&h, r->rung[i].targets_known, &r->rung[i].targets);
+	}
+	hash_set(&h, r->online_known, &r->online);
+	hash_set(&h, r->failed_known, &r->failed);
+	/* rung, time and irqs only: facts a later reader adds (registers) are the same stop */
+	for (unsigned int c = 0; c < r->nr_cpus; c++) {
+		const struct sw_stop_cpu *sc = &r->cpu[c];
+
+		if (sc->rung == SW_RUNG_NONE)
+			continue;
+		hash_u64(&h, c);
+		hash_u64(&h, sc->rung);
+		hash_u64(&h, sc->irqs);
+		hash_time(&h, &sc->at);
+	}
+	key_from_hash(&h, occurrence, k);
+}
+
+void sw_state_key_v1(const struct sw_record_meta *m, const struct sw_v1_stop_record *r,
 		     unsigned int occurrence, struct sw_state_key *k)
 {
-	state_key_v1(m, r, occurrence, k);
+	static const __u64 zero_seq;
+	XXH3_state_t h;
+
+	if (store_key(m, r->seq, k))
+		return;
+	/* release 1: the bytes of its record with seq as 0 (fed in two pieces, no copy) */
+	hash_meta(&h, m);
+	XXH3_128bits_update(&h, &zero_seq, sizeof(zero_seq));
+	XXH3_128bits_update(&h, (const char *)r + sizeof(r->seq), sizeof(*r) - sizeof(r->seq));
+	key_from_hash(&h, occurrence, k);
 }
 
 /*
  * 1: the record was counted before; 0: it was not, and its key is added;
- * -ENOMEM. After a v1 migration, a record counted in v1 is found under the
- * key the v1 function made for it, if the key function has changed since.
+ * -ENOMEM. A state migrated from v1 holds release 1's keys of log records:
+ * a record found under its release-1 key (legacy_v1) was counted then.
  */
-static int key_insert(struct sw_state *s, const struct sw_record_meta *m,
-		      const struct sw_stop_record *r, unsigned int occurrence,
+static int key_insert(struct sw_state *s, const struct sw_stop *r, unsigned int occurrence,
 		      const struct sw_state_key *k)
 {
 	struct sw_state_key k1;
 
-	if (!(s->flags & STATE_F_V1_KEYS))
+	if (!(s->flags & STATE_F_V1_KEYS) || !r->legacy_v1)
 		return sw_keyset_add(s->keys, k);
 	if (sw_keyset_has(s->keys, k))
 		return 1;
-	state_key_v1(m, r, occurrence, &k1);
-	if (memcmp(&k1, k, sizeof(k1)) && sw_keyset_has(s->keys, &k1))
+	sw_state_key_v1(&r->meta, r->legacy_v1, occurrence, &k1);
+	if (sw_keyset_has(s->keys, &k1))
 		return 1;
 	return sw_keyset_add(s->keys, k);
 }
+
+
 
 static void hist_add(struct sw_hist *h, __u64 ns)
 {
@@ -197,26 +273,27 @@ static void hist_add(struct sw_hist *h, __u64 ns)
 }
 
 /* Each fired rung: the CPUs it was sent to that it did not stop, and the slowest that it did. */
-static void count_rung_acks(struct sw_state_totals *t, const struct sw_stop_record *r,
-			    unsigned int ncpu)
+static void count_rung_acks(struct sw_state_totals *t, const struct sw_stop *r)
 {
 	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
+		const struct sw_stop_rung *rg = &r->rung[i];
 		struct sw_state_rung_acks *ra = &t->rung_acks[i];
 		__u64 last = 0, missed = 0;
 
-		if (!r->t_fire[i])
+		if (!rg->fired || !rg->targets_known || !sw_time_known(&rg->t))
 			continue;
-		for (unsigned int c = 0; c < ncpu; c++) {
-			const struct sw_cpu_stop *cs = &r->cpu[c];
+		for (unsigned int c = 0; c < r->nr_cpus; c++) {
+			const struct sw_stop_cpu *cs = &r->cpu[c];
 
 			/* an earlier rung's late ack: this one was not needed there */
-			if (!sw_mask_test(r->target[i], c) ||
+			if (!sw_cpuset_test(&rg->targets, c) ||
 			    (cs->rung >= SW_RUNG_IPI && cs->rung < (unsigned int)i + 1))
 				continue;
-			if (cs->rung != (unsigned int)i + 1 || cs->t_handler < r->t_fire[i])
+			if (cs->rung != (unsigned int)i + 1 || !sw_time_known(&cs->at) ||
+			    cs->at.by < rg->t.by)
 				missed++;
-			else if (cs->t_handler - r->t_fire[i] > last)
-				last = cs->t_handler - r->t_fire[i];
+			else if (cs->at.by - rg->t.by > last)
+				last = cs->at.by - rg->t.by;
 		}
 		ra->cpus_not_acked += missed;
 		if (missed)
@@ -226,48 +303,69 @@ static void count_rung_acks(struct sw_state_totals *t, const struct sw_stop_reco
 	}
 }
 
-void sw_state_count(struct sw_state_totals *t, const struct sw_record_meta *m,
-		    const struct sw_stop_record *r)
+void sw_state_count(struct sw_state_totals *t, const struct sw_stop *r)
 {
+	const struct sw_record_meta *m = &r->meta;
 	unsigned int kind = r->kind < SW_KIND_COUNT ? r->kind : SW_KIND_UNKNOWN;
-	unsigned int ncpu = r->nr_cpus && r->nr_cpus <= SW_MAX_CPUS ? r->nr_cpus : SW_MAX_CPUS;
-	__u64 never[SW_MASK_WORDS], prev = 0;
-	/* a log without printk timestamps has only the order of its lines */
-	bool timed = m->exact || r->t_start;
+	struct sw_cpuset never;
+	const struct sw_time *prev = NULL;
 
 	t->records[m->source < SW_SOURCES ? m->source : SW_SRC_LOG]++;
-	t->stops[kind][sw_record_outcome(r)]++;
-	for (unsigned int c = 0; c < ncpu; c++)
+	t->stops[kind][sw_stop_outcome(r)]++;
+	/* a CPU whose rung is unknown stopped, but under no rung: not counted per rung */
+	for (unsigned int c = 0; c < r->nr_cpus; c++)
 		if (r->cpu[c].rung != SW_RUNG_NONE && r->cpu[c].rung < SW_RUNG_COUNT)
 			t->cpus_stopped[r->cpu[c].rung]++;
-	sw_record_never_stopped(r, never);
-	for (int w = 0; w < SW_MASK_WORDS; w++)
-		t->cpus_never_stopped += __builtin_popcountll(never[w]);
+	if (sw_stop_never_stopped(r, &never))
+		t->cpus_never_stopped += sw_cpuset_count(&never);
 	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
-		if (!r->t_fire[i])
+		const struct sw_time *ft = &r->rung[i].t;
+
+		if (!r->rung[i].fired)
 			continue;
 		/* only after an earlier rung: x86 kdump sends NMIs first, no escalation */
-		if (prev && timed && r->t_fire[i] >= prev)
-			hist_add(&t->escalation[i], r->t_fire[i] - prev);
-		prev = r->t_fire[i];
+		if (prev && sw_time_known(prev) && sw_time_known(ft) && ft->by >= prev->by)
+			hist_add(&t->escalation[i], ft->by - prev->by);
+		prev = ft;
 	}
-	/* a log only bounds when a CPU stopped (logscan infers it): no ack latency from text */
+	/* a log only bounds when a CPU stopped: no ack latency from text */
 	if (!m->exact)
 		return;
-	for (unsigned int c = 0; c < ncpu; c++) {
-		const struct sw_cpu_stop *cs = &r->cpu[c];
-		__u64 fired;
+	for (unsigned int c = 0; c < r->nr_cpus; c++) {
+		const struct sw_stop_cpu *cs = &r->cpu[c];
+		const struct sw_time *fired;
 
-		if (cs->rung < SW_RUNG_IPI || cs->rung > SW_RUNG_SDEI || !cs->t_handler)
+		if (cs->rung < SW_RUNG_IPI || cs->rung > SW_RUNG_SDEI || !sw_time_known(&cs->at))
 			continue;
-		fired = r->t_fire[cs->rung - 1] ? r->t_fire[cs->rung - 1] : r->t_start;
-		if (cs->t_handler >= fired)
-			hist_add(&t->ack[cs->rung - 1], cs->t_handler - fired);
+		fired = r->rung[cs->rung - 1].fired ? &r->rung[cs->rung - 1].t : &r->start;
+		if (sw_time_known(fired) && cs->at.by >= fired->by)
+			hist_add(&t->ack[cs->rung - 1], cs->at.by - fired->by);
 	}
-	count_rung_acks(t, r, ncpu);
+	count_rung_acks(t, r);
 }
 
-int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struct sw_stop_record *r)
+/* Identical untimed log records of this ingest before this one. */
+static int occurrence_of(struct sw_state *s, const struct sw_state_key *k, unsigned int *occ)
+{
+	size_t i;
+
+	for (i = 0; i < s->nocc && memcmp(s->occ[i].hash, k->id, 16); i++)
+		;
+	if (i == s->nocc) {
+		struct occurrence *n = realloc(s->occ, (s->nocc + 1) * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->occ = n;
+		memcpy(n[i].hash, k->id, 16);
+		n[i].seen = 0;
+		s->nocc++;
+	}
+	*occ = s->occ[i].seen++;
+	return 0;
+}
+
+int sw_state_add(struct sw_state *s, const struct sw_stop *r)
 {
 	struct sw_state_key k;
 	unsigned int occurrence = 0;
@@ -275,55 +373,35 @@ int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struc
 
 	if (!s->keys)
 		return -EPERM;	/* opened to read */
-	sw_state_key_of(m, r, 0, &k);
-	if ((k.seq & LOG_KEY_BIT) && !r->t_start) {
-		size_t i;
-
-		for (i = 0; i < s->nocc && memcmp(s->occ[i].hash, k.id, 16); i++)
-			;
-		if (i == s->nocc) {
-			struct occurrence *n = realloc(s->occ, (s->nocc + 1) * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			s->occ = n;
-			memcpy(n[i].hash, k.id, 16);
-			n[i].seen = 0;
-			s->nocc++;
-		}
-		occurrence = s->occ[i].seen++;
-		sw_state_key_of(m, r, occurrence, &k);
+	sw_state_key_of(r, 0, &k);
+	if ((k.seq & LOG_KEY_BIT) && sw_time_unknown(&r->start)) {
+		if (occurrence_of(s, &k, &occurrence))
+			return -ENOMEM;
+		k.seq = LOG_KEY_BIT | occurrence;
 	}
-	ret = key_insert(s, m, r, occurrence, &k);
+	ret = key_insert(s, r, occurrence, &k);
 	if (ret < 0)
 		return ret;
 	if (ret) {
 		s->already++;
 		return 0;
 	}
-	sw_state_count(&s->t, m, r);
+	sw_state_count(&s->t, r);
 	s->added++;
 	return 1;
 }
 
+static int add_one(void *ctx, const struct sw_stop *r)
+{
+	return sw_state_add(ctx, r);
+}
+
 int sw_state_add_store(struct sw_state *s, const struct sw_record_meta *m, const struct sw_store *st)
 {
-	__u64 last = st->hdr.next_seq;
-	int added = 0;
+	unsigned long before = s->added;
+	int ret = sw_store_walk(st, m, add_one, s);
 
-	/* the same walk as sw_store_print: the ring holds the newest SW_STOP_SLOTS */
-	for (__u64 seq = last > SW_STOP_SLOTS ? last - SW_STOP_SLOTS + 1 : 1; seq <= last; seq++) {
-		const struct sw_stop_record *r = &st->rec[(seq - 1) % SW_STOP_SLOTS];
-		int ret;
-
-		if (r->seq != seq)
-			continue;
-		ret = sw_state_add(s, m, r);
-		if (ret < 0)
-			return ret;
-		added += ret;
-	}
-	return added;
+	return ret < 0 ? ret : (int)(s->added - before);
 }
 
 int sw_state_note_sdei(struct sw_state *s, const char *boot_id, const __u64 sdei[SW_SDEI_KINDS])

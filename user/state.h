@@ -82,16 +82,23 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 		  char *err, size_t errlen);
 void sw_state_close(struct sw_state *s);
 
-/* Key of a record; @occurrence tells apart identical untimed log records. */
-void sw_state_key_of(const struct sw_record_meta *m, const struct sw_stop_record *r,
+/* Key of a decoded record; @occurrence tells apart identical untimed log records. */
+void sw_state_key_of(const struct sw_stop *r, unsigned int occurrence, struct sw_state_key *k);
+/*
+ * The key release 1 gave a log record (a hash of its record's bytes), kept
+ * so that a record counted then is not counted again: sw_state_add checks
+ * it in a state migrated from v1, when the record carries its release-1
+ * form (legacy_v1, struct sw_v1_stop_record in legacy_v1.h).
+ */
+struct sw_v1_stop_record;
+void sw_state_key_v1(const struct sw_record_meta *m, const struct sw_v1_stop_record *r,
 		     unsigned int occurrence, struct sw_state_key *k);
 
 /* Count @r into @t (no key check: sw_state_add does that). */
-void sw_state_count(struct sw_state_totals *t, const struct sw_record_meta *m,
-		    const struct sw_stop_record *r);
+void sw_state_count(struct sw_state_totals *t, const struct sw_stop *r);
 /* Count @r unless its key was counted before: 1 = new, 0 = already counted, -ENOMEM. */
-int sw_state_add(struct sw_state *s, const struct sw_record_meta *m, const struct sw_stop_record *r);
-/* Every valid record of a store (as sw_store_print shows them); returns new ones or -ENOMEM. */
+int sw_state_add(struct sw_state *s, const struct sw_stop *r);
+/* Every valid record of a store (sw_store_walk); returns new ones or -ENOMEM. */
 int sw_state_add_store(struct sw_state *s, const struct sw_record_meta *m, const struct sw_store *st);
 /* Live mode's SDEI delivery counts of one boot so far (text boot id). */
 int sw_state_note_sdei(struct sw_state *s, const char *boot_id, const __u64 sdei[SW_SDEI_KINDS]);

@@ -228,6 +228,7 @@ int sw_stop_copy(struct sw_stop *dst, const struct sw_stop *src)
 	dst->cpu = keep;
 	dst->nr_cpus = keep_n;
 	memcpy(dst->cpu, src->cpu, keep_n * sizeof(*keep));
+	dst->legacy_v1 = NULL;	/* valid only where the source handed it out */
 	return 0;
 }
 

@@ -159,10 +159,12 @@ enum sw_source {
 	SW_SRC_LOG,		/* console / dmesg / pstore / journal text */
 };
 
+#define SW_HOST_MAX		256	/* bytes of a host name, with its NUL */
+
 struct sw_record_meta {
 	enum sw_source source;
 	char boot_id[37];	/* text UUID, "" when unknown */
-	char host[256];		/* "" when unknown; any bytes but NUL (sinks escape) */
+	char host[SW_HOST_MAX];	/* "" when unknown; any bytes but NUL (sinks escape) */
 	/* wall clock of t == 0 in ns, to print absolute times; 0 = unknown */
 	__s64 mono_to_real_ns;
 	/* times are exact BPF timestamps (false: printk resolution, from text) */
@@ -176,6 +178,8 @@ struct sw_stop_rung {
 	bool targets_known;	/* false: targets is meaningless (JSON null) */
 	struct sw_cpuset targets;
 };
+
+struct sw_v1_stop_record;	/* legacy_v1.h */
 
 struct sw_stop {
 	struct sw_record_meta meta;
@@ -192,6 +196,11 @@ struct sw_stop {
 	struct sw_cpuset failed;
 	unsigned int nr_cpus;	/* entries in cpu[]: the host's CPU count */
 	struct sw_stop_cpu *cpu;
+	/*
+	 * Logs only, during the emit callback: the record as release 1 built
+	 * it, whose bytes were its state key then (state.c, sw_state_key_v1).
+	 */
+	const struct sw_v1_stop_record *legacy_v1;
 };
 
 /* Allocate a record of @nr_cpus (1..SW_CPUS_MAX) CPUs, everything unknown. */

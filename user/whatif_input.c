@@ -73,21 +73,22 @@ static int read_state(struct sw_wi_data *d, const char *dir)
 	return SW_EXIT_OK;
 }
 
-static void keep_record(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+static int keep_record(void *ctx, const struct sw_stop *r)
 {
 	struct sw_wi_data *d = ctx;
 	struct sw_wi_record *n = realloc(d->recs, (d->nrecs + 1) * sizeof(*n));
 
 	if (!n)
-		return;
+		return -ENOMEM;
 	d->recs = n;
-	n[d->nrecs].m = *m;
-	n[d->nrecs].r = malloc(sizeof(*r));
-	if (!n[d->nrecs].r)
-		return;
-	memcpy(n[d->nrecs].r, r, sizeof(*r));
-	sw_state_count(&d->in.t, m, r);
+	n[d->nrecs].s = sw_stop_new(r->nr_cpus);
+	if (!n[d->nrecs].s || sw_stop_copy(n[d->nrecs].s, r)) {
+		sw_stop_free(n[d->nrecs].s);
+		return -ENOMEM;
+	}
+	sw_state_count(&d->in.t, r);
 	d->nrecs++;
+	return 0;
 }
 
 static int read_records(struct sw_wi_data *d, const char *path)
@@ -175,7 +176,7 @@ int sw_wi_gather(struct sw_wi_data *d)
 void sw_wi_data_free(struct sw_wi_data *d)
 {
 	for (size_t i = 0; i < d->nrecs; i++)
-		free(d->recs[i].r);
+		sw_stop_free(d->recs[i].s);
 	free(d->recs);
 	sw_live_window_free(&d->live);
 }

@@ -16,8 +16,7 @@ extern const struct argp sw_whatif_input_argp;
 
 /* Records read from --records files, kept for report's table of stops. */
 struct sw_wi_record {
-	struct sw_record_meta m;
-	struct sw_stop_record *r;
+	struct sw_stop *s;
 };
 
 struct sw_wi_data {

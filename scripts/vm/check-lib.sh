@@ -209,7 +209,7 @@ for l in lines:
         o = json.loads(l)
     except ValueError:
         continue
-    if isinstance(o, dict) and o.get("schema", "").startswith("stopwatch.stop/"):
+    if isinstance(o, dict) and o.get("schema") == "stopwatch.stop/2":
         recs.append(o)
 if not recs:
     print("")

@@ -9,22 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include "logscan.h"
+#include "print_check.h"
 
 static FILE *sink;
 
-static void emit(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+static void emit(void *ctx, const struct sw_stop *r)
 {
 	(*(int *)ctx)++;
-	if (r->kind >= SW_KIND_COUNT || r->state > SW_REC_DONE || r->nr_cpus > SW_MAX_CPUS)
+	if (r->kind >= SW_KIND_COUNT || r->state > SW_REC_DONE || !r->nr_cpus ||
+	    r->nr_cpus > SW_CPUS_MAX || !r->legacy_v1)
 		abort();
-	for (int c = 0; c < SW_MAX_CPUS; c++)
-		if (r->cpu[c].rung >= SW_RUNG_COUNT)
+	for (unsigned int c = 0; c < r->nr_cpus; c++)
+		if (r->cpu[c].rung >= SW_RUNG_COUNT && r->cpu[c].rung != SW_RUNG_UNKNOWN)
 			abort();
-	for (const char *p = m->host; *p; p++)
-		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-			abort();	/* the JSON printer does not escape */
-	sw_record_print_json(sink, m, r);
-	sw_record_print_text(sink, m, r);
+	fuzz_print_record(sink, r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "loader.h"
 #include "record.h"
+#include "print_check.h"
 
 static struct sw_store store;
 
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sw_store_check(&store.hdr, err, sizeof(err)) && (!err[0] || strchr(err, '\n')))
 		abort();	/* a rejected store must come with one line of reason */
 	sw_store_meta(&store, &meta);
-	sw_store_print(sink, &meta, &store, true);
-	sw_store_print(sink, &meta, &store, false);
+	if (sw_store_walk(&store, &meta, fuzz_print_walk, sink) > SW_STOP_SLOTS)
+		abort();
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "record.h"
 #include "trace.h"
+#include "print_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,9 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < sw_trace_asm_count(a); i++) {
 		struct sw_record_meta meta;
 		const struct sw_stop_record *r = sw_trace_asm_record(a, i, &meta);
+		struct sw_stop *s = sw_stop_from_wire(&meta, r);
 
-		sw_record_print_json(sink, &meta, r);
-		sw_record_print_text(sink, &meta, r);
+		if (!s)
+			abort();
+		fuzz_print_record(sink, s);
+		sw_stop_free(s);
 	}
 	sw_trace_asm_free(a);
 	free(text);

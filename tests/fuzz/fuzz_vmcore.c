@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "record.h"
+#include "print_check.h"
 #include "vmcore.h"
 
 static struct sw_store store;
@@ -41,8 +42,8 @@ static void read_core(const char *path, __u64 pfn)
 	if (ret)
 		return;
 	sw_store_meta(&store, &meta);
-	sw_store_print(sink, &meta, &store, true);
-	sw_store_print(sink, &meta, &store, false);
+	if (sw_store_walk(&store, &meta, fuzz_print_walk, sink) > SW_STOP_SLOTS)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,25 +14,66 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
+#include "legacy_v1.h"
 #include "logscan.h"
+#include "stop_print.h"
 
 #define MAX_RECS 16
 #define S(x) ((__u64)(x##ULL))
 
+/*
+ * r[]: each record in release 1's form (legacy_v1): its bytes were the
+ * state key, so the assertions on it keep that form exactly as it was.
+ * s[]: the decoded record that every sink sees.
+ */
 struct got {
 	int n;
 	struct sw_record_meta m[MAX_RECS];
-	struct sw_stop_record r[MAX_RECS];
+	struct sw_v1_stop_record r[MAX_RECS];
+	struct sw_stop *s[MAX_RECS];
 };
 
-static void collect(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+static struct got scanned;	/* what scan() returns */
+
+static void got_reset(struct got *g)
+{
+	for (int i = 0; i < g->n; i++)
+		sw_stop_free(g->s[i]);
+	memset(g, 0, sizeof(*g));
+}
+
+static void collect(void *ctx, const struct sw_stop *s)
 {
 	struct got *g = ctx;
 
 	assert_true(g->n < MAX_RECS);
-	g->m[g->n] = *m;
-	g->r[g->n] = *r;
+	assert_non_null(s->legacy_v1);
+	g->m[g->n] = s->meta;
+	g->r[g->n] = *s->legacy_v1;
+	g->s[g->n] = sw_stop_new(s->nr_cpus);
+	assert_non_null(g->s[g->n]);
+	assert_int_equal(sw_stop_copy(g->s[g->n], s), 0);
 	g->n++;
+}
+
+/* The decoded record scan() gave with release-1 form @r: derived facts come from it. */
+static const struct sw_stop *decoded(const struct sw_v1_stop_record *r)
+{
+	long i = r - scanned.r;
+
+	assert_true(i >= 0 && i < scanned.n);
+	return scanned.s[i];
+}
+
+static enum sw_outcome sw_record_outcome(const struct sw_v1_stop_record *r)
+{
+	return sw_stop_outcome(decoded(r));
+}
+
+static unsigned int sw_record_top_rung(const struct sw_v1_stop_record *r)
+{
+	return sw_stop_top_rung(decoded(r));
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -64,43 +105,52 @@ static void data_path(const char *name, char *out, size_t size)
 
 static struct got *scan(const char *name, const char *host)
 {
-	static struct got g;
+	struct got *g = &scanned;
 	char path[4096];
 	size_t len = 0;
 	char *buf;
 	int ret;
 
-	memset(&g, 0, sizeof(g));
+	got_reset(g);
 	data_path(name, path, sizeof(path));
 	buf = read_all(path, &len);
 	if (!buf)
 		fail_msg("cannot read %s: %s", path, strerror(errno));
-	ret = sw_logscan_buffer(buf, len, host, collect, &g);
+	ret = sw_logscan_buffer(buf, len, host, collect, g);
 	free(buf);
-	assert_int_equal(ret, g.n);
-	return &g;
+	assert_int_equal(ret, g->n);
+	return g;
 }
 
+/* A mask of release 1's record. */
 static void assert_mask(const __u64 *mask, const char *want)
 {
-	__u64 w[SW_MASK_WORDS];
+	struct sw_cpuset w;
 
-	assert_int_equal(sw_mask_parse(want, w, SW_MAX_CPUS), 0);
-	assert_memory_equal(mask, w, sizeof(w));
+	assert_int_equal(sw_cpuset_parse(want, &w), 0);
+	assert_memory_equal(mask, w.w, SW_V1_MASK_WORDS * sizeof(__u64));
 }
 
-static void assert_never(const struct sw_stop_record *r, const char *want)
+static void assert_set(const struct sw_cpuset *s, const char *want)
 {
-	__u64 never[SW_MASK_WORDS];
+	char buf[SW_CPUSET_TEXT_MAX];
 
-	sw_record_never_stopped(r, never);
-	assert_mask(never, want);
+	assert_int_equal(sw_cpuset_format(s, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, want);
+}
+
+static void assert_never(const struct sw_v1_stop_record *r, const char *want)
+{
+	struct sw_cpuset never;
+
+	assert_true(sw_stop_never_stopped(decoded(r), &never));
+	assert_set(&never, want);
 }
 
 static void test_arm64_clean_reboot(void **state)
 {
 	struct got *g = scan("arm64-clean-reboot.log", "fallback");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_int_equal(g->m[0].source, SW_SRC_LOG);
@@ -126,7 +176,7 @@ static void test_arm64_clean_reboot(void **state)
 static void test_arm64_nmi_retry(void **state)
 {
 	struct got *g = scan("arm64-nmi-retry.log", NULL);
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_string_equal(g->m[0].host, "");
@@ -149,7 +199,7 @@ static void test_arm64_nmi_retry(void **state)
 static void test_arm64_failed_stop(void **state)
 {
 	struct got *g = scan("arm64-failed-stop.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_int_equal(r->kind, SW_KIND_PANIC);
@@ -169,7 +219,7 @@ static void test_arm64_failed_stop(void **state)
 static void test_arm64_sdei_kdump(void **state)
 {
 	struct got *g = scan("arm64-sdei-kdump.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	/* the capture kernel's boot has no stop of its own */
 	assert_int_equal(g->n, 1);
@@ -192,7 +242,7 @@ static void test_arm64_sdei_kdump(void **state)
 static void test_arm64_ftrace_dump(void **state)
 {
 	struct got *g = scan("arm64-ftrace-dump.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_int_equal(r->kind, SW_KIND_PANIC);
@@ -211,7 +261,7 @@ static void test_arm64_ftrace_dump(void **state)
 static void test_x86_nmi_shutdown(void **state)
 {
 	struct got *g = scan("x86-nmi-shutdown.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	/* "reboot: machine restart" follows "Restarting system": one stop */
 	assert_int_equal(g->n, 1);
@@ -228,7 +278,7 @@ static void test_x86_nmi_shutdown(void **state)
 static void test_x86_panic(void **state)
 {
 	struct got *g = scan("x86-panic.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_int_equal(r->kind, SW_KIND_PANIC);
@@ -246,7 +296,7 @@ static void test_x86_panic(void **state)
 static void test_x86_kdump(void **state)
 {
 	struct got *g = scan("x86-kdump.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	/* the panic's stop becomes a crash stop once the capture kernel boots;
 	 * x86's nmi_shootdown_cpus() fires NMIs at once */
@@ -267,7 +317,7 @@ static void test_syslog_multihost(void **state)
 	/* web01's user-space "SMP: stopping" line is not the kernel's */
 	assert_int_equal(g->n, 2);
 	for (int i = 0; i < 2; i++) {
-		const struct sw_stop_record *r = &g->r[i];
+		const struct sw_v1_stop_record *r = &g->r[i];
 
 		assert_int_equal(r->seq, 1);
 		if (!strcmp(g->m[i].host, "db02")) {
@@ -292,7 +342,7 @@ static void test_syslog_multihost(void **state)
 static void test_journal_export(void **state)
 {
 	struct got *g = scan("journal-export.log", "journal");
-	const struct sw_stop_record *r;
+	const struct sw_v1_stop_record *r;
 
 	/* two boots (two _BOOT_IDs); the stdout "reboot:" line is not the kernel's */
 	assert_int_equal(g->n, 2);
@@ -329,7 +379,7 @@ static void test_journal_short_monotonic(void **state)
 static void test_pstore(void **state)
 {
 	struct got *g = scan("dmesg-ramoops-0", "dmesg-ramoops-0");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_string_equal(g->m[0].host, "dmesg-ramoops-0");
@@ -344,7 +394,7 @@ static void test_pstore(void **state)
 static void test_netconsole_extended(void **state)
 {
 	struct got *g = scan("netconsole-ext.log", "nc");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_int_equal(r->kind, SW_KIND_PANIC);
@@ -357,7 +407,7 @@ static void test_netconsole_extended(void **state)
 static void test_no_timestamps(void **state)
 {
 	struct got *g = scan("no-timestamps.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	assert_int_equal(g->n, 1);
 	assert_int_equal(r->t_start, 0);
@@ -393,7 +443,7 @@ static void test_two_boots(void **state)
 static void test_garbage(void **state)
 {
 	struct got *g = scan("garbage-truncated.log", "h");
-	const struct sw_stop_record *r = &g->r[0];
+	const struct sw_v1_stop_record *r = &g->r[0];
 
 	/* NUL lines and the 9 kB line are skipped; unparsable lists leave targets unknown */
 	assert_true(g->n >= 1);
@@ -402,7 +452,7 @@ static void test_garbage(void **state)
 	assert_int_equal(r->t_fire[1], S(12000000000));
 	assert_mask(r->target[1], "");
 	for (int i = 0; i < g->n; i++)
-		for (int c = 0; c < SW_MAX_CPUS; c++)
+		for (int c = 0; c < SW_V1_MAX_CPUS; c++)
 			assert_true(g->r[i].cpu[c].rung < SW_RUNG_COUNT);
 }
 
@@ -422,26 +472,27 @@ static void test_edges(void **state)
 		"2024-11-21T13:04:18+00:00 a\"b kernel: SMP: stopping secondary CPUs\n",
 		"1,2,3,;SMP: stopping secondary CPUs",
 	};
-	struct got g;
+	struct got g = {};
 
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
 		char *copy = malloc(strlen(bufs[i]) + 1);	/* ASan: exact size */
 
 		memcpy(copy, bufs[i], strlen(bufs[i]));
-		memset(&g, 0, sizeof(g));
+		got_reset(&g);
 		assert_true(sw_logscan_buffer(copy, strlen(bufs[i]), "h", collect, &g) >= 0);
 		free(copy);
 	}
-	/* host names are made safe for JSON */
-	memset(&g, 0, sizeof(g));
+	/* host names are kept as they are: the JSON writer escapes them */
+	got_reset(&g);
 	sw_logscan_buffer(bufs[12], strlen(bufs[12]), "h", collect, &g);
 	assert_int_equal(g.n, 1);
-	assert_string_equal(g.m[0].host, "a_b");
+	assert_string_equal(g.m[0].host, "a\"b");
 	/* the self-stop line with a timestamp opens a record */
-	memset(&g, 0, sizeof(g));
+	got_reset(&g);
 	sw_logscan_buffer(bufs[7], strlen(bufs[7]), NULL, collect, &g);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.r[0].cpu[1].rung, SW_RUNG_SELF);
+	got_reset(&g);
 	/* no emit callback: just a count */
 	assert_int_equal(sw_logscan_buffer(bufs[2], 5, NULL, NULL, NULL), 0);
 }
@@ -465,6 +516,7 @@ static void test_bulk(void **state)
 	sw_logscan_buffer(buf, len, "bulk", collect, &g);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.r[0].kind, SW_KIND_STOP);
+	got_reset(&g);
 	free(buf);
 }
 
@@ -475,9 +527,9 @@ struct printed {
 	size_t len;
 };
 
-static void print_json(void *ctx, const struct sw_record_meta *m, const struct sw_stop_record *r)
+static void print_json(void *ctx, const struct sw_stop *s)
 {
-	sw_record_print_json(((struct printed *)ctx)->f, m, r);
+	sw_stop_print_json(((struct printed *)ctx)->f, s);
 }
 
 static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
@@ -623,6 +675,165 @@ static void test_stream_journal(void **state)
 	free(buf);
 }
 
+/* ---- the decoded record: bounds, unknowns, no made-up times ---- */
+
+static void assert_window(const struct sw_time *t, __u64 after, __u64 by)
+{
+	assert_false(sw_time_known(t));
+	assert_int_equal(t->has_after, after != 0);
+	assert_int_equal(t->has_by, by != 0);
+	if (after)
+		assert_int_equal(t->after, after);
+	if (by)
+		assert_int_equal(t->by, by);
+}
+
+static char *text_of(const struct sw_stop *s, bool per_cpu)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	sw_stop_print_text(f, s, per_cpu);
+	fclose(f);
+	return out;
+}
+
+/* arm64: CPUs the retry line leaves out stopped by the IPI by the retry, not at it. */
+static void test_decoded_arm64_bounds(void **state)
+{
+	struct got *g = scan("arm64-nmi-retry.log", NULL);
+	const struct sw_stop *s = g->s[0];
+
+	assert_true(sw_time_known(&s->start));
+	assert_true(sw_time_known(&s->rung[0].t));	/* "SMP: stopping" is printed as it sends */
+	assert_false(s->rung[0].targets_known);
+	assert_true(s->rung[1].targets_known);
+	assert_int_equal(s->cpu[1].rung, SW_RUNG_IPI);
+	assert_window(&s->cpu[1].at, S(45000120000), S(46000502000));
+	assert_int_equal(s->cpu[2].rung, SW_RUNG_NMI);
+	assert_window(&s->cpu[2].at, S(46000502000), 0);	/* the log ends: no upper bound */
+	assert_true(sw_time_unknown(&s->end));
+}
+
+/* x86: "Shutting down cpus with NMI" names no CPU: their rung is unknown. */
+static void test_decoded_x86_unknown_rung(void **state)
+{
+	struct got *g = scan("x86-nmi-shutdown.log", "h");
+	const struct sw_stop *s = g->s[0];
+	struct sw_cpuset never;
+	char *text;
+
+	for (int c = 1; c < 4; c++) {
+		assert_int_equal(s->cpu[c].rung, SW_RUNG_UNKNOWN);
+		assert_window(&s->cpu[c].at, S(330515206000), 0);
+	}
+	assert_true(s->rung[1].fired && !s->rung[1].targets_known);
+	/* the reboot line precedes the IPI: a lower bound, not the fire time */
+	assert_window(&s->rung[0].t, S(330515206000), 0);
+	assert_true(sw_time_unknown(&s->end));		/* no duration, not 0.0 us */
+	assert_true(sw_stop_never_stopped(s, &never));
+	assert_true(sw_cpuset_empty(&never));
+	assert_int_equal(sw_stop_outcome(s), SW_OUT_ESCALATED);
+	text = text_of(s, false);
+	assert_non_null(strstr(text, "  CPUs 1-3 stopped, rung unknown, after +0.0 us\n"));
+	free(text);
+}
+
+/* No printk timestamps: rungs fired at an unknown time, never "1 ns". */
+static void test_decoded_no_timestamps(void **state)
+{
+	struct got *g = scan("no-timestamps.log", "h");
+	const struct sw_stop *s = g->s[0];
+	char *text;
+
+	assert_true(sw_time_unknown(&s->start));
+	assert_true(s->rung[0].fired && sw_time_unknown(&s->rung[0].t));
+	assert_true(s->rung[1].fired && sw_time_unknown(&s->rung[1].t));
+	for (unsigned int c = 0; c < s->nr_cpus; c++)
+		assert_true(sw_time_unknown(&s->cpu[c].at));
+	text = text_of(s, false);
+	assert_non_null(strstr(text, "rung nmi  fired time unknown to CPUs 1,3"));
+	free(text);
+}
+
+/* A 320-CPU arm64 host: CPUs past 255, their rungs, bounds, outcome and readable text. */
+static void test_320_cpus(void **state)
+{
+	struct got *g = scan("arm64-320-cpus.log", "big");
+	const struct sw_stop *s = g->s[0];
+	struct sw_cpuset never;
+	char *text;
+
+	assert_int_equal(g->n, 1);
+	assert_int_equal(s->nr_cpus, 320);
+	assert_int_equal(s->kind, SW_KIND_PANIC);
+	assert_int_equal(s->initiator, 17);
+	assert_true(s->online_known);
+	assert_set(&s->online, "0-319");
+	assert_set(&s->rung[1].targets, "5,290");
+	assert_int_equal(s->cpu[290].rung, SW_RUNG_NONE);
+	assert_int_equal(s->cpu[17].rung, SW_RUNG_NONE);
+	assert_int_equal(s->cpu[5].rung, SW_RUNG_NMI);
+	assert_window(&s->cpu[5].at, S(7206110902000), S(7206121377000));
+	for (int c = 0; c < 320; c++) {
+		if (c == 5 || c == 17 || c == 290)
+			continue;
+		assert_int_equal(s->cpu[c].rung, SW_RUNG_IPI);
+		assert_window(&s->cpu[c].at, S(7205110431000), S(7206110902000));
+	}
+	assert_true(sw_stop_never_stopped(s, &never));
+	assert_set(&never, "290");
+	assert_int_equal(sw_stop_outcome(s), SW_OUT_FAILED);
+	text = text_of(s, false);
+	assert_non_null(strstr(text, "\n  CPUs 0-4,6-16,18-289,291-319 ipi after +0.0 us, by +1000.471 ms\n"));
+	assert_non_null(strstr(text, "\n  CPU 5 nmi after +1000.471 ms, by +1010.946 ms\n"));
+	assert_non_null(strstr(text, "\n  never stopped: 290\n"));
+	assert_null(strstr(text, "CPU   RUNG"));	/* no per-CPU table: no exact times */
+	free(text);
+	text = text_of(s, true);			/* -C: every CPU */
+	assert_non_null(strstr(text, "\n  319   ipi     after +0.0 us, by +1000.471 ms"));
+	free(text);
+}
+
+/* Every record of every sample log is valid JSON to a real parser (json-c's), one line each. */
+static void test_json_parses(void **state)
+{
+	static const char *const logs[] = {
+		"arm64-clean-reboot.log", "arm64-failed-stop.log", "arm64-ftrace-dump.log",
+		"arm64-nmi-retry.log", "arm64-sdei-kdump.log", "dmesg-ramoops-0",
+		"journal-export.log", "journal-short-monotonic.log", "netconsole-ext.log",
+		"no-timestamps.log", "syslog-multihost.log", "two-boots.log", "x86-kdump.log",
+		"x86-nmi-shutdown.log", "x86-panic.log", "arm64-320-cpus.log",
+		"garbage-truncated.log",
+	};
+
+	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		struct got *g = scan(logs[i], "q\"uote\\back\x01\xff");
+
+		for (int k = 0; k < g->n; k++) {
+			char *out = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&out, &len);
+			struct json_object *o, *v;
+
+			sw_stop_print_json(f, g->s[k]);
+			fclose(f);
+			assert_int_equal(strchr(out, '\n') - out, (long)len - 1);
+			o = json_tokener_parse(out);
+			assert_non_null(o);
+			assert_true(json_object_object_get_ex(o, "schema", &v));
+			assert_string_equal(json_object_get_string(v), "stopwatch.stop/2");
+			if (json_object_object_get_ex(o, "host", &v) && strcmp(g->m[k].host, "h"))
+				assert_string_equal(json_object_get_string(v),
+						    g->m[k].host[0] == 'q' ? "q\"uote\\back\x01\xef\xbf\xbd"
+									 : g->m[k].host);
+			json_object_put(o);
+			free(out);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +857,11 @@ int main(void)
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_stream_journal),
+		cmocka_unit_test(test_decoded_arm64_bounds),
+		cmocka_unit_test(test_decoded_x86_unknown_rung),
+		cmocka_unit_test(test_decoded_no_timestamps),
+		cmocka_unit_test(test_320_cpus),
+		cmocka_unit_test(test_json_parses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,8 +51,9 @@ static void test_report_sections_escaped_binned(void **unused)
 	r->target[0][0] = 2;
 	r->cpu[1] = (struct sw_cpu_stop){ 3000, SW_RUNG_IPI, SW_IRQS_ENABLED };
 	d->recs = calloc(1, sizeof(*d->recs));
-	d->recs[0].r = r;
-	snprintf(d->recs[0].m.boot_id, sizeof(d->recs[0].m.boot_id), "<script>x</script>&");
+	d->recs[0].s = sw_stop_from_wire(&(struct sw_record_meta){ .source = SW_SRC_VMCORE }, r);
+	assert_non_null(d->recs[0].s);
+	snprintf(d->recs[0].s->meta.boot_id, sizeof(d->recs[0].s->meta.boot_id), "<script>x</script>&");
 	d->nrecs = 1;
 	d->in.t.stops[SW_KIND_STOP][SW_OUT_CLEAN] = 1;
 	t->source = "live";
@@ -74,6 +75,7 @@ static void test_report_sections_escaped_binned(void **unused)
 	assert_memory_equal(out + len - 16, "</body>\n</html>\n", 16);
 	free(out);
 	free(d->live.ipi_cpu_sec);
+	sw_stop_free(d->recs[0].s);
 	free(d->recs);
 	free(d);
 	free(t);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "stop_print.h"
 #include "trace.h"
 
 #define MAX_LINES 64
@@ -78,7 +79,13 @@ static char *record_json(struct sw_trace_asm *a, int i)
 	assert_non_null(r);
 	assert_int_equal(meta.source, SW_SRC_TRACE);
 	meta.source = SW_SRC_VMCORE;
-	sw_record_print_json(f, &meta, r);
+	{
+		struct sw_stop *s = sw_stop_from_wire(&meta, r);
+
+		assert_non_null(s);
+		sw_stop_print_json(f, s);
+		sw_stop_free(s);
+	}
 	fclose(f);
 	if ((p = strchr(buf, '\n')))
 		*p = '\0';
