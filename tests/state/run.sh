@@ -146,8 +146,11 @@ done
 d=$tmp/v1
 mkdir -p "$d" && cp "$here/../data/state-v1/state" "$d/state"
 v1=$(totals "$d")
-"$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2> "$tmp/v1.err"
-"$SW" logscan --state-dir "$d" "${fixtures[@]}" > /dev/null 2> "$tmp/v1b.err"
+# the fixtures of that time: arm64-320-cpus.log came later
+v1fix=()
+for f in "${fixtures[@]}"; do [ "${f##*/}" = arm64-320-cpus.log ] || v1fix+=("$f"); done
+"$SW" logscan --state-dir "$d" "${v1fix[@]}" > /dev/null 2> "$tmp/v1.err"
+"$SW" logscan --state-dir "$d" "${v1fix[@]}" > /dev/null 2> "$tmp/v1b.err"
 n1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["records"]["total"])' "$v1")
 if grep -q "state $d: 0 new, $n1 already counted" "$tmp/v1.err" &&
    grep -q "state $d: 0 new, $n1 already counted" "$tmp/v1b.err" && [ "$n1" -gt 0 ] &&
