@@ -129,7 +129,9 @@ sw_json *sw_json_ns_as_us(__s64 ns)
 
 void sw_json_set(sw_json *o, const char *key, sw_json *v)
 {
-	json_object_object_add(o, key, v);
+	/* every caller names each key once, as a literal: no copy, no duplicate lookup */
+	json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+					     JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
 void sw_json_push(sw_json *a, sw_json *v)

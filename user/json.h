@@ -35,7 +35,10 @@ sw_json *sw_json_fixed(double v, int decimals);	/* 3 decimals: "1000.453" */
 /* A ns difference as µs with 3 exact decimals, from integers: "-12.345". */
 sw_json *sw_json_ns_as_us(__s64 ns);
 
-/* Members of an object; a NULL value is written as null. */
+/*
+ * Members of an object; a NULL value is written as null. @key must be a
+ * string that outlives @o (a literal) and new in @o: it is not copied.
+ */
 void sw_json_set(sw_json *o, const char *key, sw_json *v);
 static inline void sw_json_set_str(sw_json *o, const char *key, const char *s)
 {

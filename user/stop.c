@@ -73,15 +73,24 @@ void sw_cpuset_from_words(struct sw_cpuset *s, const __u64 *words, unsigned int 
 	memcpy(s->w, words, (nwords < SW_CPUSET_WORDS ? nwords : SW_CPUSET_WORDS) * sizeof(__u64));
 }
 
+/* First CPU at or after @cpu whose bit is @set (SW_CPUS_MAX if none): a word at a time. */
+static unsigned int next_bit(const struct sw_cpuset *s, unsigned int cpu, bool set)
+{
+	while (cpu < SW_CPUS_MAX) {
+		__u64 w = (set ? s->w[cpu / 64] : ~s->w[cpu / 64]) >> (cpu % 64);
+
+		if (w)
+			return cpu + __builtin_ctzll(w);
+		cpu = (cpu / 64 + 1) * 64;
+	}
+	return SW_CPUS_MAX;
+}
+
 /* Next run of set CPUs from @cpu: its first CPU (or SW_CPUS_MAX) and last in *end. */
 static unsigned int next_run(const struct sw_cpuset *s, unsigned int cpu, unsigned int *end)
 {
-	while (cpu < SW_CPUS_MAX && !s->w[cpu / 64] && !(cpu % 64))
-		cpu += 64;	/* empty words: 8192-bit sets are mostly empty */
-	while (cpu < SW_CPUS_MAX && !sw_cpuset_test(s, cpu))
-		cpu++;
-	for (*end = cpu; *end + 1 < SW_CPUS_MAX && sw_cpuset_test(s, *end + 1); (*end)++)
-		;
+	cpu = next_bit(s, cpu, true);
+	*end = cpu < SW_CPUS_MAX ? next_bit(s, cpu, false) - 1 : cpu;
 	return cpu;
 }
 
@@ -303,26 +312,34 @@ static bool stopped(const struct sw_stop_cpu *c)
 	return c->rung != SW_RUNG_NONE;
 }
 
+/* dst |= src over the first @words words (a record's CPUs: most of 8192 bits are past them). */
+static void or_words(struct sw_cpuset *dst, const struct sw_cpuset *src, unsigned int words)
+{
+	for (unsigned int i = 0; i < words; i++)
+		dst->w[i] |= src->w[i];
+}
+
 bool sw_stop_expected(const struct sw_stop *s, struct sw_cpuset *out)
 {
+	unsigned int words = (s->nr_cpus + 63) / 64;
 	bool known = s->online_known;
 
 	sw_cpuset_clear(out);
 	if (s->online_known)
-		sw_cpuset_or(out, &s->online);
+		or_words(out, &s->online, words);
 	/* a target the kernel sent a rung to counts even if the online copy missed it */
 	for (int i = 0; i < SW_FIRE_RUNGS; i++)
 		if (s->rung[i].fired && s->rung[i].targets_known) {
-			sw_cpuset_or(out, &s->rung[i].targets);
+			or_words(out, &s->rung[i].targets, words);
 			known = true;
 		}
 	if (s->failed_known) {
-		sw_cpuset_or(out, &s->failed);
+		or_words(out, &s->failed, words);
 		known = true;
 	}
 	sw_cpuset_clr(out, s->initiator);
-	for (unsigned int w = s->nr_cpus / 64; w < SW_CPUSET_WORDS; w++)
-		out->w[w] &= w == s->nr_cpus / 64 ? (1ULL << (s->nr_cpus % 64)) - 1 : 0;
+	if (s->nr_cpus % 64)	/* CPUs past the record's */
+		out->w[words - 1] &= (1ULL << (s->nr_cpus % 64)) - 1;
 	return known;
 }
 

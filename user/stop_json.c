@@ -18,33 +18,34 @@ static sw_json *us_from(__u64 origin, __u64 t)
 	return sw_json_ns_as_us((__s64)(t - origin));
 }
 
+/* The keys of a time NAME: NAME_us, NAME_by_us, NAME_after_us (literals: sw_json_set keeps them). */
+struct time_keys {
+	const char *us, *by_us, *after_us;
+};
+
+#define TIME_KEYS(name) (&(const struct time_keys){ name "_us", name "_by_us", name "_after_us" })
+
 /*
- * @name_us: exact µs from @origin, or null; then @name_by_us and/or
- * @name_after_us for the bounds of a time that is not exact. Without an
+ * NAME_us: exact µs from @origin, or null; then NAME_by_us and/or
+ * NAME_after_us for the bounds of a time that is not exact. Without an
  * origin (start unknown) nothing is relative: null.
  */
-static void put_rel(sw_json *o, const char *name, const struct sw_time *t,
+static void put_rel(sw_json *o, const struct time_keys *k, const struct sw_time *t,
 		    const struct sw_time *origin)
 {
-	char key[64];
 	bool rel = sw_time_known(origin);
 
-	snprintf(key, sizeof(key), "%s_us", name);
 	if (rel && sw_time_known(t)) {
-		sw_json_set(o, key, us_from(origin->by, t->by));
+		sw_json_set(o, k->us, us_from(origin->by, t->by));
 		return;
 	}
-	sw_json_set_null(o, key);
+	sw_json_set_null(o, k->us);
 	if (!rel)
 		return;
-	if (t->has_by) {
-		snprintf(key, sizeof(key), "%s_by_us", name);
-		sw_json_set(o, key, us_from(origin->by, t->by));
-	}
-	if (t->has_after) {
-		snprintf(key, sizeof(key), "%s_after_us", name);
-		sw_json_set(o, key, us_from(origin->by, t->after));
-	}
+	if (t->has_by)
+		sw_json_set(o, k->by_us, us_from(origin->by, t->by));
+	if (t->has_after)
+		sw_json_set(o, k->after_us, us_from(origin->by, t->after));
 }
 
 static sw_json *cpuset_json(bool known, const struct sw_cpuset *s)
@@ -83,10 +84,10 @@ static sw_json *cpu_json(const struct sw_stop *s, unsigned int c)
 
 	sw_json_set_u64(o, "cpu", c);
 	sw_json_set_str(o, "rung", sw_rung_name(sc->rung));
-	put_rel(o, "at", &sc->at, &s->start);
+	put_rel(o, TIME_KEYS("at"), &sc->at, &s->start);
 	/* latency from the rung that reached it: only where that rung's fire time is exact */
 	if (sc->rung >= SW_RUNG_IPI && sc->rung <= SW_RUNG_SDEI)
-		put_rel(o, "ack", &sc->at, &s->rung[sc->rung - 1].t);
+		put_rel(o, TIME_KEYS("ack"), &sc->at, &s->rung[sc->rung - 1].t);
 	else
 		sw_json_set_null(o, "ack_us");
 	sw_json_set_str(o, "irqs", sw_irqs_name(sc->irqs));
@@ -142,7 +143,7 @@ sw_json *sw_stop_json(const struct sw_stop *s)
 	sw_json_set(o, "start_ns", sw_time_known(&s->start) ? sw_json_u64(s->start.by) : NULL);
 	wall_time(s, wall, sizeof(wall));
 	sw_json_set(o, "start", wall[0] ? sw_json_str(wall) : NULL);
-	put_rel(o, "duration", &s->end, &s->start);
+	put_rel(o, TIME_KEYS("duration"), &s->end, &s->start);
 	sw_json_set(o, "online", cpuset_json(s->online_known, &s->online));
 	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
 		const struct sw_stop_rung *r = &s->rung[i];
@@ -152,7 +153,7 @@ sw_json *sw_stop_json(const struct sw_stop *s)
 			continue;
 		ro = sw_json_obj();
 		sw_json_set_str(ro, "rung", sw_rung_name(i + 1));
-		put_rel(ro, "fired", &r->t, &s->start);
+		put_rel(ro, TIME_KEYS("fired"), &r->t, &s->start);
 		sw_json_set(ro, "targets", cpuset_json(r->targets_known, &r->targets));
 		sw_json_push(rungs, ro);
 	}
