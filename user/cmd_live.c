@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "env.h"
 #include "fileio.h"
+#include "json.h"
 #include "live.h"
 #include "loader.h"
 #include "record.h"
@@ -147,6 +148,20 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+static void print_event_json(const struct sw_event *e)
+{
+	sw_json *o = sw_json_obj();
+
+	sw_json_set_str(o, "schema", "stopwatch.event/1");
+	sw_json_set_str(o, "event", "sdei_delivery");
+	sw_json_set_u64(o, "cpu", e->cpu);
+	sw_json_set_str(o, "kind", sw_sdei_kind_name(e->kind));
+	sw_json_set_bool(o, "masked", e->irqs == SW_IRQS_MASKED);
+	sw_json_set_bool(o, "idle", e->idle);
+	sw_json_set(o, "latency_us", sw_json_ns_as_us(e->latency_ns));
+	sw_json_print(stdout, o);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct sw_event *e = data;
@@ -160,10 +175,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		       e->idle ? " (idle)" : e->irqs == SW_IRQS_MASKED ? " with interrupts masked" : "",
 		       e->latency_ns / 1000.0);
 	else if (e->type == SW_EV_SDEI_DELIVERY && env.format == SW_FMT_JSON)
-		printf("{\"schema\":\"stopwatch.event/1\",\"event\":\"sdei_delivery\",\"cpu\":%u,"
-		       "\"kind\":\"%s\",\"masked\":%s,\"idle\":%s,\"latency_us\":%.3f}\n", e->cpu,
-		       sw_sdei_kind_name(e->kind), e->irqs == SW_IRQS_MASKED ? "true" : "false",
-		       e->idle ? "true" : "false", e->latency_ns / 1000.0);
+		print_event_json(e);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "commands.h"
 #include "env.h"
+#include "json.h"
 #include "loader.h"
 #include "record.h"
 
@@ -54,36 +55,52 @@ static error_t probes_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const unsigned int plan_rungs[] = { SW_RUNG_IPI, SW_RUNG_NMI, SW_RUNG_SDEI };
+
+static void print_plan_json(const struct sw_plan *plan, const struct sw_kernel *k)
+{
+	sw_json *o = sw_json_obj(), *points = sw_json_arr(), *whys = sw_json_arr(), *rungs = sw_json_obj();
+	char why[256];
+
+	sw_json_set_str(o, "schema", "stopwatch.probes/1");
+	sw_json_set_str(o, "arch", k->arch == SW_ARCH_ARM64 ? "arm64" : "x86_64");
+	sw_json_set_bool(o, "btf", k->btf);
+	sw_json_set_bool(o, "kprobes", k->kprobes);
+	sw_json_set_bool(o, "fentry", k->fentry);
+	for (int i = 0; i < plan->n; i++) {
+		const struct sw_choice *c = &plan->c[i];
+		sw_json *p = sw_json_obj();
+
+		sw_json_set_str(p, "point", c->pt->name);
+		sw_json_set_str(p, "method", c->variant >= 0 ? sw_method_name(c->pt->v[c->variant].method) : "");
+		sw_json_set_str(p, "target", c->target && c->variant >= 0 ? c->target : "");
+		sw_json_set_str(p, "status", sw_status_name(c->status));
+		sw_json_set_str(p, "why", c->why);
+		sw_json_push(points, p);
+	}
+	sw_json_set(o, "points", points);
+	sw_json_set_str(o, "series_shape", sw_shape_name(k->shape.shape));
+	for (int i = 0; i < k->shape.nr_why; i++)
+		sw_json_push(whys, sw_json_str(k->shape.why[i]));
+	sw_json_set(o, "shape_why", whys);
+	for (unsigned int i = 0; i < 3; i++) {
+		sw_json *r = sw_json_obj();
+
+		sw_json_set_bool(r, "available", sw_plan_rung_available(plan, k, plan_rungs[i], why,
+									 sizeof(why)));
+		sw_json_set_str(r, "why", why);
+		sw_json_set(rungs, sw_rung_name(plan_rungs[i]), r);
+	}
+	sw_json_set(o, "rungs", rungs);
+	sw_json_print(stdout, o);
+}
+
 static void print_plan(const struct sw_plan *plan, const struct sw_kernel *k)
 {
-	static const unsigned int rungs[] = { SW_RUNG_IPI, SW_RUNG_NMI, SW_RUNG_SDEI };
 	char why[256];
 
 	if (env.format == SW_FMT_JSON) {
-		printf("{\"schema\":\"stopwatch.probes/1\",\"arch\":\"%s\",\"btf\":%s,\"kprobes\":%s,"
-		       "\"fentry\":%s,\"points\":[", k->arch == SW_ARCH_ARM64 ? "arm64" : "x86_64",
-		       k->btf ? "true" : "false", k->kprobes ? "true" : "false",
-		       k->fentry ? "true" : "false");
-		for (int i = 0; i < plan->n; i++) {
-			const struct sw_choice *c = &plan->c[i];
-
-			printf("%s{\"point\":\"%s\",\"method\":\"%s\",\"target\":\"%s\",\"status\":\"%s\","
-			       "\"why\":\"%s\"}", i ? "," : "", c->pt->name,
-			       c->variant >= 0 ? sw_method_name(c->pt->v[c->variant].method) : "",
-			       c->target && c->variant >= 0 ? c->target : "",
-			       sw_status_name(c->status), c->why);
-		}
-		printf("],\"series_shape\":\"%s\",\"shape_why\":[", sw_shape_name(k->shape.shape));
-		for (int i = 0; i < k->shape.nr_why; i++)
-			printf("%s\"%s\"", i ? "," : "", k->shape.why[i]);
-		printf("],\"rungs\":{");
-		for (unsigned int i = 0; i < 3; i++) {
-			bool ok = sw_plan_rung_available(plan, k, rungs[i], why, sizeof(why));
-
-			printf("%s\"%s\":{\"available\":%s,\"why\":\"%s\"}", i ? "," : "",
-			       sw_rung_name(rungs[i]), ok ? "true" : "false", why);
-		}
-		printf("}}\n");
+		print_plan_json(plan, k);
 		return;
 	}
 	printf("%-30s %-10s %-34s %s\n", "POINT", "METHOD", "TARGET", "STATUS");
@@ -103,9 +120,9 @@ static void print_plan(const struct sw_plan *plan, const struct sw_kernel *k)
 	for (int i = 0; i < k->shape.nr_why; i++)
 		printf("    %s\n", k->shape.why[i]);
 	for (unsigned int i = 0; i < 3; i++) {
-		bool ok = sw_plan_rung_available(plan, k, rungs[i], why, sizeof(why));
+		bool ok = sw_plan_rung_available(plan, k, plan_rungs[i], why, sizeof(why));
 
-		printf("  %-5s %s%s%s\n", sw_rung_name(rungs[i]), ok ? "observable" : "unavailable",
+		printf("  %-5s %s%s%s\n", sw_rung_name(plan_rungs[i]), ok ? "observable" : "unavailable",
 		       ok ? "" : ": ", why);
 	}
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "hist.h"
+#include "json.h"
 
 #define LL_EXACT	(2u << SW_LL_SUB_BITS)	/* slots below this hold exact ns */
 #define LL_SUB		(1u << SW_LL_SUB_BITS)
@@ -183,28 +184,29 @@ void sw_hist_print_summary(FILE *f, bool loglinear, const struct sw_hist *h)
 	fputc('\n', f);
 }
 
-void sw_hist_print_json(FILE *f, bool loglinear, const struct sw_hist *h)
+sw_json *sw_hist_json(bool loglinear, const struct sw_hist *h)
 {
-	bool first = true;
+	sw_json *o = sw_json_obj(), *buckets = sw_json_arr();
 
-	fprintf(f, "{\"count\":%llu,\"sum_ns\":%llu,\"max_ns\":%llu,\"p50_us\":%.3f,"
-		   "\"p90_us\":%.3f,\"p99_us\":%.3f,\"buckets\":[",
-		(unsigned long long)h->count, (unsigned long long)h->sum_ns,
-		(unsigned long long)h->max_ns, sw_hist_quantile(loglinear, h, 0.5) / 1000.0,
-		sw_hist_quantile(loglinear, h, 0.9) / 1000.0,
-		sw_hist_quantile(loglinear, h, 0.99) / 1000.0);
+	sw_json_set_u64(o, "count", h->count);
+	sw_json_set_u64(o, "sum_ns", h->sum_ns);
+	sw_json_set_u64(o, "max_ns", h->max_ns);
+	sw_json_set(o, "p50_us", sw_json_fixed(sw_hist_quantile(loglinear, h, 0.5) / 1000.0, 3));
+	sw_json_set(o, "p90_us", sw_json_fixed(sw_hist_quantile(loglinear, h, 0.9) / 1000.0, 3));
+	sw_json_set(o, "p99_us", sw_json_fixed(sw_hist_quantile(loglinear, h, 0.99) / 1000.0, 3));
+	/* [upper bound in us (null: no bound), count] of each bucket that counted */
 	for (int i = 0; i < SW_HIST_SLOTS; i++) {
+		sw_json *b;
 		__u64 lo, hi;
 
 		if (!h->slots[i])
 			continue;
 		sw_hist_bounds(loglinear, i, &lo, &hi);
-		if (hi == UINT64_MAX)
-			fprintf(f, "%s[null,%llu]", first ? "" : ",", (unsigned long long)h->slots[i]);
-		else
-			fprintf(f, "%s[%.3f,%llu]", first ? "" : ",", hi / 1000.0,
-				(unsigned long long)h->slots[i]);
-		first = false;
+		b = sw_json_arr();
+		sw_json_push(b, hi == UINT64_MAX ? NULL : sw_json_ns_as_us(hi));
+		sw_json_push(b, sw_json_u64(h->slots[i]));
+		sw_json_push(buckets, b);
 	}
-	fprintf(f, "]}");
+	sw_json_set(o, "buckets", buckets);
+	return o;
 }

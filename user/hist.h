@@ -24,6 +24,8 @@ void sw_hist_print_text(FILE *f, bool loglinear, const struct sw_hist *h, const 
 /* One line: "count N  avg .. us  p50 .. us  p99 .. us  max .. us". */
 void sw_hist_print_summary(FILE *f, bool loglinear, const struct sw_hist *h);
 /* {"count":..,"sum_ns":..,"max_ns":..,"p50_us":..,"p99_us":..,"buckets":[[le_us,count],...]} */
-void sw_hist_print_json(FILE *f, bool loglinear, const struct sw_hist *h);
+/* The histogram as a JSON object (json.h): count, sums, quantiles, buckets. */
+struct json_object;
+struct json_object *sw_hist_json(bool loglinear, const struct sw_hist *h);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fileio.h"
+#include "json.h"
 #include "live.h"
 #include "loader.h"
 #include "record.h"
@@ -225,66 +226,64 @@ static void print_text(FILE *f, const struct env *e, const struct sw_live_maps *
 static void print_json(FILE *f, const struct env *e, const struct sw_live_maps *m,
 		       const struct sw_live_snapshot *s, const struct sw_store *st)
 {
-	bool first;
+	sw_json *o = sw_json_obj(), *x;
 
-	fprintf(f, "{\"schema\":\"stopwatch.live/1\",\"time\":%lld,\"interval_s\":%.3f,"
-		   "\"bucketing\":\"%s\",\"sample_every\":%u", (long long)time(NULL), e->interval,
-		m->loglinear ? "loglinear_ns" : "log2_us", sample_every(m));
+	sw_json_set_str(o, "schema", "stopwatch.live/1");
+	sw_json_set(o, "time", sw_json_s64(time(NULL)));
+	sw_json_set(o, "interval_s", sw_json_fixed(e->interval, 3));
+	sw_json_set_str(o, "bucketing", m->loglinear ? "loglinear_ns" : "log2_us");
+	sw_json_set_u64(o, "sample_every", sample_every(m));
 	for (int stream = 0; stream < SW_STREAMS; stream++) {
-		first = true;
-		fprintf(f, ",\"%s\":{", stream == SW_STREAM_IPI ? "ipi" : "sdei");
+		x = sw_json_obj();
 		for (int kind = 0; kind < SW_HIST_KINDS; kind++) {
 			int key = stream * SW_HIST_KINDS + kind;
 
-			if (!valid_key(key) || !s->total[key].count)
-				continue;
-			fprintf(f, "%s\"%s\":", first ? "" : ",", kind_name(key));
-			sw_hist_print_json(f, m->loglinear, &s->total[key]);
-			first = false;
+			if (valid_key(key) && s->total[key].count)
+				sw_json_set(x, kind_name(key), sw_hist_json(m->loglinear, &s->total[key]));
 		}
-		fprintf(f, "}");
+		sw_json_set(o, stream == SW_STREAM_IPI ? "ipi" : "sdei", x);
 	}
 	if (e->per_cpu && s->percpu) {
-		fprintf(f, ",\"per_cpu\":[");
-		first = true;
+		x = sw_json_arr();
 		for (int c = 0; c < s->nr_cpus; c++)
 			for (int key = 0; key < SW_HIST_KEYS; key++) {
 				const struct sw_hist *h = &s->percpu[c * SW_HIST_KEYS + key];
+				sw_json *p;
 
 				if (!valid_key(key) || !h->count)
 					continue;
-				fprintf(f, "%s{\"cpu\":%d,\"stream\":\"%s\",\"kind\":\"%s\",\"hist\":",
-					first ? "" : ",", c, stream_name(key), kind_name(key));
-				sw_hist_print_json(f, m->loglinear, h);
-				fprintf(f, "}");
-				first = false;
+				p = sw_json_obj();
+				sw_json_set_u64(p, "cpu", c);
+				sw_json_set_str(p, "stream", stream_name(key));
+				sw_json_set_str(p, "kind", kind_name(key));
+				sw_json_set(p, "hist", sw_hist_json(m->loglinear, h));
+				sw_json_push(x, p);
 			}
-		fprintf(f, "]");
+		sw_json_set(o, "per_cpu", x);
 	}
-	fprintf(f, ",\"counters\":{");
+	x = sw_json_obj();
 	for (int c = 0; c < SW_COUNTERS; c++)
-		fprintf(f, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
-			(unsigned long long)s->counters[c]);
-	fprintf(f, "}");
+		sw_json_set_u64(x, counter_names[c], s->counters[c]);
+	sw_json_set(o, "counters", x);
 	if (e->per_cpu && s->percpu_counters) {
 		/* CPUs that counted anything, each with every counter */
-		fprintf(f, ",\"per_cpu_counters\":[");
-		first = true;
+		x = sw_json_arr();
 		for (int c = 0; c < s->nr_cpus; c++) {
+			sw_json *p;
+
 			if (!cpu_counted(s, c))
 				continue;
-			fprintf(f, "%s{\"cpu\":%d", first ? "" : ",", c);
+			p = sw_json_obj();
+			sw_json_set_u64(p, "cpu", c);
 			for (int i = 0; i < SW_COUNTERS; i++)
-				fprintf(f, ",\"%s\":%llu", counter_names[i],
-					(unsigned long long)s->percpu_counters[c * SW_COUNTERS + i]);
-			fprintf(f, "}");
-			first = false;
+				sw_json_set_u64(p, counter_names[i], s->percpu_counters[c * SW_COUNTERS + i]);
+			sw_json_push(x, p);
 		}
-		fprintf(f, "]");
+		sw_json_set(o, "per_cpu_counters", x);
 	}
 	if (st)
-		fprintf(f, ",\"stop_records\":%llu", (unsigned long long)st->hdr.next_seq);
-	fprintf(f, "}\n");
+		sw_json_set_u64(o, "stop_records", st->hdr.next_seq);
+	sw_json_print(f, o);
 }
 
 static const struct sw_metric_desc sample_desc = {

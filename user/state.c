@@ -40,6 +40,7 @@
 #include "fileio.h"
 #include "keyset.h"
 #include "loader.h"
+#include "json.h"
 #include "legacy_v1.h"
 #include "state.h"
 
@@ -1034,51 +1035,64 @@ static void committed_text(const struct sw_state *s, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One counter per name: {"NAME(0)": v[0], ...}. */
+static sw_json *counts_json(const __u64 *v, int n, int from, const char *(*name)(unsigned int))
+{
+	sw_json *o = sw_json_obj();
+
+	for (int i = from; i < n; i++)
+		sw_json_set_u64(o, name(i), v[i]);
+	return o;
+}
+
+static const char *source_key(unsigned int i)
+{
+	return sw_source_name(i);
+}
+
+static const char *outcome_key(unsigned int i)
+{
+	return sw_outcome_name(i);
+}
+
 void sw_state_print_json(FILE *f, const struct sw_state *s)
 {
 	const struct sw_state_totals *t = &s->t;
+	sw_json *o = sw_json_obj(), *x;
 	__u64 sdei[SW_SDEI_KINDS], total = 0;
 	char when[32];
 
 	committed_text(s, when, sizeof(when));
 	for (int i = 0; i < SW_SOURCES; i++)
 		total += t->records[i];
-	fprintf(f, "{\"schema\":\"stopwatch.stats/1\",\"committed\":%s%s%s,\"records\":{\"total\":%llu",
-		when[0] ? "\"" : "", when[0] ? when : "null", when[0] ? "\"" : "",
-		(unsigned long long)total);
+	sw_json_set_str(o, "schema", "stopwatch.stats/1");
+	sw_json_set(o, "committed", when[0] ? sw_json_str(when) : NULL);
+	x = sw_json_obj();
+	sw_json_set_u64(x, "total", total);
 	for (int i = 0; i < SW_SOURCES; i++)
-		fprintf(f, ",\"%s\":%llu", sw_source_name(i), (unsigned long long)t->records[i]);
-	fprintf(f, "},\"stops\":{");
-	for (int k = 0; k < SW_KIND_COUNT; k++) {
-		fprintf(f, "%s\"%s\":{", k ? "," : "", sw_kind_name(k));
-		for (int o = 0; o < SW_OUTCOMES; o++)
-			fprintf(f, "%s\"%s\":%llu", o ? "," : "", sw_outcome_name(o),
-				(unsigned long long)t->stops[k][o]);
-		fprintf(f, "}");
-	}
-	fprintf(f, "},\"failed_stops\":%llu,\"cpus_stopped\":{",
-		(unsigned long long)sw_state_failed_stops(t));
-	for (int r = SW_RUNG_IPI; r < SW_RUNG_COUNT; r++)
-		fprintf(f, "%s\"%s\":%llu", r > SW_RUNG_IPI ? "," : "", sw_rung_name(r),
-			(unsigned long long)t->cpus_stopped[r]);
+		sw_json_set_u64(x, source_key(i), t->records[i]);
+	sw_json_set(o, "records", x);
+	x = sw_json_obj();
+	for (int k = 0; k < SW_KIND_COUNT; k++)
+		sw_json_set(x, sw_kind_name(k), counts_json(t->stops[k], SW_OUTCOMES, 0, outcome_key));
+	sw_json_set(o, "stops", x);
+	sw_json_set_u64(o, "failed_stops", sw_state_failed_stops(t));
+	sw_json_set(o, "cpus_stopped", counts_json(t->cpus_stopped, SW_RUNG_COUNT, SW_RUNG_IPI,
+						   sw_rung_name));
+	sw_json_set_u64(o, "cpus_never_stopped", t->cpus_never_stopped);
 	sw_state_sdei_totals(s, sdei);
-	fprintf(f, "},\"cpus_never_stopped\":%llu,\"sdei_deliveries\":{",
-		(unsigned long long)t->cpus_never_stopped);
-	for (int k = 0; k < SW_SDEI_KINDS; k++)
-		fprintf(f, "%s\"%s\":%llu", k ? "," : "", sw_sdei_kind_name(k),
-			(unsigned long long)sdei[k]);
-	fprintf(f, "},\"sdei_boots\":%zu,\"bucketing\":\"loglinear_ns\",\"escalation_delay\":{",
-		s->nboots);
-	for (int i = 1; i < SW_FIRE_RUNGS; i++) {
-		fprintf(f, "%s\"%s\":", i > 1 ? "," : "", sw_rung_name(i + 1));
-		sw_hist_print_json(f, true, &t->escalation[i]);
-	}
-	fprintf(f, "},\"ack_latency\":{");
-	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
-		fprintf(f, "%s\"%s\":", i ? "," : "", sw_rung_name(i + 1));
-		sw_hist_print_json(f, true, &t->ack[i]);
-	}
-	fprintf(f, "}}\n");
+	sw_json_set(o, "sdei_deliveries", counts_json(sdei, SW_SDEI_KINDS, 0, sw_sdei_kind_name));
+	sw_json_set_u64(o, "sdei_boots", s->nboots);
+	sw_json_set_str(o, "bucketing", "loglinear_ns");
+	x = sw_json_obj();
+	for (int i = 1; i < SW_FIRE_RUNGS; i++)
+		sw_json_set(x, sw_rung_name(i + 1), sw_hist_json(true, &t->escalation[i]));
+	sw_json_set(o, "escalation_delay", x);
+	x = sw_json_obj();
+	for (int i = 0; i < SW_FIRE_RUNGS; i++)
+		sw_json_set(x, sw_rung_name(i + 1), sw_hist_json(true, &t->ack[i]));
+	sw_json_set(o, "ack_latency", x);
+	sw_json_print(f, o);
 }
 
 void sw_state_print_text(FILE *f, const struct sw_state *s)

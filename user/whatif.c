@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json.h"
 #include "record.h"
 #include "whatif.h"
 
@@ -252,59 +253,69 @@ void sw_wi_compute(const struct sw_wi_input *in, const double *waits_us, int n,
 	}
 }
 
-static void json_value(FILE *f, const char *name, const char *interval, const struct sw_wi_value *v,
-		       const char *fmt)
+/* @name: the estimate, @interval: [lo, hi]; both null when unknown. */
+static void json_value(sw_json *o, const char *name, const char *interval,
+		       const struct sw_wi_value *v, int decimals)
 {
-	fprintf(f, ",\"%s\":", name);
+	sw_json *range;
+
 	if (!v->known) {
-		fprintf(f, "null,\"%s\":null", interval);
+		sw_json_set_null(o, name);
+		sw_json_set_null(o, interval);
 		return;
 	}
-	fprintf(f, fmt, v->est);
-	fprintf(f, ",\"%s\":[", interval);
-	fprintf(f, fmt, v->lo);
-	fputc(',', f);
-	fprintf(f, fmt, v->hi);
-	fputc(']', f);
+	sw_json_set(o, name, sw_json_fixed(v->est, decimals));
+	range = sw_json_arr();
+	sw_json_push(range, sw_json_fixed(v->lo, decimals));
+	sw_json_push(range, sw_json_fixed(v->hi, decimals));
+	sw_json_set(o, interval, range);
 }
 
 void sw_wi_print_json(FILE *f, const struct sw_wi_table *t)
 {
-	fprintf(f, "{\"schema\":\"stopwatch.whatif/1\",\"source\":\"%s\",\"samples\":%llu,"
-		   "\"stop_samples\":%llu,\"assumed\":{\"escalated_stop_waited_us\":%.3f,\"next_rung_ack_us\":",
-		t->source, (unsigned long long)t->cpu_samples, (unsigned long long)t->stop_samples,
-		t->esc_us);
-	if (t->next_ack_us < 0)
-		fprintf(f, "null}");
-	else
-		fprintf(f, "%.3f}", t->next_ack_us);
-	fprintf(f, ",\"tails_us\":{");
-	for (int g = 0; g < SW_FIRE_RUNGS; g++)
-		if (t->tail_us[g][2] > 0)
-			fprintf(f, "%s\"%s\":{\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}", g ? "," : "",
-				sw_rung_name(g + 1), t->tail_us[g][0], t->tail_us[g][1], t->tail_us[g][2]);
-		else
-			fprintf(f, "%s\"%s\":null", g ? "," : "", sw_rung_name(g + 1));
-	fprintf(f, "},\"waits\":[");
+	sw_json *o = sw_json_obj(), *x = sw_json_obj(), *waits = sw_json_arr();
+
+	sw_json_set_str(o, "schema", "stopwatch.whatif/1");
+	sw_json_set_str(o, "source", t->source);
+	sw_json_set_u64(o, "samples", t->cpu_samples);
+	sw_json_set_u64(o, "stop_samples", t->stop_samples);
+	sw_json_set(x, "escalated_stop_waited_us", sw_json_fixed(t->esc_us, 3));
+	sw_json_set(x, "next_rung_ack_us", t->next_ack_us < 0 ? NULL : sw_json_fixed(t->next_ack_us, 3));
+	sw_json_set(o, "assumed", x);
+	x = sw_json_obj();
+	for (int g = 0; g < SW_FIRE_RUNGS; g++) {
+		sw_json *tail = NULL;
+
+		if (t->tail_us[g][2] > 0) {
+			tail = sw_json_obj();
+			sw_json_set(tail, "p99", sw_json_fixed(t->tail_us[g][0], 3));
+			sw_json_set(tail, "p999", sw_json_fixed(t->tail_us[g][1], 3));
+			sw_json_set(tail, "max", sw_json_fixed(t->tail_us[g][2], 3));
+		}
+		sw_json_set(x, sw_rung_name(g + 1), tail);
+	}
+	sw_json_set(o, "tails_us", x);
 	for (int i = 0; i < t->n; i++) {
 		const struct sw_wi_row *r = &t->rows[i];
+		sw_json *w = sw_json_obj(), *rungs = sw_json_obj();
 
-		fprintf(f, "%s{\"wait_us\":%.3f,\"kernel\":", i ? "," : "", r->wait_us);
-		fprintf(f, r->kernel ? "\"%s\"" : "null", r->kernel);
-		json_value(f, "cpus_escalated_fraction", "cpus_escalated_interval", &r->cpus, "%.6f");
-		json_value(f, "stops_escalated_fraction", "stops_escalated_interval", &r->stops, "%.6f");
-		json_value(f, "stop_time_delta_us", "stop_time_delta_interval_us", &r->delta_us, "%.3f");
-		fprintf(f, ",\"rungs\":{");
+		sw_json_set(w, "wait_us", sw_json_fixed(r->wait_us, 3));
+		sw_json_set(w, "kernel", r->kernel ? sw_json_str(r->kernel) : NULL);
+		json_value(w, "cpus_escalated_fraction", "cpus_escalated_interval", &r->cpus, 6);
+		json_value(w, "stops_escalated_fraction", "stops_escalated_interval", &r->stops, 6);
+		json_value(w, "stop_time_delta_us", "stop_time_delta_interval_us", &r->delta_us, 3);
 		for (int g = 0; g < SW_FIRE_RUNGS; g++) {
-			fprintf(f, "%s\"%s\":{\"samples\":%llu", g ? "," : "", sw_rung_name(g + 1),
-				(unsigned long long)t->rung_samples[g]);
-			json_value(f, "cpus_escalated_fraction", "cpus_escalated_interval", &r->rung[g],
-				   "%.6f");
-			fputc('}', f);
+			sw_json *rg = sw_json_obj();
+
+			sw_json_set_u64(rg, "samples", t->rung_samples[g]);
+			json_value(rg, "cpus_escalated_fraction", "cpus_escalated_interval", &r->rung[g], 6);
+			sw_json_set(rungs, sw_rung_name(g + 1), rg);
 		}
-		fprintf(f, "}}");
+		sw_json_set(w, "rungs", rungs);
+		sw_json_push(waits, w);
 	}
-	fprintf(f, "]}\n");
+	sw_json_set(o, "waits", waits);
+	sw_json_print(f, o);
 }
 
 /* "12.5% [10.0%, 15.0%]", or "-" without samples; exact answers print once. */

@@ -47,6 +47,15 @@ if grep -q 'reschedule_entry .* attached' "$tmp/probes" && grep -q '^  sdei  una
 else
   bad probes "$(tail -5 "$tmp/probes" | tr '\n' ' ')"
 fi
+"$SW" probes --format json > "$tmp/probes.json" 2>/dev/null
+if python3 - "$tmp/probes.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["schema"] == "stopwatch.probes/1" and o["points"] and set(o["rungs"]) == {"ipi", "nmi", "sdei"}, o
+assert any(p["status"] == "attached" for p in o["points"])
+PY
+then ok "probes --format json parses"
+else bad "probes json" "$(head -c 300 "$tmp/probes.json")"; fi
 
 # 3. live reports non-zero IPI latency histograms under an IPI workload
 ipi_load 4 & load=$!
