@@ -120,6 +120,10 @@ $(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) $(OUT)/httpd_none.o | $(OUT)
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
+	@# a program name the BPF object lacks is a compile error (PROG in user/points.c)
+	@if $(CC) $(CFLAGS) -fsyntax-only -DSW_PROG_TYPO_CHECK user/points.c 2>/dev/null; then \
+		echo "unit: a misspelt BPF program name in user/points.c compiled: FAIL"; exit 1; \
+	else echo "unit: a misspelt BPF program name in user/points.c does not compile: PASS"; fi
 
 # state directory, process level (no root needed)
 state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic

@@ -14,6 +14,7 @@
 #include "kbtf.h"
 #include "points.h"
 #include "record.h"
+#include "stopwatch.skel.h"
 
 #define A_X86	SW_ARCH_X86
 #define A_ARM	SW_ARCH_ARM64
@@ -21,23 +22,31 @@
 #define G_STOP	SW_GROUP_STOP
 #define G_LIVE	SW_GROUP_LIVE
 
+/*
+ * PROG(name): the BPF program @name as a string, and a compile error when
+ * the BPF object has no program of that name: the skeleton bpftool
+ * generates from it (stopwatch.skel.h) has a member per program, so the
+ * programs it lists are the one list both sides are checked against.
+ */
+#define PROG(name) (sizeof(((struct stopwatch_bpf *)0)->progs.name) ? #name : NULL)
+
 /* One form of a function point whose program reads parameters @params. */
 #define FN_P_V(...) FN_P_V_(__VA_ARGS__)	/* expands the *_ARGS lists first */
-#define FN_P_V_(method, prog, params, ...) { method, prog, { __VA_ARGS__ }, params }
+#define FN_P_V_(method, prog, params, ...) { method, PROG(prog), { __VA_ARGS__ }, params }
 #define V4_STOP_ARGS	"struct pt_regs *, bool", "arm64_nmi_cpu_stop", "arm64_cpu_stop_nmi"
 #define PARK_STOP_ARGS	"struct pt_regs *", "arm64_nmi_cpu_stop"
 
 /* Function point: fentry, then kprobe, same candidates. */
 #define FN(prog, ...)							\
-	{ { SW_FENTRY, "fentry_" prog, { __VA_ARGS__ } },			\
-	  { SW_KPROBE, "kprobe_" prog, { __VA_ARGS__ } } }
+	{ { SW_FENTRY, PROG(fentry_##prog), { __VA_ARGS__ } },		\
+	  { SW_KPROBE, PROG(kprobe_##prog), { __VA_ARGS__ } } }
 /* ... whose programs read parameters @params (canonical, shape.h) */
 #define FN_P(prog, params, ...)						\
-	{ { SW_FENTRY, "fentry_" prog, { __VA_ARGS__ }, params },		\
-	  { SW_KPROBE, "kprobe_" prog, { __VA_ARGS__ }, params } }
+	{ { SW_FENTRY, PROG(fentry_##prog), { __VA_ARGS__ }, params },	\
+	  { SW_KPROBE, PROG(kprobe_##prog), { __VA_ARGS__ }, params } }
 #define FN_RET(prog, ...)						\
-	{ { SW_FEXIT, "fexit_" prog, { __VA_ARGS__ } },			\
-	  { SW_KRETPROBE, "kretprobe_" prog, { __VA_ARGS__ } } }
+	{ { SW_FEXIT, PROG(fexit_##prog), { __VA_ARGS__ } },		\
+	  { SW_KRETPROBE, PROG(kretprobe_##prog), { __VA_ARGS__ } } }
 /*
  * Tracepoint point: raw_tp first. It runs as directly as tp_btf, and unlike
  * tp_btf (and fentry) it needs no attach BTF id, so a load whose programs
@@ -45,9 +54,9 @@
  * kbtf.c): that parse is most of the loader's peak memory.
  */
 #define TP(prog, cat, ev)						\
-	{ { SW_RAW_TP, "rawtp_" prog, { ev } },				\
-	  { SW_TP_BTF, "tpbtf_" prog, { ev } },				\
-	  { SW_TRACEPOINT, "tp_" prog, { cat "/" ev } } }
+	{ { SW_RAW_TP, PROG(rawtp_##prog), { ev } },			\
+	  { SW_TP_BTF, PROG(tpbtf_##prog), { ev } },			\
+	  { SW_TRACEPOINT, PROG(tp_##prog), { cat "/" ev } } }
 
 /*
  * Candidate names per point: symbol names differ between kernel versions
@@ -56,99 +65,103 @@
 const struct sw_point sw_points[] = {
 	/* stop sequences */
 	{ "smp_send_stop", "stop begins (reboot, halt, panic)", A_ARM, G_STOP, 0, false, false,
-	  NULL, FN("smp_send_stop", "smp_send_stop") },
+	  NULL, FN(smp_send_stop, "smp_send_stop") },
 	{ "smp_send_stop:return", "stop ends", A_ARM, G_STOP, 0, false, false,
-	  NULL, FN_RET("smp_send_stop", "smp_send_stop") },
+	  NULL, FN_RET(smp_send_stop, "smp_send_stop") },
 	{ "crash_smp_send_stop", "crash stop begins (kdump)", A_ALL, G_STOP, 0, false, false,
-	  "kernel without KEXEC_CORE", FN("crash_smp_send_stop", "crash_smp_send_stop") },
+	  "kernel without KEXEC_CORE", FN(crash_smp_send_stop, "crash_smp_send_stop") },
 	{ "crash_smp_send_stop:return", "crash stop ends", A_ALL, G_STOP, 0, false, false,
-	  "kernel without KEXEC_CORE", FN_RET("crash_smp_send_stop", "crash_smp_send_stop") },
+	  "kernel without KEXEC_CORE", FN_RET(crash_smp_send_stop, "crash_smp_send_stop") },
 	{ "native_stop_other_cpus", "stop begins, stop IPI sent", A_X86, G_STOP, SW_RUNG_IPI, false,
-	  false, NULL, FN("native_stop_other_cpus", "native_stop_other_cpus") },
+	  false, NULL, FN(native_stop_other_cpus, "native_stop_other_cpus") },
 	{ "native_stop_other_cpus:return", "stop ends", A_X86, G_STOP, 0, false, false, NULL,
-	  FN_RET("native_stop_other_cpus", "native_stop_other_cpus") },
+	  FN_RET(native_stop_other_cpus, "native_stop_other_cpus") },
 	{ "nmi_shootdown_cpus", "kdump stop begins, NMIs sent", A_X86, G_STOP, SW_RUNG_NMI, false,
-	  false, "kernel without KEXEC_CORE", FN("nmi_shootdown_cpus", "nmi_shootdown_cpus") },
+	  false, "kernel without KEXEC_CORE", FN(nmi_shootdown_cpus, "nmi_shootdown_cpus") },
 	{ "nmi_shootdown_cpus:return", "kdump stop ends", A_X86, G_STOP, 0, false, false,
-	  "kernel without KEXEC_CORE", FN_RET("nmi_shootdown_cpus", "nmi_shootdown_cpus") },
+	  "kernel without KEXEC_CORE", FN_RET(nmi_shootdown_cpus, "nmi_shootdown_cpus") },
 	{ "register_nmi_handler", "NMI rung fires (stop handler registered)", A_X86, G_STOP,
-	  SW_RUNG_NMI, false, false, NULL, FN("register_nmi_handler", "__register_nmi_handler") },
+	  SW_RUNG_NMI, false, false, NULL, FN(register_nmi_handler, "__register_nmi_handler") },
 	/*
 	 * panic(): variadic, so fentry cannot attach; newer kernels have vpanic().
 	 * printk_legacy_allow_panic_sync() runs right after the stop in 6.12's
 	 * panic() only, so it can still mark the stop a panic.
 	 */
 	{ "panic", "marks stops begun by panic()", A_ALL, G_STOP, 0, false, false, NULL,
-	  { { SW_FENTRY, "fentry_panic", { "vpanic", "printk_legacy_allow_panic_sync" } },
-	    { SW_KPROBE, "kprobe_panic", { "vpanic", "panic" } } } },
+	  { { SW_FENTRY, PROG(fentry_panic), { "vpanic", "printk_legacy_allow_panic_sync" } },
+	    { SW_KPROBE, PROG(kprobe_panic), { "vpanic", "panic" } } } },
 	/* stop handlers */
 	{ "stop_this_cpu", "CPU stopped (IPI, or NMI via the callback)", A_X86, G_STOP,
-	  SW_RUNG_IPI, false, false, NULL, FN("stop_this_cpu", "stop_this_cpu") },
+	  SW_RUNG_IPI, false, false, NULL, FN(stop_this_cpu, "stop_this_cpu") },
 	{ "smp_stop_nmi_callback", "CPU stopped by NMI", A_X86, G_STOP, SW_RUNG_NMI, false, false,
-	  NULL, FN("smp_stop_nmi_callback", "smp_stop_nmi_callback") },
+	  NULL, FN(smp_stop_nmi_callback, "smp_stop_nmi_callback") },
 	{ "crash_nmi_callback", "CPU stopped by the kdump NMI", A_X86, G_STOP, SW_RUNG_NMI, false,
-	  false, "kernel without KEXEC_CORE", FN("crash_nmi_callback", "crash_nmi_callback") },
+	  false, "kernel without KEXEC_CORE", FN(crash_nmi_callback, "crash_nmi_callback") },
 	{ "local_cpu_stop", "CPU stopped (IPI or pseudo-NMI)", A_ARM, G_STOP, SW_RUNG_IPI, false,
 	  false, "folded into arm64_nmi_cpu_stop by the SDEI NMI series",
-	  FN("local_cpu_stop", "local_cpu_stop") },
+	  FN(local_cpu_stop, "local_cpu_stop") },
 	{ "ipi_cpu_crash_stop", "CPU stopped by a crash stop", A_ARM, G_STOP, SW_RUNG_IPI, false,
 	  false, "inlined (arm64 6.12), or folded into arm64_nmi_cpu_stop by the series",
-	  FN("ipi_cpu_crash_stop", "ipi_cpu_crash_stop") },
+	  FN(ipi_cpu_crash_stop, "ipi_cpu_crash_stop") },
 	{ "panic_smp_self_stop", "CPU stopped itself", A_ARM, G_STOP, SW_RUNG_SELF, false, false,
-	  NULL, FN("panic_smp_self_stop", "panic_smp_self_stop") },
+	  NULL, FN(panic_smp_self_stop, "panic_smp_self_stop") },
 	/*
 	 * v3/v4 pass die_on_crash (true from the IPI handlers); the park shape
 	 * dropped it: each shape has its own forms, told apart by signature.
 	 */
 	{ "arm64_nmi_cpu_stop", "CPU stopped (IPI, NMI, SDEI or self)", A_ARM, G_STOP, 0, true,
 	  false, "kernel lacks the SDEI NMI series",
-	  { FN_P_V(SW_FENTRY, "fentry_arm64_nmi_cpu_stop", V4_STOP_ARGS),
-	    FN_P_V(SW_KPROBE, "kprobe_arm64_nmi_cpu_stop", V4_STOP_ARGS),
-	    FN_P_V(SW_FENTRY, "fentry_arm64_nmi_cpu_stop_park", PARK_STOP_ARGS),
-	    FN_P_V(SW_KPROBE, "kprobe_arm64_nmi_cpu_stop_park", PARK_STOP_ARGS) } },
+	  { FN_P_V(SW_FENTRY, fentry_arm64_nmi_cpu_stop, V4_STOP_ARGS),
+	    FN_P_V(SW_KPROBE, kprobe_arm64_nmi_cpu_stop, V4_STOP_ARGS),
+	    FN_P_V(SW_FENTRY, fentry_arm64_nmi_cpu_stop_park, PARK_STOP_ARGS),
+	    FN_P_V(SW_KPROBE, kprobe_arm64_nmi_cpu_stop_park, PARK_STOP_ARGS) } },
 	/* the park shape: how an SDEI-stopped CPU ends */
 	{ "arm64_nmi_cpu_stop_pending:return", "SDEI-stopped CPU completes its event into the park pad",
 	  A_ARM, G_STOP, SW_RUNG_SDEI, true, false, "kernel has no park-shape SDEI stop (v3/v4 or stock)",
-	  { { SW_FEXIT, "fexit_arm64_nmi_cpu_stop_pending", { "arm64_nmi_cpu_stop_pending" }, "void" },
-	    { SW_KRETPROBE, "kretprobe_arm64_nmi_cpu_stop_pending", { "arm64_nmi_cpu_stop_pending" },
+	  { { SW_FEXIT, PROG(fexit_arm64_nmi_cpu_stop_pending), { "arm64_nmi_cpu_stop_pending" }, "void" },
+	    { SW_KRETPROBE, PROG(kretprobe_arm64_nmi_cpu_stop_pending), { "arm64_nmi_cpu_stop_pending" },
 	      "void" } } },
 	{ "sdei_nmi_parked_cpu_die", "parked CPU powered off (crash stop)", A_ARM, G_STOP,
 	  SW_RUNG_SDEI, true, false, "kernel has no park-shape SDEI stop (v3/v4 or stock)",
-	  FN("sdei_nmi_parked_cpu_die", "sdei_nmi_parked_cpu_die") },
+	  FN(sdei_nmi_parked_cpu_die, "sdei_nmi_parked_cpu_die") },
 	{ "cpu_psci_cpu_die", "stopped CPU powered off (PSCI CPU_OFF)", A_ARM, G_STOP, 0, false,
-	  false, "kernel without HOTPLUG_CPU or PSCI", FN("cpu_psci_cpu_die", "cpu_psci_cpu_die") },
+	  false, "kernel without HOTPLUG_CPU or PSCI", FN(cpu_psci_cpu_die, "cpu_psci_cpu_die") },
 	/* the SDEI rung and SDEI backtraces (the series) */
 	{ "sdei_nmi_stop_cpus", "SDEI rung fires", A_ARM, G_STOP, SW_RUNG_SDEI, true, false,
 	  "kernel lacks the SDEI NMI series",
-	  FN_P("sdei_nmi_stop_cpus", "struct cpumask *", "sdei_nmi_stop_cpus", "sdei_nmi_stop") },
+	  FN_P(sdei_nmi_stop_cpus, "struct cpumask *", "sdei_nmi_stop_cpus", "sdei_nmi_stop") },
 	{ "sdei_nmi_backtrace", "SDEI backtrace signalled", A_ARM, G_LIVE, SW_RUNG_SDEI, true, false,
 	  "kernel lacks the SDEI NMI series",
-	  FN("sdei_nmi_backtrace", "sdei_nmi_trigger_cpumask_backtrace") },
+	  FN(sdei_nmi_backtrace, "sdei_nmi_trigger_cpumask_backtrace") },
 	{ "sdei_event0_handler", "SDEI event 0 delivered", A_ARM, G_STOP | G_LIVE, SW_RUNG_SDEI,
 	  true, false, "kernel lacks the SDEI NMI series (no event-0 handler)",
-	  { { SW_FENTRY, "fentry_sdei_nmi_handler", { "sdei_nmi_handler", "sdei_nmi_event_handler" } },
-	    { SW_FENTRY, "fentry_sdei_event_handler", { "sdei_event_handler" } },
-	    { SW_KPROBE, "kprobe_sdei_nmi_handler", { "sdei_nmi_handler", "sdei_nmi_event_handler" } } } },
+	  { { SW_FENTRY, PROG(fentry_sdei_nmi_handler), { "sdei_nmi_handler", "sdei_nmi_event_handler" } },
+	    { SW_FENTRY, PROG(fentry_sdei_event_handler), { "sdei_event_handler" } },
+	    { SW_KPROBE, PROG(kprobe_sdei_nmi_handler), { "sdei_nmi_handler", "sdei_nmi_event_handler" } } } },
 	/* IPIs (arm64: one tracepoint with the reason string for every kind) */
 	{ "ipi_raise", "IPI sent; stop and NMI rungs fire", A_ARM, G_STOP | G_LIVE, 0, false, false,
-	  NULL, TP("ipi_raise", "ipi", "ipi_raise") },
+	  NULL, TP(ipi_raise, "ipi", "ipi_raise") },
 	{ "ipi_entry", "IPI handled; CPU stopped by IPI or NMI", A_ARM, G_STOP | G_LIVE, 0, false,
-	  false, NULL, TP("ipi_entry", "ipi", "ipi_entry") },
+	  false, NULL, TP(ipi_entry, "ipi", "ipi_entry") },
 	/* IPIs (x86: generic send side, one entry tracepoint per vector) */
 	{ "ipi_send_cpu", "IPI sent to one CPU", A_X86, G_LIVE, 0, false, false,
-	  "kernel older than 6.5", TP("ipi_send_cpu", "ipi", "ipi_send_cpu") },
+	  "kernel older than 6.5", TP(ipi_send_cpu, "ipi", "ipi_send_cpu") },
 	{ "ipi_send_cpumask", "IPI sent to several CPUs", A_X86, G_LIVE, 0, false, false,
-	  "kernel older than 6.5", TP("ipi_send_cpumask", "ipi", "ipi_send_cpumask") },
+	  "kernel older than 6.5", TP(ipi_send_cpumask, "ipi", "ipi_send_cpumask") },
 	{ "reschedule_entry", "reschedule IPI handled", A_X86, G_LIVE, 0, false, false, NULL,
-	  TP("reschedule_entry", "irq_vectors", "reschedule_entry") },
+	  TP(reschedule_entry, "irq_vectors", "reschedule_entry") },
 	{ "call_function_entry", "call-function IPI handled", A_X86, G_LIVE, 0, false, false, NULL,
-	  TP("call_function_entry", "irq_vectors", "call_function_entry") },
+	  TP(call_function_entry, "irq_vectors", "call_function_entry") },
 	{ "call_function_single_entry", "single call-function IPI handled", A_X86, G_LIVE, 0, false,
-	  false, NULL, TP("call_function_single_entry", "irq_vectors", "call_function_single_entry") },
+	  false, NULL, TP(call_function_single_entry, "irq_vectors", "call_function_single_entry") },
 	{ "sched_wake_idle_without_ipi", "wake-up that needed no IPI", A_X86, G_LIVE, 0, false,
-	  false, NULL, TP("sched_wake_idle_without_ipi", "sched", "sched_wake_idle_without_ipi") },
+	  false, NULL, TP(sched_wake_idle_without_ipi, "sched", "sched_wake_idle_without_ipi") },
 };
 const int sw_nr_points = sizeof(sw_points) / sizeof(sw_points[0]);
+
+#ifdef SW_PROG_TYPO_CHECK	/* `make unit` checks that this does not compile */
+static const char *const typo __attribute__((unused)) = PROG(fentry_smp_send_stopp);
+#endif
 
 const char *sw_method_name(enum sw_method m)
 {

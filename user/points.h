@@ -24,7 +24,7 @@ enum sw_method { SW_FENTRY, SW_KPROBE, SW_FEXIT, SW_KRETPROBE, SW_TP_BTF, SW_TRA
 
 struct sw_variant {
 	enum sw_method method;
-	const char *prog;			/* program name in stopwatch.bpf.c */
+	const char *prog;			/* program in stopwatch.bpf.c (PROG(), points.c) */
 	const char *targets[SW_MAX_TARGETS];	/* functions, or "category/event" */
 	/*
 	 * Function forms whose program reads arguments: the parameters it
