@@ -274,24 +274,28 @@ struct sw_stop *sw_record_parse_json(const char *line, char *err, size_t errlen)
 
 int sw_records_read_json(FILE *in, sw_stop_fn fn, void *ctx, char *err, size_t errlen)
 {
-	char *line = NULL, why[128];
-	size_t cap = 0;
-	ssize_t len;
+	/* one line at most MAX_LINE bytes: memory stays bounded whatever the input */
+	char *line = malloc(MAX_LINE + 2), why[128];
 	long lineno = 0;
 	int n = 0;
 
-	while ((len = getline(&line, &cap, in)) > 0) {
+	if (!line) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	while (fgets(line, MAX_LINE + 2, in)) {
+		size_t len = strlen(line);
 		struct sw_stop *s;
 
 		lineno++;
-		/* recover and logscan print a text line or two around records: only objects count */
-		if (line[0] != '{')
-			continue;
 		if (len > MAX_LINE) {
 			snprintf(err, errlen, "line %ld: longer than %d bytes", lineno, MAX_LINE);
 			n = -EINVAL;
 			break;
 		}
+		/* recover and logscan print a text line or two around records: only objects count */
+		if (line[0] != '{')
+			continue;
 		s = sw_record_parse_json(line, why, sizeof(why));
 		if (!s) {
 			snprintf(err, errlen, "line %ld: %s", lineno, why);
