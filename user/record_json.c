@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 #include "loader.h"
 #include "record_json.h"
@@ -186,6 +188,26 @@ static int parse_cpus(struct json_object *cpus, struct sw_stop *s)
 	return 0;
 }
 
+/* The wall clock of the start ("2026-12-01T09:42:51.067814Z") less start_ns: 0 when unknown. */
+static __s64 clock_offset(const char *wall, const struct sw_time *start)
+{
+	struct tm tm = {};
+	unsigned int us;
+	char z;
+	time_t sec;
+
+	if (!wall || !sw_time_known(start) || start->by > INT64_MAX ||
+	    sscanf(wall, "%4d-%2d-%2dT%2d:%2d:%2d.%6u%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us, &z) != 8 || z != 'Z' || us > 999999)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	sec = timegm(&tm);
+	if (sec < 0 || sec > INT64_MAX / 1000000000LL - 1)
+		return 0;
+	return sec * 1000000000LL + us * 1000LL - (__s64)start->by;
+}
+
 /* The facts of the record object @o into a new record. */
 static struct sw_stop *parse(struct json_object *o, bool v1, char *err, size_t errlen)
 {
@@ -219,6 +241,7 @@ static struct sw_stop *parse(struct json_object *o, bool v1, char *err, size_t e
 	head.initiator = (v = field(o, "initiator", json_type_int)) ? json_object_get_int(v) : 0;
 	if ((v = field(o, "start_ns", json_type_int)) && (!v1 || json_object_get_int64(v)))
 		head.start = sw_time_exact(json_object_get_uint64(v));
+	head.meta.mono_to_real_ns = clock_offset(str(o, "start"), &head.start);
 	if (!set_of(o, "online", &head.online_known, &head.online))
 		why = "bad online list";
 	/* nothing keeps "never_stopped" but a log's failed list: read it back as that */
