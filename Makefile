@@ -31,8 +31,14 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	      -Ivmlinux.h-gen/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
 # httpd.c (libmicrohttpd) links only dynamically, httpd_none.c stands in for it
-# in the static binary: see user/httpd.h for why.
-USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard user/*.c))
+# in the static binary: see user/httpd.h for why. The same for dump_kdump.c
+# (libkdumpfile: Debian has no static library) and dump_kdump_none.c.
+USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c user/dump_kdump.c \
+	       user/dump_kdump_none.c,$(wildcard user/*.c))
+STATIC_ONLY := $(OUT)/httpd_none.o $(OUT)/dump_kdump_none.o
+DYNAMIC_ONLY := $(OUT)/httpd.o $(OUT)/dump_kdump.o
+# libkdumpfile: kdump-compressed dumps (user/dump_kdump.c)
+KDUMP_LIBS := -lkdumpfile
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
@@ -57,15 +63,15 @@ $(OUT)/stopwatch.skel.h: $(OUT)/stopwatch.bpf.o
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h | $(OUT)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(OUT)/stopwatch: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd_none.o
+$(OUT)/stopwatch: $(OUT)/main.o $(USER_OBJS) $(STATIC_ONLY)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 # The same program linked against shared libraries, with the HTTP endpoint
 # (stats --listen). rpath-link: the cross linker finds arm64 libraries' deps.
 # (LDFLAGS less -static: a package build's hardening flags, relro and now)
-$(OUT)/stopwatch-dynamic: $(OUT)/main.o $(USER_OBJS) $(OUT)/httpd.o
+$(OUT)/stopwatch-dynamic: $(OUT)/main.o $(USER_OBJS) $(DYNAMIC_ONLY)
 	$(CC) $(CFLAGS) $(filter-out -static,$(LDFLAGS)) $^ -o $@ -L$(LIBDIR) -Wl,-rpath-link,$(LIBDIR) \
-		$(LDLIBS) -lmicrohttpd
+		$(LDLIBS) -lmicrohttpd $(KDUMP_LIBS)
 
 # ---- man pages, install, Debian package ----
 # Man pages come from --help (scripts/mkman.sh), run on this machine's build:
@@ -113,10 +119,14 @@ deb-test: man $(OUT)/stopwatch-dynamic
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
-# unit tests link the user objects (not main) and cmocka, dynamically
-$(OUT)/tests/%: tests/unit/%.c $(USER_OBJS) $(OUT)/httpd_none.o | $(OUT)
+# unit tests link the user objects (not main) and cmocka, dynamically, with
+# libkdumpfile; their dump builders (tests/unit/kdump_builder.h) compress pages
+# with lzo, snappy and zstd as makedumpfile does
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(USER_OBJS) $(OUT)/httpd_none.o $(OUT)/dump_kdump.o | $(OUT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -no-pie $^ -o $@ -L$(LIBDIR) -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -no-pie $(filter %.c %.o,$^) -o $@ -L$(LIBDIR) -lcmocka $(LDLIBS) \
+		$(KDUMP_LIBS) $(BUILDER_LIBS)
+BUILDER_LIBS := -llzo2 -lsnappy -lzstd
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -150,7 +160,7 @@ bench: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
 	@bench/run.sh $(OUT)/stopwatch $(BENCH)
 
 # state work through the state API (bench/state-bench.c), for the bench and scale-test
-$(OUT)/bench/state-bench: bench/state-bench.c $(USER_OBJS) $(OUT)/httpd_none.o
+$(OUT)/bench/state-bench: bench/state-bench.c $(USER_OBJS) $(STATIC_ONLY)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
@@ -168,7 +178,7 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	       -fno-sanitize-recover=undefined -D_GNU_SOURCE -DSTOPWATCH_VERSION='"$(VERSION)"' \
 	       -I$(OUT) -Iuser -Ibpf -I/usr/include/tracefs -I/usr/include/traceevent
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/obj/%.o,$(USER_SRCS) user/httpd_none.c)
+FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/obj/%.o,$(USER_SRCS) user/httpd_none.c user/dump_kdump.c)
 FUZZ_SECONDS ?= 300
 
 $(FUZZ_OUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.skel.h
@@ -176,12 +186,12 @@ $(FUZZ_OUT)/obj/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUT)/stopwatch.
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS) $(KDUMP_LIBS)
 
 # seed cores from the unit test's core builder (tests/unit/core_builder.h)
-$(FUZZ_OUT)/seeds: tests/fuzz/seeds.c tests/unit/core_builder.h
+$(FUZZ_OUT)/seeds: tests/fuzz/seeds.c tests/unit/core_builder.h tests/unit/kdump_builder.h
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ibpf $< -o $@ -lz
+	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ibpf $< -o $@ -lz $(BUILDER_LIBS)
 
 fuzz-build: $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_NAMES)) $(FUZZ_OUT)/seeds
 print-fuzz-names:

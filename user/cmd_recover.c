@@ -19,7 +19,13 @@
 #include "vmcore.h"
 
 static const char recover_doc[] =
-	"Read stop records from a vmcore and print them. The record store is found\n"
+	"Read stop records from a crash dump and print them: an ELF core\n"
+	"(/proc/vmcore, QEMU's dump-guest-memory), a kdump-compressed dump\n"
+	"(makedumpfile -c/-l/-p/-z, as RHEL's kdump saves) or a flattened one\n"
+	"(makedumpfile -F, as Debian's kdump-tools saves /var/crash/*/dump.*), from a\n"
+	"file or from standard input (-); the format is told by the content. The\n"
+	"statically linked stopwatch reads ELF cores only (stopwatch-dynamic reads\n"
+	"all: Debian has libkdumpfile only as a shared library). The record store is found\n"
 	"by the page frame 'stopwatch arm' printed (its locator line): --pfn, or\n"
 	"stopwatch.pfn= on this kernel's command line (as a kdump capture kernel\n"
 	"gets it from 'kexec -p --append'); without either, page starts are\n"
@@ -29,6 +35,8 @@ static const char recover_doc[] =
 	"    stopwatch recover --vmcore /proc/vmcore\n"
 	"    stopwatch recover --vmcore guest.core --pfn 123456 --format json\n"
 	"    stopwatch recover --vmcore /proc/vmcore --state-dir /var/lib/stopwatch\n"
+	"    stopwatch-dynamic recover --vmcore /var/crash/202612010930/dump.202612010930\n"
+	"    ssh crashhost cat /var/crash/*/dump.* | stopwatch-dynamic recover --vmcore -\n"
 	"\n"
 	"Or read the previous boot's persistent trace instance (--trace, see\n"
 	"'stopwatch arm'): the buffer is consumed, as trace_pipe does, so with\n"
@@ -37,7 +45,8 @@ static const char recover_doc[] =
 	"    stopwatch recover --trace=stopwatch --events   # also list the events read\n";
 
 static const struct argp_option recover_options[] = {
-	{ "vmcore", 'c', "FILE", 0, "ELF core to read (/proc/vmcore, or a saved core)" },
+	{ "vmcore", 'c', "FILE", 0, "Crash dump to read (/proc/vmcore, a saved ELF core, a "
+	  "kdump-compressed or flattened dump; - for standard input)" },
 	{ "pfn", 'P', "PFN", 0, "Page frame of the record store (from 'stopwatch arm')" },
 	{ "boot-id", 'b', "UUID", 0, "Refuse a core whose store was armed in another boot" },
 	{ "trace", 't', "NAME", OPTION_ARG_OPTIONAL, "Read trace instance NAME (default "

@@ -1,132 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Read stopwatch's record store out of an ELF core: a kdump /proc/vmcore
- * or a QEMU dump-guest-memory file. Both describe memory with PT_LOAD
- * program headers whose p_paddr is the physical address, which is what the
- * store's header lists (pfn[] = physical frames of its pages, in order).
- *
- * The ELF headers are read with libelf (elfutils): stopwatch links it for
- * libbpf already, and it reads program headers lazily, so a 1 GB
- * /proc/vmcore costs a few small reads. Memory is read with pread() at the
- * offsets the PT_LOADs give, so nothing is mapped or read in bulk.
+ * Read stopwatch's record store out of a crash dump (user/dump.h: an ELF
+ * core, kdump-compressed or flattened): the store's header lists the
+ * physical frames of its pages (pfn[], in order), which the dump maps.
+ * Only the pages named are read, so the time does not grow with the dump's
+ * size when the locator is known; without it, page starts are probed.
  *
  * Everything read from the file is checked before use: the reader returns
  * an error, never crashes, on garbage (tests/unit/test_vmcore.c flips bits,
  * truncates, and forges headers with valid checksums).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 #include "vmcore.h"
 
 #define SCAN_STEP	4096ULL		/* smallest page size: store pages start on it */
-
-struct seg {
-	__u64 paddr, len, off;
-};
-
-struct core {
-	int fd;
-	__u64 size;		/* bytes in the file */
-	size_t nseg;
-	struct seg *seg;
-	bool only_4k;		/* x86: no other page size */
-};
-
-/*
- * Physical range to file offset through the PT_LOADs. -ERANGE: not inside
- * one segment; -EIO: inside a segment that the file does not hold entirely
- * (truncated core).
- */
-static int phys_off(const struct core *c, __u64 paddr, __u64 len, __u64 *off)
-{
-	for (size_t i = 0; i < c->nseg; i++) {
-		const struct seg *s = &c->seg[i];
-
-		if (paddr < s->paddr || paddr - s->paddr > s->len ||
-		    len > s->len - (paddr - s->paddr))
-			continue;
-		*off = s->off + (paddr - s->paddr);	/* no overflow: checked at open */
-		return *off + len <= c->size ? 0 : -EIO;
-	}
-	return -ERANGE;
-}
-
-static int read_phys(const struct core *c, __u64 paddr, void *buf, size_t len)
-{
-	__u64 off;
-	int ret = phys_off(c, paddr, len, &off);
-
-	if (ret)
-		return ret;
-	return pread(c->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
-}
-
-static int open_core(const char *path, struct core *c, char *err, size_t errlen)
-{
-	GElf_Ehdr eh;
-	struct stat st;
-	Elf *elf;
-	size_t n = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (c->fd < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s", strerror(e));
-		return -e;
-	}
-	/* a size of 0 (some special files) means unknown: pread() tells */
-	c->size = fstat(c->fd, &st) == 0 && st.st_size > 0 ? (__u64)st.st_size : UINT64_MAX;
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		snprintf(err, errlen, "libelf: %s", elf_errmsg(-1));
-		return -EINVAL;
-	}
-	elf = elf_begin(c->fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
-	    eh.e_type != ET_CORE || elf_getphdrnum(elf, &n)) {
-		snprintf(err, errlen, "not an ELF core file");
-		if (elf)
-			elf_end(elf);
-		return -EINVAL;
-	}
-	c->only_4k = eh.e_machine == EM_X86_64 || eh.e_machine == EM_386;
-	c->seg = calloc(n ? n : 1, sizeof(*c->seg));
-	if (!c->seg) {
-		elf_end(elf);
-		snprintf(err, errlen, "out of memory (%zu program headers)", n);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !ph.p_filesz)
-			continue;
-		/* offsets and addresses that wrap around are garbage: skip them */
-		if (ph.p_offset + ph.p_filesz < ph.p_offset || ph.p_paddr + ph.p_filesz < ph.p_paddr)
-			continue;
-		c->seg[c->nseg].paddr = ph.p_paddr;
-		c->seg[c->nseg].len = ph.p_filesz;
-		c->seg[c->nseg].off = ph.p_offset;
-		c->nseg++;
-	}
-	elf_end(elf);
-	if (!c->nseg) {
-		snprintf(err, errlen, "ELF core has no memory segments (PT_LOAD)");
-		return -EINVAL;
-	}
-	return 0;
-}
+#define DL_ZERO		1		/* makedumpfile -d bit: pages filled with zeros */
 
 static bool csum_ok(const struct sw_store_hdr *h)
 {
@@ -180,26 +74,31 @@ static int check_hdr(const struct sw_store_hdr *h, __u64 first_pfn, char *err, s
 
 /*
  * No locator: probe the first 8 bytes of every 4 KiB-aligned physical page
- * for the magic, and take the first whose header checksum holds.
+ * the dump holds for the magic, and take the first whose header checksum
+ * holds.
  */
-static bool scan_for_store(const struct core *c, __u64 *pfn)
+static bool scan_for_store(struct sw_dump *d, __u64 *pfn)
 {
-	for (size_t i = 0; i < c->nseg; i++) {
-		const struct seg *s = &c->seg[i];
-		__u64 end = s->paddr + s->len;
-		__u64 a = (s->paddr + SCAN_STEP - 1) & ~(SCAN_STEP - 1);
+	__u64 from = 0, start, len;
 
-		for (; a >= s->paddr && a < end && end - a >= sizeof(struct sw_store_hdr);
+	while (sw_dump_next_range(d, from, &start, &len)) {
+		__u64 end = start + len;
+		__u64 a = (start + SCAN_STEP - 1) & ~(SCAN_STEP - 1);
+
+		if (end <= from)	/* a range that does not move on: garbage */
+			break;
+		from = end;
+		for (; a >= start && a < end && end - a >= sizeof(struct sw_store_hdr);
 		     a += SCAN_STEP) {
 			struct sw_store_hdr h;
 			__u64 magic;
-			int r = read_phys(c, a, &magic, sizeof(magic));
+			int r = sw_dump_read(d, a, &magic, sizeof(magic));
 
-			if (r == -EIO)	/* the rest of this segment is past EOF */
+			if (r == -EIO)	/* the rest of this range is past EOF or corrupt */
 				break;
 			if (r || magic != SW_STORE_MAGIC)
 				continue;
-			if (read_phys(c, a, &h, sizeof(h)) || !csum_ok(&h) ||
+			if (sw_dump_read(d, a, &h, sizeof(h)) || !csum_ok(&h) ||
 			    !page_size_ok(h.page_size) || a % h.page_size)
 				continue;
 			*pfn = a / h.page_size;
@@ -212,96 +111,162 @@ static bool scan_for_store(const struct core *c, __u64 *pfn)
 /* Page sizes of the guest (arm64 has three), tried smallest first. */
 static const __u32 page_sizes[] = { 4096, 16384, 65536 };
 
-int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
-			 char *err, size_t errlen)
+static void level_text(const struct sw_dump *d, char *buf, size_t len)
 {
-	struct sw_store_hdr *h = &out->hdr;
-	bool found = false, any_eio = false, any_read = false;
-	struct core c;
-	int ret;
+	if (sw_dump_level(d) >= 0)
+		snprintf(buf, len, "dump level %d", sw_dump_level(d));
+	else
+		snprintf(buf, len, "the dump does not say its dump level");
+}
 
-	if (errlen)
-		err[0] = '\0';
-	ret = open_core(path, &c, err, errlen);
-	if (ret)
-		goto out;
-	if (!first_pfn) {
-		fprintf(stderr, "stopwatch: no locator (--pfn or stopwatch.pfn=): "
-			"scanning %s for the record store\n", path);
-		if (!scan_for_store(&c, &first_pfn)) {
-			snprintf(err, errlen, "no stopwatch record store in this core (was it armed?)");
-			ret = -EINVAL;
-			goto out;
-		}
-		fprintf(stderr, "stopwatch: found the record store at page frame %llu by scanning\n",
-			(unsigned long long)first_pfn);
-	}
+/* Page 0 at @first_pfn: the header; its page size is the guest's, not ours. */
+static int find_header(struct sw_dump *d, __u64 first_pfn, struct sw_store_hdr *h,
+		       char *err, size_t errlen)
+{
+	bool any_eio = false, any_read = false, any_filtered = false;
+	__u32 dps = sw_dump_page_size(d);
+	char lvl[64];
 
-	/* the header starts page 0; its page size is the guest's, not ours */
 	for (size_t i = 0; i < sizeof(page_sizes) / sizeof(page_sizes[0]); i++) {
 		__u64 ps = page_sizes[i];
 		int r;
 
-		if (first_pfn > UINT64_MAX / ps || (c.only_4k && ps != 4096))
+		if (first_pfn > UINT64_MAX / ps || (dps && ps != dps))
 			continue;
-		r = read_phys(&c, first_pfn * ps, h, sizeof(*h));
+		r = sw_dump_read(d, first_pfn * ps, h, sizeof(*h));
 		any_eio |= r == -EIO;
+		any_filtered |= r == -ENODATA;
 		if (r)
 			continue;
 		any_read = true;
-		if (h->magic == SW_STORE_MAGIC && h->page_size == ps) {
-			found = true;
-			break;
-		}
+		if (h->magic == SW_STORE_MAGIC && h->page_size == ps)
+			return 0;
 	}
-	if (!found) {
-		if (any_read)
-			snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
-				 (unsigned long long)first_pfn);
-		else if (any_eio)
-			snprintf(err, errlen, "core is truncated: page frame %llu lies past the end "
-				 "of the file (%llu bytes)", (unsigned long long)first_pfn,
-				 (unsigned long long)c.size);
-		else
-			snprintf(err, errlen, "page frame %llu is outside the core's memory "
-				 "(no PT_LOAD holds it)", (unsigned long long)first_pfn);
-		ret = any_read || !any_eio ? -EINVAL : -EIO;
-		goto out;
+	if (any_read) {
+		snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
+			 (unsigned long long)first_pfn);
+		return -EINVAL;
 	}
-	ret = check_hdr(h, first_pfn, err, errlen);
-	if (ret)
-		goto out;
+	if (any_filtered) {
+		level_text(d, lvl, sizeof(lvl));
+		snprintf(err, errlen, "record store page 0 (frame %llu) is not in the dump: "
+			 "filtered out (%s)", (unsigned long long)first_pfn, lvl);
+		return -ENODATA;
+	}
+	if (any_eio) {
+		snprintf(err, errlen, "dump is truncated or corrupt: page frame %llu cannot be "
+			 "read", (unsigned long long)first_pfn);
+		return -EIO;
+	}
+	snprintf(err, errlen, "page frame %llu is outside the dump's memory",
+		 (unsigned long long)first_pfn);
+	return -EINVAL;
+}
 
-	/* the map value is contiguous only virtually: gather it page by page */
-	{
-		struct sw_store_hdr hdr = *h;
+/*
+ * A store page the dump left out. makedumpfile's level bit 1 drops pages of
+ * zeros (kdump-compressed dumps keep them as one shared zero page; ELF ones
+ * leave them out), and a page of the store is all zeros whenever it holds
+ * only per-CPU slots of CPUs the machine does not have. So with that bit set
+ * the page reads as zeros, unless it holds the head of a live record, which
+ * is never zero: then it was dropped for another reason. Without the bit (or
+ * with no level known) a missing page is an error.
+ */
+static int missing_page(const struct sw_dump *d, const struct sw_store_hdr *hdr, __u32 page,
+			char *err, size_t errlen)
+{
+	size_t lo = (size_t)page * hdr->page_size, hi = lo + hdr->page_size;
+	__u64 last = hdr->next_seq, left = last < SW_STOP_SLOTS ? last : SW_STOP_SLOTS;
+	char lvl[64];
 
-		for (__u32 i = 0; i < hdr.nr_pages; i++) {
-			size_t off = (size_t)i * hdr.page_size;
-			size_t len = sizeof(*out) - off < hdr.page_size ? sizeof(*out) - off
-									 : hdr.page_size;
+	level_text(d, lvl, sizeof(lvl));
+	if (sw_dump_level(d) >= 0 && (sw_dump_level(d) & DL_ZERO)) {
+		for (__u64 seq = last - left + 1; left; left--, seq++) {
+			size_t at = offsetof(struct sw_store, rec[(seq - 1) % SW_STOP_SLOTS]);
 
-			ret = read_phys(&c, hdr.pfn[i] * hdr.page_size, (char *)out + off, len);
-			if (ret) {
-				snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
-					 (unsigned long long)hdr.pfn[i],
-					 ret == -EIO ? "lies past the end of the file: core is truncated"
-						     : "is outside the core's memory");
-				ret = ret == -EIO ? -EIO : -EINVAL;
-				goto out;
+			if (at + offsetof(struct sw_stop_record, cpu) > lo && at < hi) {
+				snprintf(err, errlen, "record store page %u (frame %llu) is not in "
+					 "the dump, yet holds stop record %llu: filtered out (%s)",
+					 page, (unsigned long long)hdr->pfn[page],
+					 (unsigned long long)seq, lvl);
+				return -ENODATA;
 			}
 		}
-		/* page 0 was read again with the rest: it must be the same header */
-		if (memcmp(&hdr, h, offsetof(struct sw_store_hdr, nr_cpus))) {
-			snprintf(err, errlen, "record store header changed while reading");
-			ret = -EBADMSG;
-			goto out;
+		return 0;
+	}
+	snprintf(err, errlen, "record store page %u (frame %llu) is not in the dump: "
+		 "filtered out (%s)", page, (unsigned long long)hdr->pfn[page], lvl);
+	return -ENODATA;
+}
+
+/* The map value is contiguous only virtually: gather it page by page. */
+static int gather(struct sw_dump *d, struct sw_store *out, char *err, size_t errlen)
+{
+	struct sw_store_hdr hdr = out->hdr;
+
+	for (__u32 i = 0; i < hdr.nr_pages; i++) {
+		size_t off = (size_t)i * hdr.page_size;
+		size_t len = sizeof(*out) - off < hdr.page_size ? sizeof(*out) - off : hdr.page_size;
+		int ret = sw_dump_read(d, hdr.pfn[i] * hdr.page_size, (char *)out + off, len);
+
+		if (ret == -ENODATA && i) {
+			ret = missing_page(d, &hdr, i, err, errlen);
+			if (ret)
+				return ret;
+			memset((char *)out + off, 0, len);
+			continue;
+		}
+		if (ret) {
+			snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
+				 (unsigned long long)hdr.pfn[i],
+				 ret == -EIO ? "cannot be read: the dump is truncated or corrupt" :
+				 ret == -ENODATA ? "is not in the dump" :
+				 "is outside the dump's memory");
+			return ret == -EIO ? -EIO : ret == -ENODATA ? -ENODATA : -EINVAL;
 		}
 	}
-	ret = 0;
-out:
-	if (c.fd >= 0)
-		close(c.fd);
-	free(c.seg);
+	/* page 0 was read again with the rest: it must be the same header */
+	if (memcmp(&hdr, &out->hdr, offsetof(struct sw_store_hdr, nr_cpus))) {
+		snprintf(err, errlen, "record store header changed while reading");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int sw_vmcore_find_store(struct sw_dump *d, const char *path, __u64 first_pfn,
+			 struct sw_store *out, char *err, size_t errlen)
+{
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!first_pfn) {
+		fprintf(stderr, "stopwatch: no locator (--pfn or stopwatch.pfn=): "
+			"scanning %s for the record store\n", path);
+		if (!scan_for_store(d, &first_pfn)) {
+			snprintf(err, errlen, "no stopwatch record store in this dump (was it armed?)");
+			return -EINVAL;
+		}
+		fprintf(stderr, "stopwatch: found the record store at page frame %llu by scanning\n",
+			(unsigned long long)first_pfn);
+	}
+	ret = find_header(d, first_pfn, &out->hdr, err, errlen);
+	if (!ret)
+		ret = check_hdr(&out->hdr, first_pfn, err, errlen);
+	if (!ret)
+		ret = gather(d, out, err, errlen);
+	return ret;
+}
+
+int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
+			 char *err, size_t errlen)
+{
+	struct sw_dump *d;
+	int ret = sw_dump_open(path, &d, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = sw_vmcore_find_store(d, path, first_pfn, out, err, errlen);
+	sw_dump_close(d);
 	return ret;
 }

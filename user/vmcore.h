@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Read the record store out of an ELF core (/proc/vmcore, QMP dump-guest-memory). */
+/* Read the record store out of a crash dump (user/dump.h: ELF, kdump-compressed, flattened). */
 #ifndef STOPWATCH_VMCORE_H
 #define STOPWATCH_VMCORE_H
 
 #include <stddef.h>
 #include <linux/types.h>
 #include "../bpf/stopwatch.h"
+#include "dump.h"
 
 /*
  * Find the store at physical frame @first_pfn (0: scan page starts for the
  * magic, and say so on stderr), check its header (magic, layout, size,
  * checksum, page list) and assemble its pages from the frames the header
  * lists. Returns 0, or a negative errno with a one-line reason in @err:
- * -ENOENT/-EACCES (file), -EINVAL (not an ELF core, frame outside the
- * core's PT_LOADs, no store there, stale locator), -EIO (truncated core),
- * -EBADMSG (checksum, inconsistent header), -EPROTO (another stopwatch
- * layout or size), -ENOMEM.
+ * -ENOENT/-EACCES (file), -EINVAL (not a dump, another architecture,
+ * frame outside the dump's memory, no store there, stale locator), -EIO
+ * (truncated or corrupt dump), -ENODATA (a store page the dump filtered out),
+ * -ENOTSUP (a format this build cannot read), -EBADMSG (checksum,
+ * inconsistent header), -EPROTO (another stopwatch layout or size), -ENOMEM.
  */
 int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
 			 char *err, size_t errlen);
+
+/* The same on a dump already open (@path only names it in messages). */
+int sw_vmcore_find_store(struct sw_dump *d, const char *path, __u64 first_pfn,
+			 struct sw_store *out, char *err, size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
 #define STOPWATCH_CORE_BUILDER_H
 
 #include <elf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct core_layout {
 	__u64 seg_base[CORE_MAX_SEGS];	/* first frame of each PT_LOAD */
 	__u64 seg_pages[CORE_MAX_SEGS];	/* its length in pages */
 	__u64 false_magic_pfn;		/* a bare magic the page scan must skip; 0 = none */
+	__u64 regs_cpus;		/* CPUs (bit n = CPU n) that saved registers: PRSTATUS notes */
 };
 
 static inline size_t core_hdrs(const struct core_layout *l)
@@ -84,26 +86,90 @@ static inline void core_store_init(struct sw_store *st, __u32 page, const __u64 
 	core_store_csum(st);
 }
 
+/* Registers a test expects for CPU @cpu (core_notes() writes them). */
+static inline __u64 core_cpu_pc(__u16 machine, unsigned int cpu)
+{
+	return (machine == EM_AARCH64 ? 0xffff800080010000ULL : 0xffffffff81000000ULL) + cpu * 0x40;
+}
+
+static inline __u64 core_cpu_sp(unsigned int cpu)
+{
+	return 0xffffc90000004000ULL + cpu * 0x10000;
+}
+
+/* odd CPUs were stopped with interrupts masked */
+static inline bool core_cpu_masked(unsigned int cpu)
+{
+	return cpu & 1;
+}
+
+static inline size_t core_note(unsigned char *p, const char *name, __u32 type,
+			       const void *desc, __u32 len)
+{
+	__u32 hdr[3] = { (__u32)strlen(name) + 1, len, type };
+	size_t n = sizeof(hdr);
+
+	if (p)
+		memcpy(p, hdr, sizeof(hdr));
+	if (p)
+		memcpy(p + n, name, hdr[0]);
+	n += (hdr[0] + 3) & ~3u;
+	if (p)
+		memcpy(p + n, desc, len);
+	return n + ((len + 3) & ~3u);
+}
+
 /*
- * Write the core to @path, then truncate it to @truncate_to bytes (-1:
- * leave it whole). Returns 0, or -1 with errno set.
+ * The ELF notes of a core of @l: one NT_PRSTATUS per CPU of regs_cpus, in
+ * CPU order (as the capture kernel merges them), then VMCOREINFO. Written to
+ * @p (may be NULL: size only, zero-filled buffer otherwise). The layout of
+ * elf_prstatus: pr_pid at 32, pr_reg at 112; x86_64 pr_reg holds 27 words
+ * (ip 16, flags 18, sp 19), arm64 34 (sp 31, pc 32, pstate 33).
  */
-static inline int core_write(const char *path, const struct core_layout *l,
-			     const struct sw_store *st, long truncate_to)
+static inline size_t core_notes(const struct core_layout *l, unsigned char *p)
+{
+	bool arm = l->machine == EM_AARCH64;
+	char vmcoreinfo[64];
+	size_t n = 0;
+
+	snprintf(vmcoreinfo, sizeof(vmcoreinfo), "OSRELEASE=6.12.0-stopwatch-test\nPAGESIZE=%u\n",
+		 l->page);
+
+	for (unsigned int cpu = 0; cpu < 64; cpu++) {
+		__u64 prw[49] = { 0 };	/* 392 bytes, aligned for the register words */
+		unsigned char *pr = (unsigned char *)prw;
+		__u64 *reg = prw + 112 / 8;
+		__u32 pid = cpu ? 0 : 4242;	/* CPU 0 ran a task, the rest were idle */
+
+		if (!(l->regs_cpus >> cpu & 1))
+			continue;
+		memcpy(pr + 32, &pid, sizeof(pid));
+		if (arm) {
+			reg[31] = core_cpu_sp(cpu);
+			reg[32] = core_cpu_pc(l->machine, cpu);
+			reg[33] = 0x60000005 | (core_cpu_masked(cpu) ? 0x3c0 : 0);
+		} else {
+			reg[16] = core_cpu_pc(l->machine, cpu);
+			reg[18] = 0x46 | (core_cpu_masked(cpu) ? 0 : 0x200);
+			reg[19] = core_cpu_sp(cpu);
+		}
+		n += core_note(p ? p + n : NULL, "CORE", NT_PRSTATUS, pr, arm ? 392 : 336);
+	}
+	return n + core_note(p ? p + n : NULL, "VMCOREINFO", 0, vmcoreinfo, strlen(vmcoreinfo));
+}
+
+/*
+ * The machine's memory as the core holds it: every page of every segment in
+ * order, with a little noise, maybe a false magic, and the store's pages at
+ * the frames its header lists. Caller frees.
+ */
+static inline unsigned char *core_memory(const struct core_layout *l, const struct sw_store *st)
 {
 	size_t hdrs = core_hdrs(l), npages = core_mem_pages(l);
-	unsigned char *mem = calloc(npages, l->page);
-	Elf64_Ehdr eh = { 0 };
-	Elf64_Phdr ph[CORE_MAX_SEGS + 1] = { 0 };
-	long off = hdrs;
-	int ret = -1;
-	FILE *f;
+	unsigned char *mem = calloc(npages ? npages : 1, l->page);
 
-	if (!mem || l->nseg > CORE_MAX_SEGS || !(f = fopen(path, "w"))) {
-		free(mem);
-		return -1;
-	}
-	/* a little noise in memory, and maybe a false magic */
+	if (!mem)
+		return NULL;
 	for (size_t i = 0; i < npages; i++)
 		mem[i * l->page + 100] = (unsigned char)i;
 	if (l->false_magic_pfn && core_frame_off(l, l->false_magic_pfn) >= 0)
@@ -117,6 +183,31 @@ static inline int core_write(const char *path, const struct core_layout *l,
 		len = sizeof(*st) - at < (size_t)l->page ? sizeof(*st) - at : (size_t)l->page;
 		memcpy(mem + (fo - hdrs), (const char *)st + at, len);
 	}
+	return mem;
+}
+
+/*
+ * Write the core to @path, then truncate it to @truncate_to bytes (-1:
+ * leave it whole). Returns 0, or -1 with errno set.
+ */
+static inline int core_write(const char *path, const struct core_layout *l,
+			     const struct sw_store *st, long truncate_to)
+{
+	size_t hdrs = core_hdrs(l), npages = core_mem_pages(l);
+	size_t nlen = core_notes(l, NULL);
+	unsigned char *mem = core_memory(l, st), *notes = calloc(1, nlen);
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[CORE_MAX_SEGS + 1] = { 0 };
+	long off = hdrs;
+	int ret = -1;
+	FILE *f;
+
+	if (!mem || !notes || l->nseg > CORE_MAX_SEGS || !(f = fopen(path, "w"))) {
+		free(mem);
+		free(notes);
+		return -1;
+	}
+	core_notes(l, notes);
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
@@ -128,7 +219,9 @@ static inline int core_write(const char *path, const struct core_layout *l,
 	eh.e_ehsize = sizeof(eh);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
 	eh.e_phnum = l->nseg + 1;
-	ph[0].p_type = PT_NOTE;	/* like a real core: notes first */
+	ph[0].p_type = PT_NOTE;	/* like a real core: notes first (their bytes go last) */
+	ph[0].p_offset = hdrs + npages * l->page;
+	ph[0].p_filesz = nlen;
 	for (unsigned int s = 0; s < l->nseg; s++) {
 		ph[s + 1].p_type = PT_LOAD;
 		ph[s + 1].p_offset = off;
@@ -139,13 +232,14 @@ static inline int core_write(const char *path, const struct core_layout *l,
 	}
 	if (fwrite(&eh, sizeof(eh), 1, f) == 1 &&
 	    fwrite(ph, sizeof(ph[0]), l->nseg + 1, f) == l->nseg + 1 &&
-	    fwrite(mem, l->page, npages, f) == npages)
+	    fwrite(mem, l->page, npages, f) == npages && fwrite(notes, 1, nlen, f) == nlen)
 		ret = 0;
 	if (fclose(f))
 		ret = -1;
 	if (!ret && truncate_to >= 0)
 		ret = truncate(path, truncate_to);
 	free(mem);
+	free(notes);
 	return ret;
 }
 

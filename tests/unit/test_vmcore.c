@@ -149,7 +149,7 @@ static void test_file_errors(void **state)
 	f = fopen(path, "w");
 	fputs("this is not a core\n", f);
 	fclose(f);
-	expect_error(path, 70, -EINVAL, "not an ELF core");
+	expect_error(path, 70, -EINVAL, "not a crash dump");
 	/* an ELF file, but an executable, not a core */
 	write_core(path, st, -1);
 	f = fopen(path, "r+");
@@ -161,7 +161,7 @@ static void test_file_errors(void **state)
 	expect_error(path, 70, -EINVAL, "not an ELF core");
 	/* an empty file */
 	write_core(path, st, 0);
-	expect_error(path, 70, -EINVAL, "not an ELF core");
+	expect_error(path, 70, -EINVAL, "not a crash dump");
 	/* the headers only: segments past the end of the file */
 	write_core(path, st, HDRS);
 	expect_error(path, 70, -EIO, "truncated");
@@ -174,9 +174,9 @@ static void test_locator_errors(void **state)
 
 	(void)state;
 	write_core(path, st, -1);
-	expect_error(path, 3, -EINVAL, "outside the core's memory");	/* below all PT_LOADs */
-	expect_error(path, 50, -EINVAL, "outside the core's memory");	/* in a hole */
-	expect_error(path, 1ULL << 60, -EINVAL, "outside the core's memory");	/* would overflow */
+	expect_error(path, 3, -EINVAL, "outside the dump's memory");	/* below all PT_LOADs */
+	expect_error(path, 50, -EINVAL, "outside the dump's memory");	/* in a hole */
+	expect_error(path, 1ULL << 60, -EINVAL, "outside the dump's memory");	/* would overflow */
 	expect_error(path, 21, -EINVAL, "bad magic");			/* memory, no store */
 	expect_error(path, 30, -EINVAL, "bad magic");			/* magic, wrong page size */
 	/* truncated in the middle of page 0's segment */
@@ -253,7 +253,7 @@ static void test_header_errors(void **state)
 	st->hdr.pfn[4] = 500;
 	fix_csum(st);
 	write_core(path, st, -1);
-	expect_error(path, 70, -EINVAL, "outside the core's memory");
+	expect_error(path, 70, -EINVAL, "outside the dump's memory");
 	st->hdr.pfn[4] = 0;
 	fix_csum(st);
 	write_core(path, st, -1);

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * kdump-compressed dumps (makedumpfile -c/-l/-p/-z, zlib/lzo/snappy/zstd
+ * pages) through libkdumpfile, which reads the header, the bitmaps, the page
+ * descriptors, decompresses pages and parses the PRSTATUS notes.
+ *
+ * Only the dynamically linked stopwatch has this file: Debian 12 ships
+ * libkdumpfile (0.5.1) as a shared library only, with no libkdumpfile.a, so
+ * the static binary links dump_kdump_none.c instead (the busybox capture
+ * kernel reads /proc/vmcore, an ELF core, with the static one).
+ *
+ * Two facts libkdumpfile 0.5.1 does not give are read from the header by
+ * hand: the dump level (kdump_sub_header.dump_level, at the start of block
+ * 1 after phys_base), and the compression named in disk_dump_header.status.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libkdumpfile/kdumpfile.h>
+#include "dump_priv.h"
+
+/* disk_dump_header (makedumpfile's diskdump_mod.h), 64-bit layout */
+#define DH_VERSION_OFF	8
+#define DH_STATUS_OFF	424
+#define DH_BLOCK_OFF	428
+#define SUB_LEVEL_OFF	8	/* in kdump_sub_header, block 1 */
+
+struct kd_priv {
+	kdump_ctx_t *ctx;
+	kdump_bmp_t *mem;	/* RAM the machine had (1st bitmap) */
+	kdump_bmp_t *file;	/* pages the dump holds (2nd bitmap) */
+};
+
+static bool bit(kdump_bmp_t *bmp, __u64 pfn)
+{
+	unsigned char b = 0;
+
+	return bmp && kdump_bmp_get_bits(bmp, pfn, pfn, &b) == KDUMP_OK && (b & 1);
+}
+
+static int kd_read(struct sw_dump *d, __u64 paddr, void *buf, size_t len)
+{
+	struct kd_priv *p = d->priv;
+	__u64 pfn = paddr / d->page_size;
+	size_t got = len;
+	kdump_status s;
+
+	if (!bit(p->file, pfn))
+		return bit(p->mem, pfn) ? -ENODATA : -ERANGE;
+	s = kdump_read(p->ctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
+	if (s == KDUMP_OK && got == len)
+		return 0;
+	return s == KDUMP_ERR_NODATA ? -ENODATA : -EIO;
+}
+
+/* Runs of pages the dump holds, from the dumpable-page bitmap. */
+static bool kd_next_range(struct sw_dump *d, __u64 from, __u64 *start, __u64 *len)
+{
+	struct kd_priv *p = d->priv;
+	kdump_addr_t first = from / d->page_size, end;
+
+	if (kdump_bmp_find_set(p->file, &first) != KDUMP_OK)
+		return false;
+	end = first;
+	if (kdump_bmp_find_clear(p->file, &end) != KDUMP_OK || end <= first)
+		return false;
+	*start = (__u64)first * d->page_size;
+	if (*start < from)
+		*start = from;
+	*len = (__u64)end * d->page_size - *start;
+	return *len > 0;
+}
+
+static void kd_close(struct sw_dump *d)
+{
+	struct kd_priv *p = d->priv;
+
+	if (!p)
+		return;
+	if (p->mem)
+		kdump_bmp_decref(p->mem);
+	if (p->file)
+		kdump_bmp_decref(p->file);
+	if (p->ctx)
+		kdump_free(p->ctx);
+	free(p);
+}
+
+static const char *compression(__u32 status)
+{
+	switch (status & 0x27) {
+	case 0x1: return "zlib";
+	case 0x2: return "lzo";
+	case 0x4: return "snappy";
+	case 0x20: return "zstd";
+	case 0: return "uncompressed";
+	default: return "mixed";
+	}
+}
+
+/* Header facts libkdumpfile keeps to itself: the dump level and the compression. */
+static void header_facts(struct sw_dump *d)
+{
+	__s32 version = 0, block = 0, level = -1;
+	__u32 status = 0;
+
+	if (pread(d->fd, &version, 4, DH_VERSION_OFF) == 4 &&
+	    pread(d->fd, &status, 4, DH_STATUS_OFF) == 4 &&
+	    pread(d->fd, &block, 4, DH_BLOCK_OFF) == 4 && version >= 1 && block > 0 &&
+	    pread(d->fd, &level, 4, (off_t)block + SUB_LEVEL_OFF) == 4 && level >= 0 && level <= 31)
+		d->level = level;
+	snprintf(d->describe, sizeof(d->describe), "kdump-compressed (%s)", compression(status));
+}
+
+static kdump_bmp_t *bitmap(kdump_ctx_t *ctx, const char *key)
+{
+	kdump_attr_t a;
+
+	if (kdump_get_attr(ctx, key, &a) != KDUMP_OK || a.type != KDUMP_BITMAP)
+		return NULL;
+	kdump_bmp_incref(a.val.bitmap);
+	return a.val.bitmap;
+}
+
+/* cpu.N.PRSTATUS blobs, in note order (libkdumpfile numbers notes, not CPUs). */
+static int notes(struct sw_dump *d, kdump_ctx_t *ctx)
+{
+	kdump_num_t n = 0;
+
+	if (kdump_get_number_attr(ctx, KDUMP_ATTR_NUM_CPUS, &n) != KDUMP_OK)
+		return 0;
+	for (kdump_num_t i = 0; i < n && i < SW_DUMP_MAX_CPUS; i++) {
+		char key[48];
+		kdump_attr_t a;
+		void *blob;
+		int ret;
+
+		snprintf(key, sizeof(key), "cpu.%llu.PRSTATUS", (unsigned long long)i);
+		if (kdump_get_attr(ctx, key, &a) != KDUMP_OK || a.type != KDUMP_BLOB)
+			continue;
+		blob = kdump_blob_pin(a.val.blob);
+		ret = sw_dump_add_prstatus(d, blob, kdump_blob_size(a.val.blob));
+		kdump_blob_unpin(a.val.blob);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int sw_dump_open_kdump(struct sw_dump *d, char *err, size_t errlen)
+{
+	struct kd_priv *p = calloc(1, sizeof(*p));
+	kdump_num_t ps = 0;
+	const char *arch = NULL;
+	kdump_status s;
+
+	d->format = SW_DUMP_KDUMP;
+	d->read = kd_read;
+	d->next_range = kd_next_range;
+	d->close = kd_close;
+	d->priv = p;
+	if (!p || !(p->ctx = kdump_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	header_facts(d);
+	s = kdump_open_fd(p->ctx, d->fd);
+	if (s != KDUMP_OK) {
+		snprintf(err, errlen, "%s dump unreadable: %s", d->describe, kdump_get_err(p->ctx));
+		return -EIO;
+	}
+	if (kdump_get_number_attr(p->ctx, KDUMP_ATTR_PAGE_SIZE, &ps) != KDUMP_OK ||
+	    ps < 4096 || ps > 65536 || (ps & (ps - 1))) {
+		snprintf(err, errlen, "%s dump has no valid page size", d->describe);
+		return -EIO;
+	}
+	d->page_size = ps;
+	if (kdump_get_string_attr(p->ctx, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK || !arch) {
+		snprintf(err, errlen, "%s dump does not say its architecture", d->describe);
+		return -EINVAL;
+	}
+	d->machine = !strcmp(arch, "x86_64") ? SW_DUMP_EM_X86_64 :
+		     !strcmp(arch, "aarch64") ? SW_DUMP_EM_AARCH64 : 0;
+	if (!d->machine) {
+		snprintf(err, errlen, "dump of another architecture (%s): stopwatch records "
+			 "x86_64 and arm64", arch);
+		return -EINVAL;
+	}
+	p->mem = bitmap(p->ctx, KDUMP_ATTR_MEMORY_PAGEMAP);
+	p->file = bitmap(p->ctx, KDUMP_ATTR_FILE_PAGEMAP);
+	if (!p->file) {
+		snprintf(err, errlen, "%s dump has no page bitmap", d->describe);
+		return -EIO;
+	}
+	return notes(d, p->ctx) ? -ENOMEM : 0;
+}
