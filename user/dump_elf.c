@@ -15,6 +15,7 @@
  * range: -ENODATA, not a hole.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdint.h>
@@ -34,36 +35,44 @@ struct elf_priv {
 static int elf_read(struct sw_dump *d, __u64 paddr, void *buf, size_t len)
 {
 	struct elf_priv *p = d->priv;
+	bool filtered = false;
 
+	/* a range whose file bytes hold it; else one whose memory does (filtered) */
 	for (size_t i = 0; i < d->nrange; i++) {
 		const struct sw_dump_range *s = &d->range[i];
 		__u64 in = paddr - s->start, off;
 
 		if (paddr < s->start || in > p->memsz[i] || len > p->memsz[i] - in)
 			continue;
-		if (in > s->len || len > s->len - in)
-			return -ENODATA;	/* in memory, not in the file's part of it */
+		if (in > s->len || len > s->len - in) {
+			filtered = true;
+			continue;
+		}
 		off = s->off + in;		/* no overflow: checked at open */
 		if (off + len > d->size)
 			return -EIO;
 		return pread(d->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
 	}
-	return -ERANGE;
+	return filtered ? -ENODATA : -ERANGE;
 }
 
-/* PT_LOADs need not be sorted: the lowest one (of its file bytes) ending above @from */
+/*
+ * PT_LOADs need not be sorted: the lowest one ending above @from, of the
+ * file bytes it has (a truncated core holds less than it says).
+ */
 static bool elf_next_range(struct sw_dump *d, __u64 from, __u64 *start, __u64 *len)
 {
 	bool found = false;
 
 	for (size_t i = 0; i < d->nrange; i++) {
 		const struct sw_dump_range *s = &d->range[i];
+		__u64 have = s->off >= d->size ? 0 : d->size - s->off < s->len ? d->size - s->off : s->len;
 		__u64 a = s->start > from ? s->start : from;
 
-		if (s->start + s->len <= from || (found && a >= *start))
+		if (s->start + have <= from || (found && a >= *start))
 			continue;
 		*start = a;
-		*len = s->start + s->len - a;
+		*len = s->start + have - a;
 		found = true;
 	}
 	return found;

@@ -10,10 +10,12 @@
  * kernel reads /proc/vmcore, an ELF core, with the static one).
  *
  * Two facts libkdumpfile 0.5.1 does not give are read from the header by
- * hand: the dump level (kdump_sub_header.dump_level, at the start of block
- * 1 after phys_base), and the compression named in disk_dump_header.status.
+ * hand (check_header()): the dump level (kdump_sub_header.dump_level, in
+ * block 1 after phys_base), and the compression named in
+ * disk_dump_header.status.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,18 +102,56 @@ static const char *compression(__u32 status)
 	}
 }
 
-/* Header facts libkdumpfile keeps to itself: the dump level and the compression. */
-static void header_facts(struct sw_dump *d)
+/* The file holds @len bytes at @off (both from the header). */
+static bool inside(const struct sw_dump *d, __u64 off, __u64 len)
 {
-	__s32 version = 0, block = 0, level = -1;
-	__u32 status = 0;
+	return off <= d->size && len <= d->size - off;
+}
 
-	if (pread(d->fd, &version, 4, DH_VERSION_OFF) == 4 &&
-	    pread(d->fd, &status, 4, DH_STATUS_OFF) == 4 &&
-	    pread(d->fd, &block, 4, DH_BLOCK_OFF) == 4 && version >= 1 && block > 0 &&
-	    pread(d->fd, &level, 4, (off_t)block + SUB_LEVEL_OFF) == 4 && level >= 0 && level <= 31)
-		d->level = level;
+/*
+ * Header facts libkdumpfile keeps to itself (the dump level, the
+ * compression), and a check that what the header says lies in the file:
+ * libkdumpfile 0.5.1 allocates the bitmaps and notes as the header sizes
+ * them before reading, so a corrupt header of a small file would make it
+ * ask for gigabytes.
+ */
+static int check_header(struct sw_dump *d, char *err, size_t errlen)
+{
+	__s32 version = 0, block = 0, sub_blocks = 0, level = -1;
+	__u32 status = 0, bitmap_blocks = 0;
+	__u64 sub[10] = { 0 };	/* kdump_sub_header, 64-bit, up to size_eraseinfo */
+
+	if (pread(d->fd, &version, 4, DH_VERSION_OFF) != 4 ||
+	    pread(d->fd, &status, 4, DH_STATUS_OFF) != 4 ||
+	    pread(d->fd, &block, 4, DH_BLOCK_OFF) != 4 ||
+	    pread(d->fd, &sub_blocks, 4, DH_BLOCK_OFF + 4) != 4 ||
+	    pread(d->fd, &bitmap_blocks, 4, DH_BLOCK_OFF + 8) != 4) {
+		snprintf(err, errlen, "kdump-compressed dump cut short in its header");
+		return -EIO;
+	}
 	snprintf(d->describe, sizeof(d->describe), "kdump-compressed (%s)", compression(status));
+	if (block < 4096 || block > 65536 || (block & (block - 1)) || sub_blocks < 0 ||
+	    !inside(d, 0, ((__u64)1 + sub_blocks + bitmap_blocks) * block)) {
+		snprintf(err, errlen, "%s dump truncated or corrupt: its header says %u-byte "
+			 "blocks, %d of sub-header and %u of bitmaps; the file has %llu bytes",
+			 d->describe, block, sub_blocks, bitmap_blocks, (unsigned long long)d->size);
+		return -EIO;
+	}
+	if (version >= 1 && pread(d->fd, sub, sizeof(sub), block) == sizeof(sub)) {
+		memcpy(&level, (char *)sub + SUB_LEVEL_OFF, sizeof(level));
+		if (level >= 0 && level <= 31)
+			d->level = level;
+		/* VMCOREINFO (version 3), notes (4), eraseinfo (5): offset, size pairs */
+		for (int v = 3, i = 4; v <= 5 && v <= version; v++, i += 2)
+			if (sub[i + 1] && !inside(d, sub[i], sub[i + 1])) {
+				snprintf(err, errlen, "%s dump truncated or corrupt: its header "
+					 "places %llu bytes at %llu, past the end of the file",
+					 d->describe, (unsigned long long)sub[i + 1],
+					 (unsigned long long)sub[i]);
+				return -EIO;
+			}
+	}
+	return 0;
 }
 
 static kdump_bmp_t *bitmap(kdump_ctx_t *ctx, const char *key)
@@ -165,7 +205,10 @@ int sw_dump_open_kdump(struct sw_dump *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	header_facts(d);
+	if (check_header(d, err, errlen))
+		return -EIO;
+	/* recover reads a dozen pages: libkdumpfile's default cache of 1024 costs more */
+	kdump_set_number_attr(p->ctx, "cache.size", 16);
 	s = kdump_open_fd(p->ctx, d->fd);
 	if (s != KDUMP_OK) {
 		snprintf(err, errlen, "%s dump unreadable: %s", d->describe, kdump_get_err(p->ctx));

@@ -94,10 +94,11 @@ static bool scan_for_store(struct sw_dump *d, __u64 *pfn)
 			__u64 magic;
 			int r = sw_dump_read(d, a, &magic, sizeof(magic));
 
-			if (r == -EIO)	/* the rest of this range is past EOF or corrupt */
+			/* held by the dump, it says, yet not there: the rest is garbage too */
+			if (r == -ENODATA || r == -ERANGE)
 				break;
 			if (r || magic != SW_STORE_MAGIC)
-				continue;
+				continue;	/* -EIO: one corrupt compressed page */
 			if (sw_dump_read(d, a, &h, sizeof(h)) || !csum_ok(&h) ||
 			    !page_size_ok(h.page_size) || a % h.page_size)
 				continue;

@@ -5,7 +5,8 @@
 #                                  prints "fuzz: N passed, N failed"
 #   run.sh grow SECONDS [NAME...]  fuzz each harness SECONDS, then merge (-merge=1) what it
 #                                  found into tests/fuzz/corpus/NAME, minimized (FUZZ_KEEP_MAX)
-#   run.sh seed                    (re)write the generated seeds (seed-*) of vmcore and store
+#   run.sh seed                    (re)write the generated seeds (seed-*) of vmcore, store,
+#                                  kdump and flat
 # Crash inputs land in build/fuzz/artifacts/; replay one with build/fuzz/fuzz_NAME FILE.
 set -u
 cd "$(dirname "$0")/../.."
@@ -31,9 +32,11 @@ names=("$@")
 mkdir -p "$out/artifacts"
 
 seed() {
-  mkdir -p "$corpus/vmcore" "$corpus/store"
+  mkdir -p "$corpus/vmcore" "$corpus/store" "$corpus/kdump" "$corpus/flat"
   "$out/seeds" "$corpus"
 }
+# leaks inside libraries we cannot fix (lsan.supp says which and why)
+export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 # stderr of the readers (the vmcore scan notice) is closed: libFuzzer keeps its own
 opts=(-close_fd_mask=2 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 

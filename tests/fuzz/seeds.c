@@ -5,14 +5,18 @@
  * whole cores of both arches with a store holding stops, and the truncated
  * and corrupt variants whose errors test_vmcore.c checks.
  *
- *   seeds DIR    writes DIR/vmcore/seed-* and DIR/store/seed-*
+ * The kdump and flat harnesses get the same x86 and arm64 machines as
+ * kdump-compressed dumps of every page compression and as flattened streams
+ * (tests/unit/kdump_builder.h), whole, cut and with a store page filtered.
+ *
+ *   seeds DIR    writes DIR/{vmcore,store,kdump,flat}/seed-*
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../unit/core_builder.h"
+#include "../unit/kdump_builder.h"
 
 static const char *dir;
 
@@ -20,13 +24,14 @@ static const char *dir;
 static const struct core_layout x86 = {
 	.machine = EM_X86_64, .page = 4096, .nseg = 2,
 	.seg_base = { 16, 64 }, .seg_pages = { 6, 5 }, .false_magic_pfn = 20,
+	.regs_cpus = 0xb,	/* CPU 2 saved no registers */
 };
 static const __u64 x86_frames[] = { 16, 65, 66, 17, 18, 67, 68, 19, 21 };
 
 /* arm64 with 16 KiB pages: the store is 3 pages */
 static const struct core_layout arm64_16k = {
 	.machine = EM_AARCH64, .page = 16384, .nseg = 2,
-	.seg_base = { 40, 90 }, .seg_pages = { 1, 2 },
+	.seg_base = { 40, 90 }, .seg_pages = { 1, 2 }, .regs_cpus = 0xf,
 };
 static const __u64 arm64_frames[] = { 40, 91, 90 };
 
@@ -106,6 +111,46 @@ static void core(const char *name, const struct core_layout *l, const struct sw_
 		die(path);
 }
 
+/* kdump-compressed dumps, and flattened streams of them and of an ELF core */
+static void kdumps(const struct sw_store *x86_st, const struct sw_store *arm_st)
+{
+	static const struct { uint32_t how; const char *name; } comp[] = {
+		{ 0, "raw" }, { KD_ZLIB, "zlib" }, { KD_LZO, "lzo" }, { KD_SNAPPY, "snappy" },
+		{ KD_ZSTD, "zstd" },
+	};
+	char path[512], flat[512];
+
+	for (unsigned int i = 0; i < sizeof(comp) / sizeof(comp[0]); i++) {
+		struct kd_opts o = { .compress = comp[i].how, .dump_level = 31, .exclude_zero = true };
+
+		snprintf(path, sizeof(path), "%s/kdump/seed-x86-%s", dir, comp[i].name);
+		if (kdump_write(path, &x86, x86_st, &o))
+			die(path);
+	}
+	{
+		struct kd_opts o = { .compress = KD_ZLIB, .dump_level = 31 };
+
+		snprintf(path, sizeof(path), "%s/kdump/seed-arm64-16k-zlib", dir);
+		if (kdump_write(path, &arm64_16k, arm_st, &o))
+			die(path);
+		o.exclude_pfn = 65;	/* store page 1: filtered, not zero */
+		snprintf(path, sizeof(path), "%s/kdump/seed-x86-filtered-page", dir);
+		if (kdump_write(path, &x86, x86_st, &o))
+			die(path);
+	}
+	snprintf(path, sizeof(path), "%s/kdump/seed-x86-lzo", dir);
+	snprintf(flat, sizeof(flat), "%s/flat/seed-kdump-lzo", dir);
+	if (flat_write(path, flat, 1500, false))
+		die(flat);
+	snprintf(flat, sizeof(flat), "%s/flat/seed-kdump-lzo-cut", dir);
+	if (flat_write(path, flat, 1500, true))
+		die(flat);
+	snprintf(path, sizeof(path), "%s/vmcore/seed-x86", dir);
+	snprintf(flat, sizeof(flat), "%s/flat/seed-elf", dir);
+	if (flat_write(path, flat, 4096, false))
+		die(flat);
+}
+
 /* The first @len bytes of a store: the harness zero-fills the rest. */
 static void store_prefix(const char *name, const struct sw_store *st, size_t len)
 {
@@ -159,5 +204,11 @@ int main(int argc, char **argv)
 	st = store(16384, arm64_frames, 3);
 	core("arm64-16k", &arm64_16k, st, -1, 40);
 	core("arm64-16k-truncated", &arm64_16k, st, core_frame_off(&arm64_16k, 91) + 100, 40);
+	{
+		static struct sw_store x86_st;
+
+		x86_st = *store(4096, x86_frames, 9);
+		kdumps(&x86_st, store(16384, arm64_frames, 3));
+	}
 	return 0;
 }
