@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "dump.h"
+#include "dump_regs.h"
 #include "vmcore.h"
 
 #include "kdump_builder.h"
@@ -263,6 +264,73 @@ static void test_registers(void **state)
 	free(st);
 }
 
+/* a crash stop on 4 CPUs: the initiator 0, CPUs 1 and 3 stopped, CPU 2 per @cpu2_rung */
+static struct sw_stop *crash_stop(unsigned int cpu2_rung)
+{
+	struct sw_stop *s = sw_stop_new(4);
+
+	assert_non_null(s);
+	s->kind = SW_KIND_CRASH;
+	s->initiator = 0;
+	s->online_known = true;
+	for (unsigned int c = 0; c < 4; c++)
+		sw_cpuset_set(&s->online, c);
+	s->cpu[1].rung = SW_RUNG_IPI;
+	s->cpu[3].rung = SW_RUNG_NMI;
+	s->cpu[2].rung = cpu2_rung;
+	return s;
+}
+
+static int fill(const char *path, struct sw_stop *s, char *why, size_t len)
+{
+	struct sw_dump *d;
+	char err[256];
+	int ret;
+
+	assert_int_equal(sw_dump_open(path, &d, err, sizeof(err)), 0);
+	ret = sw_dump_fill_regs(d, s, why, len);
+	sw_dump_close(d);
+	return ret;
+}
+
+/* notes in CPU order, the silent CPU left out: matched through the record */
+static void test_regs_to_cpus(void **state)
+{
+	struct sw_store *st = make_store(PAGE, frames, NFRAMES);
+	struct core_layout none = x86;
+	struct sw_stop *s = crash_stop(SW_RUNG_NONE);
+	char why[256];
+
+	(void)state;
+	kd(&x86, st, KD_ZLIB, 31, false, 0);	/* CPUs 0, 1, 3 saved registers */
+	assert_int_equal(fill(kd_path, s, why, sizeof(why)), 0);
+	assert_int_equal(s->cpu[2].regs.state, SW_REGS_MISSING);
+	for (unsigned int c = 0; c < 4; c += c == 1 ? 2 : 1) {
+		assert_int_equal(s->cpu[c].regs.state, SW_REGS_KNOWN);
+		assert_int_equal(s->cpu[c].regs.pc, core_cpu_pc(EM_X86_64, c));
+		assert_int_equal(s->cpu[c].regs.sp, core_cpu_sp(c));
+		assert_int_equal(s->cpu[c].regs.irqs,
+				 core_cpu_masked(c) ? SW_IRQS_MASKED : SW_IRQS_ENABLED);
+	}
+	sw_stop_free(s);
+	/* the record says CPU 2 stopped too: 3 notes for 4 CPUs cannot be told apart */
+	s = crash_stop(SW_RUNG_NMI);
+	assert_int_equal(fill(kd_path, s, why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "3 register sets for 4 CPUs"));
+	for (unsigned int c = 0; c < 4; c++)
+		assert_int_equal(s->cpu[c].regs.state, SW_REGS_UNKNOWN);
+	sw_stop_free(s);
+	/* a dump with no registers at all: every CPU's are missing */
+	none.regs_cpus = 0;
+	assert_int_equal(core_write(elf_path, &none, st, -1), 0);
+	s = crash_stop(SW_RUNG_NMI);
+	assert_int_equal(fill(elf_path, s, why, sizeof(why)), 0);
+	for (unsigned int c = 0; c < 4; c++)
+		assert_int_equal(s->cpu[c].regs.state, SW_REGS_MISSING);
+	sw_stop_free(s);
+	free(st);
+}
+
 /* the page of the store that holds record slot @slot's head */
 static __u64 frame_of_slot(unsigned int slot)
 {
@@ -394,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_every_format_same_store),
 		cmocka_unit_test(test_stdin_stream),
 		cmocka_unit_test(test_registers),
+		cmocka_unit_test(test_regs_to_cpus),
 		cmocka_unit_test(test_filtered_pages),
 		cmocka_unit_test(test_bad_input),
 	};
