@@ -136,8 +136,8 @@ unit: $(UNIT_TESTS)
 	else echo "unit: a misspelt BPF program name in user/points.c does not compile: PASS"; fi
 
 # state directory, process level (no root needed)
-state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
-	@tests/state/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
+state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic build/fuzz/seeds
+	@tests/state/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic build/fuzz/seeds
 
 # writes trace lines with the BPF side's emitters (hosts without kprobes)
 $(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlinux.h-gen/$(ARCH)/vmlinux.h

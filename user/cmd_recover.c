@@ -203,7 +203,9 @@ int cmd_recover(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to recover from %s: %s\n", env.vmcore, err);
 		free(st);
-		return ret == -ENOENT || ret == -EACCES ? SW_EXIT_FAIL : SW_EXIT_DATA;
+		/* a format this build cannot read is not bad data (recover-boot retries) */
+		return ret == -ENOENT || ret == -EACCES || ret == -ENOTSUP ? SW_EXIT_FAIL
+									    : SW_EXIT_DATA;
 	}
 	/* the store's own header: layout and size were checked by the reader */
 	sw_store_meta(st, &meta);

@@ -186,6 +186,59 @@ PY
 	note "$(tail -1 "$d/trace-compare.txt")"
 }
 
+# dumps_agree R: run R's kdump capture kernel saved its crash three ways
+# (save_dumps in guest.sh: vmcore.elf, kdump-tools' dump.flat, RHEL's
+# dump.lzo); the host's makedumpfile makes three more from vmcore.elf
+# (-c -d 31, -F -c -d 31, -l -d 31). stopwatch-dynamic recover on each of the
+# six, and on dump.flat as a stream on stdin, must give the records the
+# capture kernel read from /proc/vmcore, whole: so -d 31 kept every store
+# page that is not zero. Writes R/recover-<file>.json and R/dumps-agree.txt.
+dumps_agree() {
+	local r=$1 d=$SW_SCEN_OUT/$1 pfn f bin=${SW_STOPWATCH}-dynamic
+	pfn=$(locator "$r")
+	[ -n "$pfn" ] || { fail "$r: no locator line from stopwatch arm"; return 1; }
+	for f in elf flat lzo; do
+		expect "$r" "SWRC save-$f: 0" "capture kernel saved the $f dump" || return
+	done
+	[ -x "$bin" ] || { fail "$r: no $bin (make all)"; return 1; }
+	command -v makedumpfile >/dev/null || { fail "$r: no makedumpfile on the host (make deps)"; return 1; }
+	makedumpfile -c -d 31 "$d/vmcore.elf" "$d/dump.peer-zlib" >"$d/dump.peer.log" 2>&1 &&
+		makedumpfile -F -c -d 31 "$d/vmcore.elf" >"$d/dump.peer-flat" 2>>"$d/dump.peer.log" &&
+		makedumpfile -l -d 31 "$d/vmcore.elf" "$d/dump.peer-lzo" >>"$d/dump.peer.log" 2>&1 ||
+		{ fail "$r: host makedumpfile failed: $(tail -1 "$d/dump.peer.log")"; return 1; }
+	for f in vmcore.elf dump.flat dump.lzo dump.peer-zlib dump.peer-flat dump.peer-lzo stdin; do
+		if [ $f = stdin ]; then
+			"$bin" recover --vmcore - --pfn "$pfn" --format json <"$d/dump.flat" \
+				>"$d/recover-$f.json" 2>"$d/recover-$f.err"
+		else
+			"$bin" recover --vmcore "$d/$f" --pfn "$pfn" --format json \
+				>"$d/recover-$f.json" 2>"$d/recover-$f.err"
+		fi || { fail "$r: recover $f: $(tail -1 "$d/recover-$f.err")"; return 1; }
+	done
+	python3 - "$d" "$(runlog "$r")" <<'PY' >"$d/dumps-agree.txt" 2>&1 || { fail "$r: $(tail -1 "$d/dumps-agree.txt")"; return 1; }
+import json, os, sys
+d, log = sys.argv[1], sys.argv[2]
+def recs(lines):
+    return [json.loads(l) for l in lines if l.startswith("{")]
+guest = []
+for l in open(log, errors="replace"):
+    l = l.split("|", 1)[-1].rstrip("\n")
+    i = l.find("SWOUT recover: {")
+    if i >= 0:
+        guest.append(l[i + len("SWOUT recover: "):])
+guest = recs(guest)
+assert guest, "no record from the capture kernel"
+sizes = []
+for f in ("vmcore.elf", "dump.flat", "dump.lzo", "dump.peer-zlib", "dump.peer-flat", "dump.peer-lzo", "stdin"):
+    host = recs(open(os.path.join(d, "recover-%s.json" % f)).read().splitlines())
+    assert host == guest, "%s: records differ from /proc/vmcore's:\n%s\n%s" % (f, host, guest)
+    if f != "stdin":
+        sizes.append("%s %.1f MB" % (f, os.path.getsize(os.path.join(d, f)) / 1e6))
+print("%d records agree from 7 readings; %s" % (len(guest), ", ".join(sizes)))
+PY
+	note "$r: $(tail -1 "$d/dumps-agree.txt")"
+}
+
 # rec R EXPR: evaluate a python expression on the last stop record of run R
 # (variable r: the JSON record from R/recover.json, or from the console
 # lines "SWOUT recover: {...}" for kdump runs); prints the value

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Fetch the guest's Debian packages (kernel, its modules and headers, kbuild,
-# busybox-static, kexec-tools) with apt-get download and extract them into
+# busybox-static, kexec-tools, makedumpfile) with apt-get download and extract them into
 # $SW_X86_CACHE/pkgs-<hash>/root. Prints the directory on stdout.
 # Nothing is installed on the host.
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +29,9 @@ pkgs=(
 	"linux-kbuild-$kver_base"
 	busybox-static
 	kexec-tools
+	# the capture kernel saves its dumps as kdump-tools and RHEL do; its
+	# libraries come from the host (Debian 12) like kexec's
+	makedumpfile
 	# kexec links libxenctrl (libxenmisc): its libraries go into the
 	# initramfs; the rest of kexec's closure comes from the host (Debian 12)
 	libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1

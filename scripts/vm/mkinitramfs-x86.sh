@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build the lab initramfs: busybox-static, /init, scenario scripts, wedge.ko,
-# kexec (Debian kexec-tools, with its library closure), the guest kernel
+# kexec and makedumpfile (Debian's, with their library closure), the 9p
+# modules, the guest kernel
 # (for kexec -p) and, when it exists, the static stopwatch binary.
 # Output: $SW_X86_CACHE/initramfs-<hash>.cpio.gz (path printed on stdout).
 # Usage: mkinitramfs-x86.sh PKGS_DIR WEDGE_KO [STOPWATCH_BIN]
@@ -49,21 +50,32 @@ cp "$wedge" "$st/lib/modules/wedge.ko"
 cp "$root/boot/vmlinuz-$krel" "$st/boot/vmlinuz"
 [ -n "$swbin" ] && cp "$swbin" "$st/bin/stopwatch"
 
-# kexec and the shared libraries it needs: the fetched ones first, the host's
-# (same Debian release) for the rest.
+# kexec, makedumpfile and the shared libraries they need: the fetched ones
+# first, the host's (same Debian release) for the rest.
 cp "$root/sbin/kexec" "$st/sbin/kexec"
+cp "$root/usr/sbin/makedumpfile" "$st/sbin/makedumpfile"
 libpath=$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu
-LD_LIBRARY_PATH=$libpath ldd "$root/sbin/kexec" | while read -r l; do
-	case $l in
-	*"not found"*) sw_die "kexec: $l" ;;
-	*"=> /"*) lib=$(echo "$l" | awk '{print $3}') ;;
-	/*) lib=$(echo "$l" | awk '{print $1}') ;;
-	*) continue ;;
-	esac
-	case $lib in
-	*/ld-linux-x86-64.so.2) cp -L "$lib" "$st/lib64/" ;;
-	*) cp -L "$lib" "$st/lib/x86_64-linux-gnu/" ;;
-	esac
+for bin in "$root/sbin/kexec" "$root/usr/sbin/makedumpfile"; do
+	LD_LIBRARY_PATH=$libpath ldd "$bin" | while read -r l; do
+		case $l in
+		*"not found"*) sw_die "$(basename "$bin"): $l" ;;
+		*"=> /"*) lib=$(echo "$l" | awk '{print $3}') ;;
+		/*) lib=$(echo "$l" | awk '{print $1}') ;;
+		*) continue ;;
+		esac
+		case $lib in
+		*/ld-linux-x86-64.so.2) cp -L "$lib" "$st/lib64/" ;;
+		*) cp -L "$lib" "$st/lib/x86_64-linux-gnu/" ;;
+		esac
+	done
+done
+# 9p over virtio (the kdump scenario's capture kernel writes its dumps to the
+# host): Debian's kernel has them as xz modules, which busybox insmod cannot
+# unpack; in load order
+mkdir -p "$st/lib/modules/9p"
+for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
+	xz -dc "$root/lib/modules/$krel/kernel/$m.ko.xz" > "$st/lib/modules/9p/$(basename "$m").ko" ||
+		sw_die "no module $m in the kernel package"
 done
 
 (cd "$st" && find . -print0 | sort -z | cpio --quiet -o -0 -H newc -R 0:0) | gzip -1 > "$out.tmp"

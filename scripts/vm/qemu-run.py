@@ -76,6 +76,7 @@ def main():
     ap.add_argument("--warm-reboots", type=int, default=0)
     ap.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
     ap.add_argument("--bios", help="arm64: TF-A flash image")
+    ap.add_argument("--share", help="host directory the guest mounts over 9p (tag swshare)")
     a = ap.parse_args()
 
     if os.path.exists(a.qmp):
@@ -86,6 +87,10 @@ def main():
            "-no-user-config", "-nodefaults", "-serial", "stdio", "-monitor", "none",
            "-action", "reboot=shutdown,shutdown=pause",
            "-qmp", "unix:%s,server=on,wait=off" % a.qmp]
+    if a.share:
+        # virtio-9p: the kdump capture kernel writes its dumps to the host here
+        cmd += ["-virtfs", "local,path=%s,mount_tag=swshare,security_model=none,id=swshare"
+                % a.share]
     if a.arch == "x86_64":
         cmd += ["-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append]
     else:

@@ -103,7 +103,7 @@ sw_artifacts_ready() {
 }
 
 sw_run_scenarios() {
-	local f b num name ts te took runs timeout mem dump append warm r dumparg try rs re rc notes n
+	local f b num name ts te took runs timeout mem dump append warm share r dumparg try rs re rc notes n
 	. "$SW_VM_DIR/check-lib.sh"
 	for f in "${SW_FILES[@]}"; do
 		b=$(basename "$f" .sc)
@@ -126,12 +126,15 @@ sw_run_scenarios() {
 		dump=$(meta "$f" dump)
 		append=$(meta "$f" append)
 		warm=$(meta "$f" warm_reboots)
+		share=$(meta "$f" share)
 		for r in $runs; do
 			mkdir -p "$SW_SCEN_OUT/$r"
 			sw_log "scenario $num $name: run $r"
 			dumparg=()
 			[ "$dump" = yes ] && dumparg=(--dump "$SW_SCEN_OUT/$r/vmcore.elf")
 			[ -n "$warm" ] && dumparg+=(--warm-reboots "$warm")
+			# the guest writes into the run's directory (the kdump capture's dumps)
+			[ "$share" = yes ] && dumparg+=(--share "$SW_SCEN_OUT/$r")
 			for try in 1 2 3; do
 				rs=$(date +%s.%N)
 				lab_boot "$f" "$r" "$SW_SCEN_OUT/$r" "${timeout:-120}" "$mem" \
@@ -171,7 +174,7 @@ sw_run_scenarios() {
 		for n in "${SW_NOTES[@]}"; do notes+="${notes:+; }$n"; done
 		if [ -z "$SW_FAIL" ]; then
 			result "$num" "$name" PASS "${notes:+$notes; }${took} s"
-			[ "${SW_LAB_KEEP:-0}" = 1 ] || rm -f "$SW_SCEN_OUT"/*/vmcore.elf
+			[ "${SW_LAB_KEEP:-0}" = 1 ] || rm -f "$SW_SCEN_OUT"/*/vmcore.elf "$SW_SCEN_OUT"/*/dump.*
 		else
 			result "$num" "$name" FAIL "$SW_FAIL${notes:+ | $notes}"
 		fi

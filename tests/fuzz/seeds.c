@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "../unit/kdump_builder.h"
 
 static const char *dir;
@@ -175,6 +176,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
+	{	/* DIR and its four corpus directories */
+		static const char *const sub[] = { "", "/vmcore", "/store", "/kdump", "/flat" };
+		char path[512];
+
+		for (unsigned int i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", dir, sub[i]);
+			if (mkdir(path, 0755) && errno != EEXIST)
+				die(path);
+		}
+	}
 	st = store(4096, x86_frames, 9);
 	core("x86", &x86, st, -1, 16);
 	core("x86-headers-only", &x86, st, core_hdrs(&x86), 16);

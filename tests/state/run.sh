@@ -4,9 +4,10 @@
 # endpoint. Records come from logscan on tests/data/logs and on logs
 # bench/logscan-gen.py writes. Needs no root: the state directory is a temp
 # directory and the HTTP server listens on a free loopback port.
-# usage: run.sh STATIC_BINARY DYNAMIC_BINARY
+# usage: run.sh STATIC_BINARY DYNAMIC_BINARY [DUMP_SEEDS]
+# DUMP_SEEDS (build/fuzz/seeds) writes the kdump-tools dumps of recover-boot's test.
 set -u
-SW=$(realpath "$1") SWD=$(realpath "$2")
+SW=$(realpath "$1") SWD=$(realpath "$2") SEEDS=${3:+$(realpath "$3")}
 here=$(cd "$(dirname "$0")" && pwd)
 LOGS=$here/../data/logs
 CHECK_EXPO=$here/../lib/check_expo.py
@@ -289,6 +290,36 @@ if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "state $tmp/boot: 1 new, 0 al
    grep -q 'stopwatch_cumulative_records_total{source="log"} 1$' "$tmp/textfiles/stopwatch_cumulative.prom"
 then ok "recover-boot: absent sources skipped, pstore counted once over two boots' runs"
 else bad "recover-boot" "$(cat "$tmp/boot1.out" "$tmp/boot2.out")"; fi
+
+# 8b. recover-boot and kdump-tools' /var/crash: a flattened dump holding two
+# stops is counted, a dump with no store sends its dmesg file to logscan, and
+# a second boot's run reads neither again
+if [ -n "$SEEDS" ] && "$SEEDS" "$tmp/seeds" 2>/dev/null; then
+  mkdir -p "$tmp/crash/202612010930" "$tmp/crash/202612011015"
+  cp "$tmp/seeds/flat/seed-kdump-lzo" "$tmp/crash/202612010930/dump.202612010930"
+  cp "$tmp/seeds/kdump/seed-x86-zlib" "$tmp/crash/202612011015/dump.202612011015"
+  printf 'KDUMP   this dump was cut short' | dd of="$tmp/crash/202612011015/dump.202612011015" \
+    conv=notrunc 2>/dev/null   # a dump kdump-tools could not finish: no store in it
+  cp "$LOGS/dmesg-ramoops-0" "$tmp/crash/202612011015/dmesg.202612011015"
+  for run in 1 2; do
+    STOPWATCH=$SW STOPWATCH_DYNAMIC=$SWD STOPWATCH_STATE_DIR=$tmp/crashstate STOPWATCH_PSTORE_DIR=$tmp/none \
+      STOPWATCH_CRASH_DIR=$tmp/crash STOPWATCH_JOURNALCTL=false \
+      "$here/../../packaging/systemd/recover-boot" > "$tmp/crash$run.out" 2>&1; eval "rc$run=$?"
+  done
+  if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] &&
+     grep -q "state $tmp/crashstate: 2 new, 0 already counted (2 records in all)" "$tmp/crash1.out" &&
+     grep -q "state $tmp/crashstate: 1 new, 0 already counted (3 records in all)" "$tmp/crash1.out" &&
+     ! grep -q "state $tmp/crashstate" "$tmp/crash2.out" &&
+     [ "$(wc -l < "$tmp/crashstate/dumps-read")" = 2 ] &&
+     "$SW" stats --state-dir "$tmp/crashstate" --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["records"]["total"] == 3 and d["records"]["vmcore"] == 2 and d["records"]["log"] == 1, d["records"]'
+  then ok "recover-boot: kdump-tools dumps counted once, a storeless dump's dmesg logscanned, nothing read twice"
+  else bad "recover-boot /var/crash" "$(cat "$tmp/crash1.out" "$tmp/crash2.out")"; fi
+else
+  bad "recover-boot /var/crash" "no dump builder (build/fuzz/seeds) to write the dumps"
+fi
 
 # 9. whatif: records with exact ack latencies (the x86 lab's, tests/data/records),
 # known answers at the kernel's 1 s wait; a state of log records alone has none

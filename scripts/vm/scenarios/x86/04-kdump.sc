@@ -3,12 +3,17 @@
 # stopwatch.pfn= from the locator; the panic runs x86's crash stop (NMI
 # shootdown, nmi_shootdown_cpus), the capture kernel runs
 # stopwatch recover --vmcore /proc/vmcore --format json and prints the
-# record on the console. Runs: armed, armed with CPU 2 wedged, and plain
-# (unarmed, for the time from panic to the capture kernel without the tool).
+# record on the console, then saves the crash to the host over 9p as fleets
+# keep it (vmcore.elf, kdump-tools' makedumpfile -F -c -d 31, RHEL's -l -d 31:
+# save_dumps in guest.sh), where the host's stopwatch reads each, and
+# makedumpfile's own dumps of vmcore.elf, to the same record (dumps_agree).
+# Runs: armed, armed with CPU 2 wedged, and plain (unarmed, for the time from
+# panic to the capture kernel without the tool).
 # runs: plain armed armed-wedge
 # needs: stopwatch
 # append: crashkernel=256M retain_initrd
-# timeout: 240
+# share: yes
+# timeout: 360
 
 guest() {
 	_pfn=
@@ -49,6 +54,8 @@ check() {
 		fail "armed: not every other CPU stopped: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed-wedge '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["nmi"]' ] ||
 		fail "armed-wedge: CPU 2 not stopped by NMI: $(rec armed-wedge 'r["cpus"]')" || return
+	dumps_agree armed || return
+	dumps_agree armed-wedge || return
 	note "panic to capture kernel: $(to_capture plain) s plain, $(to_capture armed) s armed, $(to_capture armed-wedge) s armed+wedged"
 	note "record: crash stop $(rec armed 'r["duration_us"]') us, wedged $(rec armed-wedge 'r["duration_us"]') us"
 }
