@@ -42,7 +42,7 @@ KDUMP_LIBS := -lkdumpfile
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test bench bench-dump clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -168,6 +168,9 @@ $(OUT)/bench/state-bench: bench/state-bench.c $(USER_OBJS) $(STATIC_ONLY)
 # minutes, not part of `make check`.
 scale-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
 	@tests/scale/run.sh $(OUT)
+# recover from 1-4 GiB dumps with and without the locator, beside drgn (bench/dump-open.sh)
+bench-dump: $(OUT)/stopwatch-dynamic
+	@bench/dump-open.sh $(OUT)/stopwatch-dynamic
 
 # ---- fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c, one per reader (docs/fuzzing.md) ----
 # Every user object is built instrumented and linked into each harness, so a
