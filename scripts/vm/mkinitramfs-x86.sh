@@ -53,9 +53,9 @@ cp "$root/boot/vmlinuz-$krel" "$st/boot/vmlinuz"
 # kexec, makedumpfile and the shared libraries they need: the fetched ones
 # first, the host's (same Debian release) for the rest.
 cp "$root/sbin/kexec" "$st/sbin/kexec"
-cp "$root/usr/sbin/makedumpfile" "$st/sbin/makedumpfile"
+cp "$root/usr/bin/makedumpfile" "$st/sbin/makedumpfile"
 libpath=$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu
-for bin in "$root/sbin/kexec" "$root/usr/sbin/makedumpfile"; do
+for bin in "$root/sbin/kexec" "$root/usr/bin/makedumpfile"; do
 	LD_LIBRARY_PATH=$libpath ldd "$bin" | while read -r l; do
 		case $l in
 		*"not found"*) sw_die "$(basename "$bin"): $l" ;;
