@@ -17,6 +17,8 @@
 #include "sinks.h"
 #include "trace.h"
 #include "vmcore.h"
+#include "dump.h"
+#include "dump_regs.h"
 
 static const char recover_doc[] =
 	"Read stop records from a crash dump and print them: an ELF core\n"
@@ -175,6 +177,49 @@ static int recover_trace(void)
 	return sw_ingest_end(k.state, ret);
 }
 
+/*
+ * The dump's registers belong to the crash it saved: the newest record of
+ * kind crash. That record goes to the sinks with each CPU's registers (or
+ * that the dump lacks them); every other record as the store holds it.
+ */
+struct dump_walk {
+	struct sw_sinks *k;
+	const struct sw_dump *d;
+	__u64 crash_seq;
+};
+
+static int newest_crash(void *ctx, const struct sw_stop *s)
+{
+	__u64 *seq = ctx;
+
+	if (s->kind == SW_KIND_CRASH && s->seq > *seq)
+		*seq = s->seq;
+	return 0;
+}
+
+static int take_with_regs(void *ctx, const struct sw_stop *s)
+{
+	struct dump_walk *w = ctx;
+	struct sw_stop *c;
+	char why[256];
+	int ret;
+
+	if (s->kind != SW_KIND_CRASH || s->seq != w->crash_seq)
+		return sw_sinks_take(w->k, s);
+	c = sw_stop_new(s->nr_cpus);
+	if (!c || sw_stop_copy(c, s)) {
+		sw_stop_free(c);
+		return -ENOMEM;
+	}
+	ret = sw_dump_fill_regs(w->d, c, why, sizeof(why));
+	if (ret == -ENOENT)
+		fprintf(stderr, "stopwatch: registers of record %llu: %s\n",
+			(unsigned long long)s->seq, why);
+	ret = ret == -ENOMEM ? ret : sw_sinks_take(w->k, c);
+	sw_stop_free(c);
+	return ret;
+}
+
 int cmd_recover(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { &sw_format_argp }, { &sw_records_argp }, { &sw_state_argp },
@@ -182,6 +227,8 @@ int cmd_recover(int argc, char **argv)
 	const struct argp argp = { recover_options, recover_parse, NULL, recover_doc, children };
 	struct sw_record_meta meta = { .source = SW_SRC_VMCORE, .exact = true };
 	struct sw_sinks k = { .out = stdout };
+	struct dump_walk w = { .k = &k };
+	struct sw_dump *d = NULL;
 	struct sw_store *st;
 	char err[256];
 	int n = 0, ret;
@@ -199,9 +246,17 @@ int cmd_recover(int argc, char **argv)
 		fprintf(stderr, "stopwatch: out of memory\n");
 		return SW_EXIT_FAIL;
 	}
-	ret = sw_vmcore_read_store(env.vmcore, pfn, st, err, sizeof(err));
+	ret = sw_dump_open(env.vmcore, &d, err, sizeof(err));
+	if (!ret) {
+		fprintf(stderr, "stopwatch: %s: %s dump", env.vmcore, sw_dump_describe(d));
+		if (sw_dump_level(d) >= 0)
+			fprintf(stderr, ", dump level %d", sw_dump_level(d));
+		fprintf(stderr, ", registers of %d CPUs\n", sw_dump_prstatus(d, NULL, 0));
+		ret = sw_vmcore_find_store(d, env.vmcore, pfn, st, err, sizeof(err));
+	}
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to recover from %s: %s\n", env.vmcore, err);
+		sw_dump_close(d);
 		free(st);
 		/* a format this build cannot read is not bad data (recover-boot retries) */
 		return ret == -ENOENT || ret == -EACCES || ret == -ENOTSUP ? SW_EXIT_FAIL
@@ -212,15 +267,19 @@ int cmd_recover(int argc, char **argv)
 	if (env.boot_id && strcasecmp(env.boot_id, meta.boot_id)) {
 		fprintf(stderr, "stopwatch: %s holds records of boot %s, not %s\n", env.vmcore,
 			meta.boot_id, env.boot_id);
+		sw_dump_close(d);
 		free(st);
 		return SW_EXIT_DATA;
 	}
 	ret = sw_ingest_begin(&k.state);
 	if (ret) {
+		sw_dump_close(d);
 		free(st);
 		return ret;
 	}
-	n = sw_store_walk(st, &meta, sw_sinks_take, &k);
+	w.d = d;
+	sw_store_walk(st, &meta, newest_crash, &w.crash_seq);
+	n = sw_store_walk(st, &meta, take_with_regs, &w);
 	if (n < 0) {
 		fprintf(stderr, "stopwatch: failed to decode records: %s\n", strerror(-n));
 		ret = SW_EXIT_FAIL;
@@ -230,6 +289,7 @@ int cmd_recover(int argc, char **argv)
 		printf("armed in boot %s, but no stop was recorded\n", meta.boot_id);
 	fflush(stdout);
 	ret = ingest_failed(&k, ret);
+	sw_dump_close(d);
 	free(st);
 	return sw_ingest_end(k.state, ret);
 }

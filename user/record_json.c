@@ -144,10 +144,10 @@ static void parse_regs(struct json_object *o, struct sw_cpu_regs *regs)
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(o, "regs", &v) || !v)
+	if (!json_object_object_get_ex(o, "dump_regs", &v) || !v)
 		return;
-	if (json_object_is_type(v, json_type_string)) {
-		if (!strcmp(json_object_get_string(v), "missing"))
+	if (json_object_is_type(v, json_type_boolean)) {
+		if (!json_object_get_boolean(v))
 			regs->state = SW_REGS_MISSING;
 		return;
 	}

@@ -58,13 +58,14 @@ static sw_json *cpuset_json(bool known, const struct sw_cpuset *s)
 	return sw_json_str(buf);
 }
 
+/* "dump_regs" (issue 11): null not from a dump, false the dump lacks them, or the object */
 static sw_json *regs_json(const struct sw_cpu_regs *r)
 {
 	char hex[24];
 	sw_json *o;
 
 	if (r->state == SW_REGS_MISSING)
-		return sw_json_str("missing");
+		return sw_json_bool(false);
 	if (r->state != SW_REGS_KNOWN)
 		return NULL;
 	o = sw_json_obj();
@@ -91,7 +92,7 @@ static sw_json *cpu_json(const struct sw_stop *s, unsigned int c)
 	else
 		sw_json_set_null(o, "ack_us");
 	sw_json_set_str(o, "irqs", sw_irqs_name(sc->irqs));
-	sw_json_set(o, "regs", regs_json(&sc->regs));
+	sw_json_set(o, "dump_regs", regs_json(&sc->regs));
 	sw_json_set(o, "sdei_end", end ? sw_json_str(end) : NULL);
 	sw_json_set(o, "capture_can_reonline", sc->reonline == SW_REONLINE_UNKNOWN ? NULL :
 		    sw_json_bool(sc->reonline == SW_REONLINE_YES));

@@ -135,7 +135,7 @@ static void cpu_facts(char *buf, size_t len, const struct sw_stop_cpu *c)
 
 	buf[0] = '\0';
 	if (c->regs.state == SW_REGS_MISSING)
-		o += snprintf(buf + o, len - o, " regs: missing in dump");
+		o += snprintf(buf + o, len - o, " regs: not in the dump");
 	else if (c->regs.state == SW_REGS_KNOWN)
 		o += snprintf(buf + o, len - o, " pc 0x%llx sp 0x%llx irqs %s",
 			      (unsigned long long)c->regs.pc, (unsigned long long)c->regs.sp,
@@ -179,12 +179,45 @@ static void table(FILE *f, const struct sw_stop *s, bool per_cpu)
 	}
 }
 
+/*
+ * From a crash dump: whose registers it lacks, first, as that is what an
+ * operator reading the crash needs before anything else.
+ */
+static void dump_regs(FILE *f, const struct sw_stop *s)
+{
+	struct sw_cpuset *miss = calloc(2, sizeof(*miss)), *have = miss + 1;
+	char *set = malloc(SW_CPUSET_TEXT_MAX);
+	bool any = false;
+
+	if (!miss || !set)
+		goto out;
+	for (unsigned int c = 0; c < s->nr_cpus; c++) {
+		if (s->cpu[c].regs.state == SW_REGS_MISSING)
+			sw_cpuset_set(miss, c);
+		else if (s->cpu[c].regs.state == SW_REGS_KNOWN)
+			sw_cpuset_set(have, c);
+		else
+			continue;
+		any = true;
+	}
+	if (!any)
+		goto out;
+	sw_cpuset_format(miss, set, SW_CPUSET_TEXT_MAX);
+	fprintf(f, "  registers in the dump: missing for CPUs %s;", set[0] ? set : "none");
+	sw_cpuset_format(have, set, SW_CPUSET_TEXT_MAX);
+	fprintf(f, " saved for CPUs %s\n", set[0] ? set : "none");
+out:
+	free(miss);
+	free(set);
+}
+
 void sw_stop_print_text(FILE *f, const struct sw_stop *s, bool per_cpu)
 {
 	char set[SW_CPUSET_TEXT_MAX];
 	struct sw_cpuset never;
 
 	header(f, s);
+	dump_regs(f, s);
 	rungs(f, s);
 	ranges(f, s, per_cpu);
 	table(f, s, per_cpu);

@@ -438,7 +438,7 @@ static void test_record_json_schema(void **state)
 	assert_non_null(strstr(out, "\"outcome\":\"escalated\""));
 	assert_non_null(strstr(out, "{\"rung\":\"nmi\",\"fired_us\":1000000.000,\"targets\":\"2\"}"));
 	assert_non_null(strstr(out, "{\"cpu\":2,\"rung\":\"nmi\",\"at_us\":1000030.000,"
-				    "\"ack_us\":30.000,\"irqs\":\"masked\",\"regs\":null,"
+				    "\"ack_us\":30.000,\"irqs\":\"masked\",\"dump_regs\":null,"
 				    "\"sdei_end\":null,\"capture_can_reonline\":null}"));
 	assert_non_null(strstr(out, "{\"cpu\":1,\"rung\":\"ipi\",\"at_us\":12.000,\"ack_us\":10.000"));
 	assert_non_null(strstr(out, "\"never_stopped\":\"\""));

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include "dump.h"
 #include "dump_regs.h"
+#include "stop_print.h"
 #include "vmcore.h"
 
 #include "kdump_builder.h"
@@ -305,6 +306,21 @@ static void test_regs_to_cpus(void **state)
 	kd(&x86, st, KD_ZLIB, 31, false, 0);	/* CPUs 0, 1, 3 saved registers */
 	assert_int_equal(fill(kd_path, s, why, sizeof(why)), 0);
 	assert_int_equal(s->cpu[2].regs.state, SW_REGS_MISSING);
+	{	/* as recover prints it: whose registers are missing first; dump_regs per CPU */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		sw_stop_print_text(m, s, false);
+		sw_stop_print_json(m, s);
+		fclose(m);
+		assert_non_null(strstr(buf, "\n  registers in the dump: missing for CPUs 2; saved for CPUs 0-1,3\n"));
+		assert_non_null(strstr(buf, "{\"cpu\":2,\"rung\":\"none\""));
+		assert_non_null(strstr(buf, "\"dump_regs\":false"));
+		assert_non_null(strstr(buf, "\"dump_regs\":{\"pc\":\"0xffffffff810000c0\","
+				       "\"sp\":\"0xffffc90000034000\",\"irqs\":\"masked\"}"));
+		free(buf);
+	}
 	for (unsigned int c = 0; c < 4; c += c == 1 ? 2 : 1) {
 		assert_int_equal(s->cpu[c].regs.state, SW_REGS_KNOWN);
 		assert_int_equal(s->cpu[c].regs.pc, core_cpu_pc(EM_X86_64, c));

@@ -6,7 +6,9 @@
 # record on the console, then saves the crash to the host over 9p as fleets
 # keep it (vmcore.elf, kdump-tools' makedumpfile -F -c -d 31, RHEL's -l -d 31:
 # save_dumps in guest.sh), where the host's stopwatch reads each, and
-# makedumpfile's own dumps of vmcore.elf, to the same record (dumps_agree).
+# makedumpfile's own dumps of vmcore.elf, to the same record (dumps_agree);
+# every CPU's registers are in the dump, the NMI-stopped CPU 2's with
+# interrupts masked at the wedge.
 # Runs: armed, armed with CPU 2 wedged, and plain (unarmed, for the time from
 # panic to the capture kernel without the tool).
 # runs: plain armed armed-wedge
@@ -50,12 +52,18 @@ check() {
 		[ "$(rec $r 'r["kind"]')" = crash ] || fail "$r: record kind '$(rec $r 'r["kind"]')', not crash" || return
 		[ "$(rec $r 'r["source"]')" = vmcore ] || fail "$r: record source '$(rec $r 'r["source"]')'" || return
 	done
-	[ "$(rec armed 'sorted([c["cpu"] for c in r["cpus"]] + [r["initiator"]]) == [0, 1, 2, 3]')" = True ] ||
+	[ "$(rec armed 'sorted([c["cpu"] for c in r["cpus"] if c["rung"] != "none"] + [r["initiator"]]) == [0, 1, 2, 3]')" = True ] ||
 		fail "armed: not every other CPU stopped: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed-wedge '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["nmi"]' ] ||
 		fail "armed-wedge: CPU 2 not stopped by NMI: $(rec armed-wedge 'r["cpus"]')" || return
 	dumps_agree armed || return
 	dumps_agree armed-wedge || return
+	# every CPU saved its registers in the crash; the NMI-stopped one with interrupts masked
+	[ "$(rec armed 'all(isinstance(c["dump_regs"], dict) for c in r["cpus"])')" = True ] ||
+		fail "armed: a CPU's registers missing from the dump: $(rec armed 'r["cpus"]')" || return
+	[ "$(rec armed-wedge '[c["dump_regs"]["irqs"] for c in r["cpus"] if c["cpu"] == 2]')" = '["masked"]' ] ||
+		fail "armed-wedge: CPU 2 (NMI-stopped) registers not in the dump with irqs masked: $(rec armed-wedge 'r["cpus"]')" || return
+	note "armed-wedge CPU 2 registers in the dump: $(rec armed-wedge '[c["dump_regs"] for c in r["cpus"] if c["cpu"] == 2][0]')"
 	note "panic to capture kernel: $(to_capture plain) s plain, $(to_capture armed) s armed, $(to_capture armed-wedge) s armed+wedged"
 	note "record: crash stop $(rec armed 'r["duration_us"]') us, wedged $(rec armed-wedge 'r["duration_us"]') us"
 }
