@@ -28,6 +28,7 @@
 #define DH_STATUS_OFF	424
 #define DH_BLOCK_OFF	428
 #define SUB_LEVEL_OFF	8	/* in kdump_sub_header, block 1 */
+#define PAGE_DESC_SIZE	24	/* struct page_desc: offset, size, flags, page_flags */
 
 struct kd_priv {
 	kdump_ctx_t *ctx;
@@ -115,11 +116,39 @@ static bool inside(const struct sw_dump *d, __u64 off, __u64 len)
  * them before reading, so a corrupt header of a small file would make it
  * ask for gigabytes.
  */
+/*
+ * Set bits of the dumpable-page bitmap (the second half of the bitmap
+ * blocks; the whole of them in old dumps too big for two): one page
+ * descriptor each. -1 if it cannot be read.
+ */
+static long long dumpable_pages(const struct sw_dump *d, __u64 off, __u64 len)
+{
+	unsigned char *buf = malloc(65536);
+	long long n = 0;
+
+	if (!buf)
+		return -1;
+	while (len) {
+		size_t chunk = len < 65536 ? len : 65536;
+
+		if (pread(d->fd, buf, chunk, (off_t)off) != (ssize_t)chunk) {
+			n = -1;
+			break;
+		}
+		for (size_t i = 0; i < chunk; i++)
+			n += __builtin_popcount(buf[i]);
+		off += chunk;
+		len -= chunk;
+	}
+	free(buf);
+	return n;
+}
+
 static int check_header(struct sw_dump *d, char *err, size_t errlen)
 {
 	__s32 version = 0, block = 0, sub_blocks = 0, level = -1;
 	__u32 status = 0, bitmap_blocks = 0;
-	__u64 sub[10] = { 0 };	/* kdump_sub_header, 64-bit, up to size_eraseinfo */
+	__u64 sub[13] = { 0 };	/* kdump_sub_header, 64-bit, up to max_mapnr_64 */
 
 	if (pread(d->fd, &version, 4, DH_VERSION_OFF) != 4 ||
 	    pread(d->fd, &status, 4, DH_STATUS_OFF) != 4 ||
@@ -150,6 +179,39 @@ static int check_header(struct sw_dump *d, char *err, size_t errlen)
 					 (unsigned long long)sub[i]);
 				return -EIO;
 			}
+	}
+	/*
+	 * Every page descriptor must lie in the file too: libkdumpfile 0.5.1
+	 * overflows a page buffer on descriptors past the end of a truncated
+	 * dump (found by fuzz_kdump).
+	 */
+	{
+		__u64 bm = ((__u64)1 + sub_blocks) * block, half = (__u64)bitmap_blocks * block / 2;
+		__u32 mapnr32 = 0;
+		__u64 max_mapnr;
+		long long n;
+
+		if (pread(d->fd, &mapnr32, 4, DH_BLOCK_OFF + 12) != 4)
+			mapnr32 = 0;
+		max_mapnr = version >= 6 ? sub[12] : mapnr32;	/* as libkdumpfile takes it */
+		/*
+		 * makedumpfile writes two bitmaps, each covering max_mapnr pages;
+		 * libkdumpfile reads one bitmap of both halves when they do not,
+		 * and 0.5.1 then overflows a page buffer (found by fuzz_flat)
+		 */
+		if (max_mapnr > half * 8) {
+			snprintf(err, errlen, "%s dump corrupt: its header says %llu pages, its "
+				 "bitmaps cover %llu", d->describe, (unsigned long long)max_mapnr,
+				 (unsigned long long)half * 8);
+			return -EIO;
+		}
+		n = dumpable_pages(d, bm + half, half);
+		if (n < 0 || !inside(d, bm + 2 * half, (__u64)n * PAGE_DESC_SIZE)) {
+			snprintf(err, errlen, "%s dump truncated or corrupt: its bitmap lists %lld "
+				 "pages, whose descriptors do not fit in the file (%llu bytes)",
+				 d->describe, n, (unsigned long long)d->size);
+			return -EIO;
+		}
 	}
 	return 0;
 }
@@ -209,6 +271,12 @@ int sw_dump_open_kdump(struct sw_dump *d, char *err, size_t errlen)
 		return -EIO;
 	/* recover reads a dozen pages: libkdumpfile's default cache of 1024 costs more */
 	kdump_set_number_attr(p->ctx, "cache.size", 16);
+	/*
+	 * read(2), never mmap(2): a page descriptor of a corrupt or truncated
+	 * dump that points past the end of the file would fault (SIGBUS) in a
+	 * mapping, while a read just comes up short (found by fuzz_kdump).
+	 */
+	kdump_set_number_attr(p->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
 	s = kdump_open_fd(p->ctx, d->fd);
 	if (s != KDUMP_OK) {
 		snprintf(err, errlen, "%s dump unreadable: %s", d->describe, kdump_get_err(p->ctx));

@@ -203,7 +203,10 @@ static void dump_regs(FILE *f, const struct sw_stop *s)
 	if (!any)
 		goto out;
 	sw_cpuset_format(miss, set, SW_CPUSET_TEXT_MAX);
-	fprintf(f, "  registers in the dump: missing for CPUs %s;", set[0] ? set : "none");
+	if (set[0])
+		fprintf(f, "  registers in the dump: missing for CPUs %s;", set);
+	else
+		fprintf(f, "  registers in the dump: none missing;");
 	sw_cpuset_format(have, set, SW_CPUSET_TEXT_MAX);
 	fprintf(f, " saved for CPUs %s\n", set[0] ? set : "none");
 out:
