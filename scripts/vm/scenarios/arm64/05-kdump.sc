@@ -4,7 +4,8 @@
 # locator; CPU 2 is wedged with DAIF masked; the panic runs the crash stop
 # (crash_smp_send_stop()), whose SDEI rung stops CPU 2 and saves its
 # registers. The capture kernel runs stopwatch recover --vmcore /proc/vmcore
-# and prints the record on the console.
+# and prints the record on the console, with CPU 2's registers from the
+# dump (its PRSTATUS note) showing interrupts masked.
 # kernel: series
 # needs: stopwatch
 # append: crashkernel=256M retain_initrd
@@ -31,5 +32,9 @@ check() {
 		fail "CPU 2 not stopped by SDEI: $(rec default 'r["cpus"]')" || return
 	[ "$(rec default 'sorted([c["cpu"] for c in r["cpus"] if c["rung"] != "none"] + [r["initiator"]]) == [0, 1, 2, 3]')" = True ] ||
 		fail "not every other CPU stopped: $(rec default 'r["cpus"]')" || return
+	# the SDEI-stopped CPU saved its registers into the dump, interrupts masked at the wedge
+	[ "$(rec default '[c["dump_regs"]["irqs"] for c in r["cpus"] if c["cpu"] == 2 and c["dump_regs"]]')" = '["masked"]' ] ||
+		fail "CPU 2 (SDEI-stopped) registers not in /proc/vmcore with irqs masked: $(rec default 'r["cpus"]')" || return
+	note "CPU 2 registers in the dump: $(rec default '[c["dump_regs"] for c in r["cpus"] if c["cpu"] == 2][0]')"
 	note "panic to capture kernel $(secs "$(htime default 'Kernel panic - not syncing')" "$(htime default 'SWLAB: init: .*capture=1')") s; record: crash stop $(rec default 'r["duration_us"]') us, SDEI rung at $(rec default '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us, CPU 2 $(rec default '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us after its signal"
 }
