@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "wire.h"
 #include "vmcore.h"
 
 #define SCAN_STEP	4096ULL		/* smallest page size: store pages start on it */
@@ -128,50 +129,28 @@ static int open_core(const char *path, struct core *c, char *err, size_t errlen)
 	return 0;
 }
 
-static bool csum_ok(const struct sw_store_hdr *h)
+/*
+ * The header of the store at @first_pfn, whose first SW_STORE_HDR_MAX bytes
+ * are @hdr: any layout store.c reads, checked there; then that it names
+ * @first_pfn as its first frame, and frames that can be addressed.
+ */
+static int check_hdr(const void *hdr, __u64 first_pfn, struct sw_store_geom *g,
+		     char *err, size_t errlen)
 {
-	return crc32(0, (const void *)h, offsetof(struct sw_store_hdr, hdr_csum)) == h->hdr_csum;
-}
+	int ret = sw_store_geom(hdr, SW_STORE_HDR_MAX, g, err, errlen);
 
-static bool page_size_ok(__u32 ps)
-{
-	return ps >= 4096 && ps <= 65536 && !(ps & (ps - 1));
-}
-
-/* The header of the store at @first_pfn; the magic was already seen. */
-static int check_hdr(const struct sw_store_hdr *h, __u64 first_pfn, char *err, size_t errlen)
-{
-	if (h->magic != SW_STORE_MAGIC) {
+	if (ret == -EINVAL)
 		snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
 			 (unsigned long long)first_pfn);
-		return -EINVAL;
-	}
-	/* layout and size first: another version may checksum other bytes */
-	if (h->layout != SW_LAYOUT_VERSION || h->size != sizeof(struct sw_store)) {
-		snprintf(err, errlen, "record store of another stopwatch version (layout %u, %u bytes; "
-			 "this one reads layout %u, %zu bytes)", h->layout, h->size,
-			 SW_LAYOUT_VERSION, sizeof(struct sw_store));
-		return -EPROTO;
-	}
-	if (!csum_ok(h)) {
-		snprintf(err, errlen, "record store header checksum mismatch at page frame %llu "
-			 "(corrupt core)", (unsigned long long)first_pfn);
-		return -EBADMSG;
-	}
-	if (!page_size_ok(h->page_size) ||
-	    h->nr_pages != (sizeof(struct sw_store) + h->page_size - 1) / h->page_size ||
-	    h->nr_pages > SW_MAX_PAGES) {
-		snprintf(err, errlen, "record store header is inconsistent (page size %u, %u pages)",
-			 h->page_size, h->nr_pages);
-		return -EBADMSG;
-	}
-	if (h->pfn[0] != first_pfn) {
+	if (ret)
+		return ret;
+	if (g->pfn[0] != first_pfn) {
 		snprintf(err, errlen, "record store header names frame %llu, not %llu (stale locator)",
-			 (unsigned long long)h->pfn[0], (unsigned long long)first_pfn);
+			 (unsigned long long)g->pfn[0], (unsigned long long)first_pfn);
 		return -EINVAL;
 	}
-	for (__u32 i = 0; i < h->nr_pages; i++)
-		if (!h->pfn[i] || h->pfn[i] > UINT64_MAX / h->page_size) {
+	for (__u32 i = 0; i < g->nr_pages; i++)
+		if (!g->pfn[i] || g->pfn[i] > UINT64_MAX / g->page_size) {
 			snprintf(err, errlen, "record store header lists an impossible frame for page %u", i);
 			return -EBADMSG;
 		}
@@ -180,18 +159,20 @@ static int check_hdr(const struct sw_store_hdr *h, __u64 first_pfn, char *err, s
 
 /*
  * No locator: probe the first 8 bytes of every 4 KiB-aligned physical page
- * for the magic, and take the first whose header checksum holds.
+ * for the magic, and take the first whose header holds (checksum, sizes).
  */
 static bool scan_for_store(const struct core *c, __u64 *pfn)
 {
+	static unsigned char h[SW_STORE_HDR_MAX];
+
 	for (size_t i = 0; i < c->nseg; i++) {
 		const struct seg *s = &c->seg[i];
 		__u64 end = s->paddr + s->len;
 		__u64 a = (s->paddr + SCAN_STEP - 1) & ~(SCAN_STEP - 1);
 
-		for (; a >= s->paddr && a < end && end - a >= sizeof(struct sw_store_hdr);
-		     a += SCAN_STEP) {
-			struct sw_store_hdr h;
+		for (; a >= s->paddr && a < end && end - a >= sizeof(__u64); a += SCAN_STEP) {
+			struct sw_store_geom g;
+			char err[8];
 			__u64 magic;
 			int r = read_phys(c, a, &magic, sizeof(magic));
 
@@ -199,10 +180,11 @@ static bool scan_for_store(const struct core *c, __u64 *pfn)
 				break;
 			if (r || magic != SW_STORE_MAGIC)
 				continue;
-			if (read_phys(c, a, &h, sizeof(h)) || !csum_ok(&h) ||
-			    !page_size_ok(h.page_size) || a % h.page_size)
+			/* the header lies in one page: a page short of it is no store */
+			if (read_phys(c, a, h, sizeof(h)) ||
+			    sw_store_geom(h, sizeof(h), &g, err, sizeof(err)) || a % g.page_size)
 				continue;
-			*pfn = a / h.page_size;
+			*pfn = a / g.page_size;
 			return true;
 		}
 	}
@@ -212,14 +194,72 @@ static bool scan_for_store(const struct core *c, __u64 *pfn)
 /* Page sizes of the guest (arm64 has three), tried smallest first. */
 static const __u32 page_sizes[] = { 4096, 16384, 65536 };
 
-int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
-			 char *err, size_t errlen)
+/* Find the header at @first_pfn, whichever the guest's page size: 0 or -errno. */
+static int read_hdr(const struct core *c, __u64 first_pfn, void *hdr, char *err, size_t errlen)
 {
-	struct sw_store_hdr *h = &out->hdr;
-	bool found = false, any_eio = false, any_read = false;
+	const struct sw_store_hdr *h = hdr;
+	bool any_eio = false, any_read = false;
+
+	/* the header starts page 0; its page size is the guest's, not ours */
+	for (size_t i = 0; i < sizeof(page_sizes) / sizeof(page_sizes[0]); i++) {
+		__u64 ps = page_sizes[i];
+		int r;
+
+		if (first_pfn > UINT64_MAX / ps || (c->only_4k && ps != 4096))
+			continue;
+		r = read_phys(c, first_pfn * ps, hdr, SW_STORE_HDR_MAX);
+		any_eio |= r == -EIO;
+		if (r)
+			continue;
+		any_read = true;
+		/* page_size sits at the same offset in every layout */
+		if (h->magic == SW_STORE_MAGIC && h->page_size == ps)
+			return 0;
+	}
+	if (any_read)
+		snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
+			 (unsigned long long)first_pfn);
+	else if (any_eio)
+		snprintf(err, errlen, "core is truncated: page frame %llu lies past the end "
+			 "of the file (%llu bytes)", (unsigned long long)first_pfn,
+			 (unsigned long long)c->size);
+	else
+		snprintf(err, errlen, "page frame %llu is outside the core's memory "
+			 "(no PT_LOAD holds it)", (unsigned long long)first_pfn);
+	return any_read || !any_eio ? -EINVAL : -EIO;
+}
+
+/* The map value is contiguous only virtually: gather it page by page. */
+static int gather(const struct core *c, const struct sw_store_geom *g, unsigned char *out,
+		  char *err, size_t errlen)
+{
+	for (__u32 i = 0; i < g->nr_pages; i++) {
+		size_t off = (size_t)i * g->page_size;
+		size_t len = g->size - off < g->page_size ? g->size - off : g->page_size;
+		int ret = read_phys(c, g->pfn[i] * g->page_size, out + off, len);
+
+		if (ret) {
+			snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
+				 (unsigned long long)g->pfn[i],
+				 ret == -EIO ? "lies past the end of the file: core is truncated"
+					     : "is outside the core's memory");
+			return ret == -EIO ? -EIO : -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int sw_vmcore_read_wire(const char *path, __u64 first_pfn, void **wire, size_t *len,
+			char *err, size_t errlen)
+{
+	static unsigned char hdr[SW_STORE_HDR_MAX];
+	struct sw_store_geom g;
+	unsigned char *buf = NULL;
 	struct core c;
 	int ret;
 
+	*wire = NULL;
+	*len = 0;
 	if (errlen)
 		err[0] = '\0';
 	ret = open_core(path, &c, err, errlen);
@@ -236,72 +276,46 @@ int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out
 		fprintf(stderr, "stopwatch: found the record store at page frame %llu by scanning\n",
 			(unsigned long long)first_pfn);
 	}
-
-	/* the header starts page 0; its page size is the guest's, not ours */
-	for (size_t i = 0; i < sizeof(page_sizes) / sizeof(page_sizes[0]); i++) {
-		__u64 ps = page_sizes[i];
-		int r;
-
-		if (first_pfn > UINT64_MAX / ps || (c.only_4k && ps != 4096))
-			continue;
-		r = read_phys(&c, first_pfn * ps, h, sizeof(*h));
-		any_eio |= r == -EIO;
-		if (r)
-			continue;
-		any_read = true;
-		if (h->magic == SW_STORE_MAGIC && h->page_size == ps) {
-			found = true;
-			break;
-		}
-	}
-	if (!found) {
-		if (any_read)
-			snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
-				 (unsigned long long)first_pfn);
-		else if (any_eio)
-			snprintf(err, errlen, "core is truncated: page frame %llu lies past the end "
-				 "of the file (%llu bytes)", (unsigned long long)first_pfn,
-				 (unsigned long long)c.size);
-		else
-			snprintf(err, errlen, "page frame %llu is outside the core's memory "
-				 "(no PT_LOAD holds it)", (unsigned long long)first_pfn);
-		ret = any_read || !any_eio ? -EINVAL : -EIO;
-		goto out;
-	}
-	ret = check_hdr(h, first_pfn, err, errlen);
+	ret = read_hdr(&c, first_pfn, hdr, err, errlen);
+	if (!ret)
+		ret = check_hdr(hdr, first_pfn, &g, err, errlen);
 	if (ret)
 		goto out;
-
-	/* the map value is contiguous only virtually: gather it page by page */
-	{
-		struct sw_store_hdr hdr = *h;
-
-		for (__u32 i = 0; i < hdr.nr_pages; i++) {
-			size_t off = (size_t)i * hdr.page_size;
-			size_t len = sizeof(*out) - off < hdr.page_size ? sizeof(*out) - off
-									 : hdr.page_size;
-
-			ret = read_phys(&c, hdr.pfn[i] * hdr.page_size, (char *)out + off, len);
-			if (ret) {
-				snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
-					 (unsigned long long)hdr.pfn[i],
-					 ret == -EIO ? "lies past the end of the file: core is truncated"
-						     : "is outside the core's memory");
-				ret = ret == -EIO ? -EIO : -EINVAL;
-				goto out;
-			}
-		}
-		/* page 0 was read again with the rest: it must be the same header */
-		if (memcmp(&hdr, h, offsetof(struct sw_store_hdr, nr_cpus))) {
-			snprintf(err, errlen, "record store header changed while reading");
-			ret = -EBADMSG;
-			goto out;
-		}
+	buf = malloc(g.size);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory (a store of %u bytes)", g.size);
+		ret = -ENOMEM;
+		goto out;
 	}
-	ret = 0;
+	ret = gather(&c, &g, buf, err, errlen);
+	if (ret)
+		goto out;
+	/* page 0 was read again with the rest: it must be the same header */
+	if (memcmp(hdr, buf, g.csum_len)) {
+		snprintf(err, errlen, "record store header changed while reading");
+		ret = -EBADMSG;
+		goto out;
+	}
+	*wire = buf;
+	*len = g.size;
+	buf = NULL;
 out:
 	if (c.fd >= 0)
 		close(c.fd);
 	free(c.seg);
+	free(buf);
+	return ret;
+}
+
+int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
+			 char *err, size_t errlen)
+{
+	void *wire;
+	size_t len;
+	int ret = sw_vmcore_read_wire(path, first_pfn, &wire, &len, err, errlen);
+
+	if (!ret)
+		ret = sw_store_decode(wire, len, out, err, errlen);
+	free(wire);
 	return ret;
 }

@@ -177,9 +177,9 @@ static void test_malformed_lines_change_nothing(void **state)
 	static const char *const badl[] = {
 		"stopwatch: begin seq=0 kind=1 cpu=0 nr=4 t=5 online=f,0,0,0",	/* seq 0 */
 		"stopwatch: begin seq=1 kind=9 cpu=0 nr=4 t=5 online=f,0,0,0",	/* kind */
-		"stopwatch: begin seq=1 kind=1 cpu=256 nr=4 t=5 online=f,0,0,0",	/* cpu */
+		"stopwatch: begin seq=1 kind=1 cpu=8192 nr=4 t=5 online=f,0,0,0",	/* cpu */
 		"stopwatch: begin seq=1 kind=1 cpu=0 nr=4 t=5 online=f,0",		/* mask cut */
-		"stopwatch: begin seq=1 kind=1 cpu=0 nr=999 t=5 online=f,0,0,0",	/* nr */
+		"stopwatch: begin seq=1 kind=1 cpu=0 nr=8193 t=5 online=f,0,0,0",	/* nr */
 		"stopwatch: fire seq=1 rung=self t=5 targets=e,0,0,0",		/* not fired */
 		"stopwatch: fire seq=1 rung=ipi t=0 targets=e,0,0,0",		/* t 0 */
 		"stopwatch: fire seq=1 rung=ipi t=5 targets=zz,0,0,0",
