@@ -23,6 +23,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 #include "record.h"
+#include "stop.h"
 #include "wire.h"
 #include "vmcore.h"
 
@@ -343,8 +344,11 @@ static void big_store_roundtrip(__u32 ncpu, __u32 page)
 	struct core_layout big = { .machine = page == PAGE ? EM_X86_64 : EM_AARCH64, .page = page,
 				   .nseg = 1, .seg_base = { 1000 }, .seg_pages = { 0 } };
 	struct sw_store *st = calloc(1, sizeof(*st)), *got = calloc(1, sizeof(*got));
-	__u64 fr[SW_MAX_PAGES], never[SW_MASK_WORDS];
+	struct sw_record_meta meta = { .source = SW_SRC_VMCORE, .exact = true };
+	static struct sw_cpuset never;
+	__u64 fr[SW_MAX_PAGES];
 	struct sw_stop_record *r;
+	struct sw_stop *s;
 	unsigned int n;
 	char err[256] = "", list[64];
 
@@ -388,12 +392,17 @@ static void big_store_roundtrip(__u32 ncpu, __u32 page)
 		if (sw_vmcore_read_store(path, scan ? 0 : st->hdr.pfn[0], got, err, sizeof(err)))
 			fail_msg("%u CPUs, %u-byte pages: %s", ncpu, page, err);
 		assert_memory_equal(got, st, sizeof(*st));
-		sw_record_never_stopped(&got->rec[0], never);
-		assert_int_equal(sw_mask_format(never, ncpu, list, sizeof(list)), 0);
+		/* the decoded record names the highest CPU, the one never stopped */
+		s = sw_stop_from_wire(&meta, &got->rec[0]);
+		assert_non_null(s);
+		assert_true(sw_stop_never_stopped(s, &never));
+		assert_int_equal(sw_cpuset_format(&never, list, sizeof(list)), 0);
 		snprintf(err, sizeof(err), "%u", ncpu - 1);
 		assert_string_equal(list, err);
-		assert_int_equal(sw_record_outcome(&got->rec[0]), SW_OUT_FAILED);
-		assert_int_equal(got->rec[0].cpu[ncpu - 2].rung, SW_RUNG_NMI);
+		assert_int_equal(sw_stop_outcome(s), SW_OUT_FAILED);
+		assert_int_equal(s->cpu[ncpu - 2].rung, SW_RUNG_NMI);
+		assert_int_equal(s->nr_cpus, ncpu);
+		sw_stop_free(s);
 	}
 	free(st);
 	free(got);
