@@ -207,6 +207,45 @@ static void test_malformed_lines_change_nothing(void **state)
 	sw_trace_asm_free(a);
 }
 
+/*
+ * A 320-CPU host: the begin and fire lines hold CPUs 0-255, mask lines the
+ * words after; CPU 319 wedged, reached by the NMI rung only.
+ */
+static void test_mask_lines_past_cpu_255(void **state)
+{
+	struct sw_trace_asm *a = sw_trace_asm_new();
+	const struct sw_stop_record *r;
+	struct sw_record_meta m;
+	int used, bad;
+
+	(void)state;
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: begin seq=1 kind=2 cpu=0 nr=320 t=100 "
+					   "online=ffffffffffffffff,ffffffffffffffff,ffffffffffffffff,ffffffffffffffff"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=online w=4 bits=ffffffffffffffff,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: fire seq=1 rung=ipi t=200 "
+					   "targets=fffffffffffffffe,ffffffffffffffff,ffffffffffffffff,ffffffffffffffff"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=ipi w=4 bits=ffffffffffffffff,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: fire seq=1 rung=nmi t=1000200 targets=0,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=nmi w=4 bits=8000000000000000,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpu=319 rung=nmi t=1000300 irqs=masked seq=1"), 1);
+	/* a word index past any host, or not at a line's boundary: refused */
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=online w=128 bits=1,0,0,0"), -EINVAL);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=online w=5 bits=1,0,0,0"), -EINVAL);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=self w=4 bits=1,0,0,0"), -EINVAL);
+	assert_int_equal(sw_trace_asm_count(a), 1);
+	r = sw_trace_asm_record(a, 0, &m);
+	assert_int_equal(r->nr_cpus, 320);
+	assert_int_equal(r->online[4], ~0ULL);
+	assert_int_equal(r->target[SW_RUNG_IPI - 1][4], ~0ULL);
+	assert_int_equal(r->target[SW_RUNG_NMI - 1][4], 1ULL << 63);
+	assert_int_equal(r->cpu[319].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[319].irqs, SW_IRQS_MASKED);
+	sw_trace_asm_stats(a, &used, &bad);
+	assert_int_equal(used, 7);
+	assert_int_equal(bad, 3);
+	sw_trace_asm_free(a);
+}
+
 /* Two armings in one buffer (re-armed in the same boot): seq 1 twice, two records. */
 static void test_armings_keep_records_apart(void **state)
 {
@@ -261,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_trace_text),
 		cmocka_unit_test(test_malformed_lines_change_nothing),
 		cmocka_unit_test(test_armings_keep_records_apart),
+		cmocka_unit_test(test_mask_lines_past_cpu_255),
 		cmocka_unit_test(test_lost_begin_line),
 	};
 
