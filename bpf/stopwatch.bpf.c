@@ -23,7 +23,13 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Options, set by user space before load. */
-const volatile __u32 nr_cpus = 1;		/* possible CPUs, <= SW_MAX_CPUS */
+/*
+ * Possible CPUs, <= SW_MAX_CPUS. The maps are sized for them at load, and
+ * every loop over CPUs or mask words is bounded by them: the verifier knows
+ * rodata values, so a small host verifies and runs the short loops.
+ */
+const volatile __u32 nr_cpus = 1;
+const volatile __u32 hist_slots = SW_HIST_SLOTS;	/* slots of a "hists" value */
 const volatile bool hist_loglinear = false;	/* log-linear ns, else log2 usecs */
 const volatile bool pseudo_nmi = false;		/* arm64 irqchip.gicv3_pseudo_nmi=1 */
 const volatile __u64 max_pending_ns = 1000000000ULL; /* older sends are stale */
@@ -46,21 +52,28 @@ const volatile bool trace_lines = false;
 const volatile __u32 sample_every = 1;
 #define SW_UNSAMPLED	1ULL	/* a pending slot's mark: no ktime is ever 1 ns */
 
-/* The stop records: one mmapable value, found again in a vmcore. */
+/*
+ * The stop records: one mmapable value, found again in a vmcore. Its size,
+ * sw_store_size(nr_cpus), is set at load (loader.c, sw_size_maps), so the
+ * map has no BTF value type: stopwatch.h describes the layout.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sw_store);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct sw_store_hdr));
 } sw_store SEC(".maps");
 
-/* Latency histograms, per CPU (the CPU that took the interrupt). */
+/*
+ * Latency histograms, per CPU (the CPU that took the interrupt), keyed
+ * sw_hist_wire_key(); the value holds hist_slots slots (size set at load).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SW_HIST_KEYS);
-	__type(key, __u32);
-	__type(value, struct sw_hist);
+	__uint(max_entries, SW_HIST_WIRE_KEYS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct sw_hist_wire));
 } hists SEC(".maps");
 
 struct {
@@ -72,14 +85,14 @@ struct {
 
 /*
  * Send timestamps waiting for their handler, one per (target CPU, kind):
- * key cpu * SW_PENDING_KINDS + kind. The sender claims an empty slot with
- * cmpxchg (the first pending send is the one the handler answers), the
- * target takes it with xchg.
+ * key cpu * SW_PENDING_KINDS + kind, nr_cpus * SW_PENDING_KINDS entries
+ * (set at load). The sender claims an empty slot with cmpxchg (the first
+ * pending send is the one the handler answers), the target takes it with
+ * xchg.
  */
-#define SW_PENDING_KINDS	(SW_IPI_KINDS + SW_SDEI_KINDS)
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SW_MAX_CPUS * SW_PENDING_KINDS);
+	__uint(max_entries, SW_PENDING_KINDS);
 	__type(key, __u32);
 	__type(value, __u64);
 } pending SEC(".maps");
@@ -164,24 +177,83 @@ static __always_inline void count_own(__u32 idx, __u32 n)
 		*c += n;
 }
 
-static __always_inline struct sw_store *store(void)
+/* ---- the record store (layout in stopwatch.h) ---- */
+
+static __always_inline struct sw_store_hdr *store(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&sw_store, &zero);
 }
 
+static __always_inline __u32 mask_words(void)
+{
+	return sw_mask_words(nr_cpus);
+}
+
+/* Online CPUs as user space last saw them: the words after the header. */
+static __always_inline __u64 *store_online(struct sw_store_hdr *st)
+{
+	return (void *)(st + 1);
+}
+
+static __always_inline struct sw_rec_head *rec_at(struct sw_store_hdr *st, __u32 slot)
+{
+	return (void *)st + sw_store_recs_off(nr_cpus) +
+	       (slot & (SW_STOP_SLOTS - 1)) * sw_rec_size(nr_cpus);
+}
+
+static __always_inline __u64 *rec_online(struct sw_rec_head *r)
+{
+	return (void *)r + sw_rec_online_off(nr_cpus);
+}
+
+/* Targets of fired rung index @i (rung - 1); the caller checks i < SW_FIRE_RUNGS. */
+static __always_inline __u64 *rec_target(struct sw_rec_head *r, __u32 i)
+{
+	return (void *)r + sw_rec_target_off(nr_cpus, i);
+}
+
+/* The caller checks cpu < nr_cpus. */
+static __always_inline struct sw_cpu_stop *rec_cpu(struct sw_rec_head *r, __u32 cpu)
+{
+	return (void *)r + sw_rec_cpu_off(nr_cpus) + cpu * sizeof(struct sw_cpu_stop);
+}
+
+/*
+ * A CPU number the compiler may not turn into a running pointer or key
+ * across a loop's steps: the verifier would lose its bound, cpu < nr_cpus.
+ */
+static __always_inline __u32 opaque_cpu(__u32 cpu)
+{
+	asm volatile("" : "+r"(cpu));
+	return cpu;
+}
+
+/* Bits of mask word @w that stand for CPUs below nr_cpus. */
+static __always_inline __u64 word_valid(__u32 w)
+{
+	__u32 lo = w * 64;
+
+	if (nr_cpus <= lo)
+		return 0;
+	return nr_cpus - lo >= 64 ? ~0ULL : (1ULL << (nr_cpus - lo)) - 1;
+}
+
 /* ---- histograms ---- */
 
 static __always_inline void hist_add(__u32 stream, __u32 kind, __u64 ns)
 {
-	__u32 key = stream * SW_HIST_KINDS + kind;
-	struct sw_hist *h = bpf_map_lookup_elem(&hists, &key);
+	__u32 key = sw_hist_wire_key(stream, kind);
+	struct sw_hist_wire *h = bpf_map_lookup_elem(&hists, &key);
 	__u32 slot;
 
 	if (!h)
 		return;
+	/* below hist_slots whenever ns <= max_pending_ns, as the callers ensure */
 	slot = sw_hist_slot_of(hist_loglinear, ns);
+	if (slot >= hist_slots)
+		slot = hist_slots - 1;
 	/*
 	 * Plain adds, no atomics (they were a fifth of the per-event cost): the
 	 * value is this CPU's, and each key is written from one context only.
@@ -202,7 +274,7 @@ static __always_inline __u64 *pending_slot(__u32 cpu, __u32 kind)
 {
 	__u32 key;
 
-	if (cpu >= SW_MAX_CPUS || kind >= SW_PENDING_KINDS)
+	if (cpu >= nr_cpus || kind >= SW_PENDING_KINDS)
 		return NULL;
 	key = cpu * SW_PENDING_KINDS + kind;
 	return bpf_map_lookup_elem(&pending, &key);
@@ -272,59 +344,109 @@ static __always_inline __u64 pending_take(__u32 cpu, __u32 kind)
 	return now - sent;
 }
 
-/* Visit each CPU set in a cpumask (read from kernel memory at @bits). */
-#define SW_MAX_MASK_BITS 64
-static __always_inline void mask_read(const void *bits, __u64 words[SW_MASK_WORDS])
+/*
+ * ---- CPU masks ----
+ * A mask has mask_words() words (a kernel cpumask: nr_cpu_ids bits). A
+ * kernel mask is read SW_CHUNK_WORDS words at a time onto the stack (all of
+ * it would not fit the 512-byte BPF stack past 4096 CPUs). Up to 256 CPUs
+ * (SW_INLINE_WORDS) the words are walked inline, as before the sizing;
+ * beyond, one word per bpf_loop() step, so what the verifier walks, and so
+ * the load time, does not grow with the host. (Inline at 512 CPUs, or a
+ * step per chunk with a loop over its words inside, let the verifier's
+ * states multiply from word to word, past its limit.)
+ */
+#define SW_CHUNK_WORDS	8
+#define SW_INLINE_WORDS	4
+
+/*
+ * Call fn(w, ctx) for each word w of a CPU mask: inline up to
+ * SW_INLINE_WORDS words, with bpf_loop() and fn_cb beyond.
+ */
+#define for_each_mask_word(fn, ctx)						\
+	do {									\
+		__u32 __nw = mask_words();					\
+		if (__nw <= SW_INLINE_WORDS) {					\
+			for (__u32 __w = 0; __w < SW_INLINE_WORDS && __w < __nw; __w++) \
+				fn(__w, ctx);					\
+		} else {							\
+			bpf_loop(__nw, fn##_cb, ctx, 0);			\
+		}								\
+	} while (0)
+
+struct mask_walk {
+	const void *bits;	/* kernel cpumask */
+	__u64 *target;		/* record targets to OR it into, or NULL */
+	__u64 now;
+	__u32 kind;		/* pending-send kind to mark for each CPU */
+	int exclude;		/* CPU not to mark, -1 = none */
+	__u32 marked;		/* sends marked */
+	__u32 pad;
+	__u64 words[SW_CHUNK_WORDS];	/* the chunk of the mask word w is in */
+};
+
+static __always_inline long walk_word(__u32 w, struct mask_walk *m)
 {
-	__u32 n = (nr_cpus + 63) / 64;
+	__u32 nw = mask_words(), i = w % SW_CHUNK_WORDS, n;
+	__u64 bits;
 
-	if (n > SW_MASK_WORDS)
-		n = SW_MASK_WORDS;
-	if (n < 1)
-		n = 1;
-	/* callers pass a zeroed array; a failed read leaves it zeroed */
-	bpf_probe_read_kernel(words, n * sizeof(__u64), bits);
-	/* bits past nr_cpus may be whatever follows a short cpumask */
-	for (__u32 i = 0; i < SW_MASK_WORDS; i++) {
-		__u32 lo = i * 64;
-
-		if (nr_cpus <= lo)
-			words[i] &= 0;
-		else if (nr_cpus < lo + 64)
-			words[i] &= (1ULL << (nr_cpus - lo)) - 1;
+	if (w >= nw)
+		return 1;
+	if (i == 0) {
+		n = nw - w < SW_CHUNK_WORDS ? nw - w : SW_CHUNK_WORDS;
+		if (bpf_probe_read_kernel(m->words, n * sizeof(__u64),
+					  m->bits + w * sizeof(__u64)))
+			for (__u32 k = 0; k < SW_CHUNK_WORDS; k++)
+				m->words[k] = 0;
 	}
+	/* bits past nr_cpus may be whatever follows a short cpumask */
+	bits = m->words[i] & word_valid(w);
+	if (m->target && bits)
+		__sync_fetch_and_or(&m->target[w], bits);
+	/*
+	 * Bit by bit, not by the lowest set bit's log2: its branches multiply
+	 * the states the verifier walks; with a constant CPU per step they
+	 * merge. A few CPUs (the usual send) end the loop as early.
+	 */
+	for (__u32 b = 0; b < 64 && (bits >> b); b++) {
+		__u32 cpu = opaque_cpu(w * 64 + b);
+
+		if (((bits >> b) & 1) && (int)cpu != m->exclude)
+			m->marked += pending_mark(cpu, m->kind, m->now);
+	}
+	return 0;
 }
 
-/* Returns how many target CPUs were marked. */
-static __always_inline __u32 mask_pending_mark(const __u64 words[SW_MASK_WORDS],
-					       __u32 kind, __u64 now, int exclude)
+static long walk_word_cb(__u32 w, void *m)
 {
-	__u32 marked = 0;
+	return walk_word(w, m);
+}
 
-	for (__u32 w = 0; w < SW_MASK_WORDS; w++) {
-		__u64 bits = words[w];
-
-		for (__u32 i = 0; i < SW_MAX_MASK_BITS && bits; i++) {
-			__u64 low = bits & -bits;
-			__u32 cpu = w * 64 + sw_log2_u64(low);
-
-			bits ^= low;
-			if ((int)cpu != exclude)
-				marked += pending_mark(cpu, kind, now);
-		}
-	}
-	return marked;
+/* Mark a pending send for each CPU of the mask; returns how many. */
+static __always_inline __u32 mask_walk(struct mask_walk *m)
+{
+	for_each_mask_word(walk_word, m);
+	return m->marked;
 }
 
 /* ---- stop records ---- */
 
-static __always_inline struct sw_stop_record *active_record(struct sw_store *st)
+static __always_inline struct sw_rec_head *active_record(struct sw_store_hdr *st)
 {
-	__u32 a = st->hdr.active;
+	__u32 a = st->active;
 
 	if (!a || a > SW_STOP_SLOTS)
 		return NULL;
-	return &st->rec[(a - 1) & (SW_STOP_SLOTS - 1)];
+	return rec_at(st, a - 1);
+}
+
+/* The record the initiator, this CPU, is running, or NULL. */
+static __always_inline struct sw_rec_head *initiator_record(struct sw_store_hdr *st)
+{
+	struct sw_rec_head *r = st ? active_record(st) : NULL;
+
+	if (!r || r->initiator != bpf_get_smp_processor_id() || r->state != SW_REC_RUNNING)
+		return NULL;
+	return r;
 }
 
 static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
@@ -369,28 +491,107 @@ static __always_inline __u32 *nest_depth(void)
 	return bpf_map_lookup_elem(&nest, &zero);
 }
 
-/* Copy the CPUs online (as user space last saw them) less the initiator. */
-static __always_inline void online_but(struct sw_store *st, __u32 cpu, __u64 out[SW_MASK_WORDS])
-{
-	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
-		out[w] = st->hdr.online[w];
-	if (cpu < SW_MAX_CPUS)
-		out[(cpu / 64) & (SW_MASK_WORDS - 1)] &= ~(1ULL << (cpu % 64));
-}
-
-static __always_inline void rung_fire(struct sw_stop_record *r, __u32 rung,
-				      const __u64 mask[SW_MASK_WORDS], __u64 now)
+/*
+ * Rung @rung fired: the first firing is the escalation, repeats add
+ * targets. Returns the targets to OR this firing's CPUs into, or NULL.
+ */
+static __always_inline __u64 *fire_begin(struct sw_rec_head *r, __u32 rung, __u64 now)
 {
 	__u32 i = rung - 1;
 
-	if (i >= SW_FIRE_RUNGS)
-		return;
-	/* the first firing of a rung is the escalation; repeats add targets */
+	if (!r || i >= SW_FIRE_RUNGS)
+		return NULL;
 	__sync_val_compare_and_swap(&r->t_fire[i], 0, now);
-	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
-		__sync_fetch_and_or(&r->target[i][w], mask[w]);
-	if (trace_lines && sw_tl_fire(r->seq, rung, now, mask) < 0)
+	return rec_target(r, i);
+}
+
+static __always_inline void fire_end(struct sw_rec_head *r, __u32 rung, __u64 now)
+{
+	__u32 i = rung - 1;
+
+	if (trace_lines && i < SW_FIRE_RUNGS &&
+	    sw_tl_fire(r->seq, rung, now, rec_target(r, i), mask_words()) < 0)
 		count(SW_CNT_TRACE_DROPS);
+}
+
+/* The store's online mask, a word at a time, for the stop path. */
+struct online_walk {
+	struct sw_store_hdr *st;
+	struct sw_rec_head *r;
+	__u64 *target;		/* fire: OR the word into these targets */
+	__u64 unacked;		/* fire: only CPUs with no stop handler yet */
+};
+
+/* A new record: copy the online word, clear its targets and CPU slots. */
+static __always_inline long reset_word(__u32 w, struct online_walk *o)
+{
+	struct sw_rec_head *r = o->r;
+
+	if (w >= mask_words())
+		return 1;
+	rec_online(r)[w] = store_online(o->st)[w] & word_valid(w);
+	for (__u32 i = 0; i < SW_FIRE_RUNGS; i++)
+		rec_target(r, i)[w] = 0;
+	for (__u32 b = 0; b < 64; b++) {
+		__u32 cpu = opaque_cpu(w * 64 + b);
+		struct sw_cpu_stop *c;
+
+		if (cpu >= nr_cpus)
+			break;
+		c = rec_cpu(r, cpu);
+		c->t_handler = 0;
+		c->rung = 0;
+		c->irqs = 0;
+		c->end = 0;
+	}
+	return 0;
+}
+
+static long reset_word_cb(__u32 w, void *o)
+{
+	return reset_word(w, o);
+}
+
+/* Fire at the word's online CPUs but the initiator (and those acked, if asked). */
+static __always_inline long fire_word(__u32 w, struct online_walk *o)
+{
+	struct sw_rec_head *r = o->r;
+	__u32 initiator = r->initiator;
+	__u64 bits, left;
+
+	if (w >= mask_words())
+		return 1;
+	bits = store_online(o->st)[w] & word_valid(w);
+	if (initiator / 64 == w)
+		bits &= ~(1ULL << (initiator % 64));
+	left = o->unacked ? bits : 0;
+	for (__u32 b = 0; b < 64 && (left >> b); b++) {
+		__u32 cpu = opaque_cpu(w * 64 + b);
+
+		if (((left >> b) & 1) && cpu < nr_cpus && rec_cpu(r, cpu)->rung)
+			bits &= ~(1ULL << b);
+	}
+	if (bits)
+		__sync_fetch_and_or(&o->target[w], bits);
+	return 0;
+}
+
+static long fire_word_cb(__u32 w, void *o)
+{
+	return fire_word(w, o);
+}
+
+/* Fire @rung at the CPUs online but the initiator (@unacked: and not stopped yet). */
+static __always_inline void fire_online(struct sw_store_hdr *st, struct sw_rec_head *r,
+					__u32 rung, __u64 now, bool unacked)
+{
+	struct online_walk o = { .st = st, .r = r, .unacked = unacked };
+
+	o.target = fire_begin(r, rung, now);
+	if (!o.target)
+		return;
+	for_each_mask_word(fire_word, &o);
+	fire_end(r, rung, now);
 }
 
 /*
@@ -400,12 +601,13 @@ static __always_inline void rung_fire(struct sw_stop_record *r, __u32 rung,
  */
 static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 {
-	struct sw_store *st = store();
+	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
 	__u32 *depth = nest_depth();
-	struct sw_stop_record *r;
-	__u64 seq, mask[SW_MASK_WORDS];
+	struct online_walk reset = {};
+	struct sw_rec_head *r;
+	__u64 seq;
 	__u32 slot;
 
 	if (!st || !depth)
@@ -419,60 +621,48 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 				if (trace_lines && sw_tl_kind(r->seq, SW_KIND_CRASH) < 0)
 					count(SW_CNT_TRACE_DROPS);
 			}
-			if (fire_rung) {
-				online_but(st, cpu, mask);
-				rung_fire(r, fire_rung, mask, now);
-			}
+			if (fire_rung)
+				fire_online(st, r, fire_rung, now, false);
 		}
 		/* another CPU's stop is running: the kernel lets only one proceed */
 		return 0;
 	}
-	seq = __sync_fetch_and_add(&st->hdr.next_seq, 1) + 1;
+	seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
 	slot = (seq - 1) & (SW_STOP_SLOTS - 1);
-	r = &st->rec[slot];
+	r = rec_at(st, slot);
 	r->seq = 0; /* invalid while it is being reset */
 	r->state = SW_REC_RUNNING;
-	if (kind == SW_KIND_STOP && st->hdr.panic_cpu == cpu + 1)
+	if (kind == SW_KIND_STOP && st->panic_cpu == cpu + 1)
 		kind = SW_KIND_PANIC;
 	r->kind = kind;
 	r->initiator = cpu;
 	r->nr_cpus = nr_cpus;
 	r->t_start = now;
 	r->t_end = 0;
-	for (__u32 i = 0; i < SW_FIRE_RUNGS; i++) {
+	for (__u32 i = 0; i < SW_FIRE_RUNGS; i++)
 		r->t_fire[i] = 0;
-		for (__u32 w = 0; w < SW_MASK_WORDS; w++)
-			r->target[i][w] = 0;
-	}
-	for (__u32 w = 0; w < SW_MASK_WORDS; w++)
-		r->online[w] = st->hdr.online[w];
-	for (__u32 c = 0; c < SW_MAX_CPUS && c < nr_cpus; c++) {
-		r->cpu[c].t_handler = 0;
-		r->cpu[c].rung = 0;
-		r->cpu[c].irqs = 0;
-		r->cpu[c].end = 0;
-	}
+	reset.st = st;
+	reset.r = r;
+	for_each_mask_word(reset_word, &reset);
 	r->seq = seq;
 	*depth = 1;
 	/* publish: handlers on other CPUs look the sequence up through this */
-	__sync_lock_test_and_set(&st->hdr.active, slot + 1);
+	__sync_lock_test_and_set(&st->active, slot + 1);
 	count(SW_CNT_STOPS);
-	if (trace_lines && sw_tl_begin(seq, kind, cpu, nr_cpus, now, r->online) < 0)
+	if (trace_lines && sw_tl_begin(seq, kind, cpu, nr_cpus, now, rec_online(r), mask_words()) < 0)
 		count(SW_CNT_TRACE_DROPS);
-	if (fire_rung) {
-		online_but(st, cpu, mask);
-		rung_fire(r, fire_rung, mask, now);
-	}
+	if (fire_rung)
+		fire_online(st, r, fire_rung, now, false);
 	emit(SW_EV_STOP_BEGIN, cpu, now, 0, kind, 0, seq, 0);
 	return 0;
 }
 
 static __always_inline int stop_end(void)
 {
-	struct sw_store *st = store();
+	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u32 *depth = nest_depth();
-	struct sw_stop_record *r;
+	struct sw_rec_head *r;
 	__u64 now = bpf_ktime_get_ns();
 
 	if (!st || !depth || *depth == 0)
@@ -485,37 +675,21 @@ static __always_inline int stop_end(void)
 		return 0;
 	r->t_end = now;
 	r->state = SW_REC_DONE;
-	__sync_lock_test_and_set(&st->hdr.active, 0);
+	__sync_lock_test_and_set(&st->active, 0);
 	if (trace_lines && sw_tl_end(r->seq, now) < 0)
 		count(SW_CNT_TRACE_DROPS);
 	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq, 0);
 	return 0;
 }
 
-/* A rung fired from the initiator while its sequence is running. */
-static __always_inline void fire_from_initiator(__u32 rung, const __u64 *mask_or_null)
+/* x86's NMI rung, fired from the initiator: the CPUs that have not acknowledged yet. */
+static __always_inline void fire_nmi_unacked(void)
 {
-	struct sw_store *st = store();
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct sw_stop_record *r;
-	__u64 mask[SW_MASK_WORDS];
+	struct sw_store_hdr *st = store();
+	struct sw_rec_head *r = initiator_record(st);
 
-	if (!st)
-		return;
-	r = active_record(st);
-	if (!r || r->initiator != cpu || r->state != SW_REC_RUNNING)
-		return;
-	if (mask_or_null) {
-		for (__u32 w = 0; w < SW_MASK_WORDS; w++)
-			mask[w] = mask_or_null[w];
-	} else {
-		/* x86 NMI rung: the CPUs that have not acknowledged yet */
-		online_but(st, cpu, mask);
-		for (__u32 c = 0; c < SW_MAX_CPUS && c < nr_cpus; c++)
-			if (r->cpu[c].rung)
-				mask[c / 64] &= ~(1ULL << (c % 64));
-	}
-	rung_fire(r, rung, mask, bpf_ktime_get_ns());
+	if (r)
+		fire_online(st, r, SW_RUNG_NMI, bpf_ktime_get_ns(), true);
 }
 
 /*
@@ -525,23 +699,23 @@ static __always_inline void fire_from_initiator(__u32 rung, const __u64 *mask_or
  */
 static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool have_regs)
 {
-	struct sw_store *st = store();
+	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
-	struct sw_stop_record *r;
+	struct sw_rec_head *r;
 	struct sw_cpu_stop *c;
 	__u32 irqs = have_regs ? sw_regs_irqs(regs, pseudo_nmi) : SW_IRQS_UNKNOWN;
 
 	if (!st)
 		return;
-	if (cpu >= SW_MAX_CPUS) {
-		__sync_fetch_and_add(&st->hdr.drops, 1);
+	if (cpu >= nr_cpus) {
+		__sync_fetch_and_add(&st->drops, 1);
 		return;
 	}
 	r = active_record(st);
 	if (!r) {
 		if (rung != SW_RUNG_SELF) {
-			__sync_fetch_and_add(&st->hdr.orphans, 1);
+			__sync_fetch_and_add(&st->orphans, 1);
 			count(SW_CNT_ORPHAN_HANDLERS);
 			return;
 		}
@@ -553,7 +727,7 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 	}
 	if (cpu == r->initiator && rung != SW_RUNG_SELF)
 		return; /* the x86 stop NMI handler also runs on the initiator */
-	c = &r->cpu[cpu & (SW_MAX_CPUS - 1)];
+	c = rec_cpu(r, cpu);
 	if (__sync_val_compare_and_swap(&c->rung, 0, rung) == 0) {
 		c->t_handler = now;
 		/* a maskable IPI is only taken with interrupts enabled */
@@ -577,19 +751,19 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
  */
 static __always_inline void cpu_ended(__u32 end)
 {
-	struct sw_store *st = store();
+	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct sw_stop_record *r;
+	struct sw_rec_head *r;
 	struct sw_cpu_stop *c;
 	__u64 seq;
 
-	if (!st || cpu >= SW_MAX_CPUS)
+	if (!st || cpu >= nr_cpus)
 		return;
-	seq = st->hdr.next_seq;
+	seq = st->next_seq;
 	if (!seq)
 		return;
-	r = &st->rec[(seq - 1) & (SW_STOP_SLOTS - 1)];
-	c = &r->cpu[cpu & (SW_MAX_CPUS - 1)];
+	r = rec_at(st, seq - 1);
+	c = rec_cpu(r, cpu);
 	if (r->seq != seq || !c->rung || c->end >= end)
 		return;
 	c->end = end;
@@ -600,18 +774,18 @@ static __always_inline void cpu_ended(__u32 end)
 /* The CPU that entered panic: stops it begins (or just began) are panics. */
 static __always_inline void mark_panic(void)
 {
-	struct sw_store *st = store();
+	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
+	struct sw_rec_head *r;
 	__u64 last;
-	struct sw_stop_record *r;
 
 	if (!st)
 		return;
-	st->hdr.panic_cpu = cpu + 1;
-	last = st->hdr.next_seq;
+	st->panic_cpu = cpu + 1;
+	last = st->next_seq;
 	if (!last)
 		return;
-	r = &st->rec[(last - 1) & (SW_STOP_SLOTS - 1)];
+	r = rec_at(st, last - 1);
 	if (r->seq == last && r->initiator == cpu && r->kind == SW_KIND_STOP) {
 		r->kind = SW_KIND_PANIC;
 		if (trace_lines && sw_tl_kind(r->seq, SW_KIND_PANIC) < 0)
@@ -693,16 +867,24 @@ static __always_inline __u32 reason_kind(const char *reason)
 
 static __always_inline void on_ipi_raise(const void *mask_bits, const char *reason)
 {
-	__u32 kind = reason_kind(reason);
-	__u64 now = send_stamp();
-	__u64 words[SW_MASK_WORDS] = {};
+	struct mask_walk m = { .bits = mask_bits, .now = send_stamp(), .exclude = -1 };
+	struct sw_rec_head *r = NULL;
+	__u32 rung = 0;
+	__u64 t = 0;
 
-	mask_read(mask_bits, words);
-	if (kind == SW_IPI_CPU_STOP)
-		fire_from_initiator(SW_RUNG_IPI, words);
-	else if (kind == SW_IPI_CPU_STOP_NMI)
-		fire_from_initiator(SW_RUNG_NMI, words);
-	count_own(SW_CNT_IPI_SENT, mask_pending_mark(words, kind, now, -1));
+	m.kind = reason_kind(reason);
+	if (m.kind == SW_IPI_CPU_STOP)
+		rung = SW_RUNG_IPI;
+	else if (m.kind == SW_IPI_CPU_STOP_NMI)
+		rung = SW_RUNG_NMI;
+	/* a stop rung's time is always read: sampling is for the live stream */
+	if (rung && (r = initiator_record(store()))) {
+		t = bpf_ktime_get_ns();
+		m.target = fire_begin(r, rung, t);
+	}
+	count_own(SW_CNT_IPI_SENT, mask_walk(&m));
+	if (m.target)
+		fire_end(r, rung, t);
 }
 
 static __always_inline void on_ipi_entry_kind(__u32 kind)
@@ -720,15 +902,16 @@ static __always_inline void on_ipi_entry_kind(__u32 kind)
 
 static __always_inline void on_sdei_signal(const struct cpumask *mask, __u32 sdei_kind, int exclude)
 {
-	__u64 words[SW_MASK_WORDS] = {};
-	__u64 now = bpf_ktime_get_ns();
+	struct mask_walk m = { .bits = mask, .now = bpf_ktime_get_ns(), .exclude = exclude,
+			       .kind = SW_IPI_KINDS + sdei_kind };
+	struct sw_rec_head *r = NULL;
 
-	mask_read(mask, words);
-	if (sdei_kind == SW_SDEI_STOP)
-		fire_from_initiator(SW_RUNG_SDEI, words);
+	if (sdei_kind == SW_SDEI_STOP && (r = initiator_record(store())))
+		m.target = fire_begin(r, SW_RUNG_SDEI, m.now);
 	/* two signal points share this counter: not count_own() */
-	count_n(SW_CNT_SDEI_SIGNALLED,
-		mask_pending_mark(words, SW_IPI_KINDS + sdei_kind, now, exclude));
+	count_n(SW_CNT_SDEI_SIGNALLED, mask_walk(&m));
+	if (m.target)
+		fire_end(r, SW_RUNG_SDEI, m.now);
 }
 
 static __always_inline void on_sdei_event(__u32 event, struct pt_regs *regs)
@@ -736,8 +919,8 @@ static __always_inline void on_sdei_event(__u32 event, struct pt_regs *regs)
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
 	__u32 irqs = sw_regs_irqs(regs, pseudo_nmi);
-	struct sw_store *st;
-	struct sw_stop_record *r;
+	struct sw_store_hdr *st;
+	struct sw_rec_head *r;
 	__u32 kind = SW_SDEI_OTHER;
 	__u64 lat = 0;
 	bool idle;
@@ -818,7 +1001,7 @@ SW_FUNC(nmi_shootdown_cpus, nmi_shootdown_cpus,
 SW_FUNC_RET(nmi_shootdown_cpus, nmi_shootdown_cpus, stop_end())
 /* x86: the stop NMI handler is registered just before the NMI rung fires */
 SW_FUNC(register_nmi_handler, __register_nmi_handler,
-	if (type == 0 /* NMI_LOCAL */) fire_from_initiator(SW_RUNG_NMI, NULL),
+	if (type == 0 /* NMI_LOCAL */) fire_nmi_unacked(),
 	unsigned int type, void *action)
 SW_FUNC(panic, panic, mark_panic())
 
@@ -854,14 +1037,14 @@ SW_FUNC(arm64_nmi_cpu_stop, arm64_nmi_cpu_stop, v4_cpu_stop(regs, die_on_crash),
  */
 static __always_inline __u32 park_shape_rung(struct pt_regs *regs)
 {
-	struct sw_store *st = store();
-	struct sw_stop_record *r = st ? active_record(st) : NULL;
-	__u32 cpu = bpf_get_smp_processor_id() & (SW_MAX_CPUS - 1);
+	struct sw_store_hdr *st = store();
+	struct sw_rec_head *r = st ? active_record(st) : NULL;
+	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (!regs)
 		return SW_RUNG_SELF;
-	if (r && r->t_fire[SW_RUNG_SDEI - 1] &&
-	    (r->target[SW_RUNG_SDEI - 1][cpu / 64] & (1ULL << (cpu % 64))))
+	if (r && r->t_fire[SW_RUNG_SDEI - 1] && cpu < nr_cpus &&
+	    (rec_target(r, SW_RUNG_SDEI - 1)[cpu / 64] & (1ULL << (cpu % 64))))
 		return SW_RUNG_SDEI;
 	return SW_RUNG_IPI;
 }
@@ -933,11 +1116,10 @@ static __always_inline void on_send_cpu(__u32 cpu, void *callback)
 
 static __always_inline void on_send_mask(const void *bits)
 {
-	__u64 words[SW_MASK_WORDS] = {};
+	struct mask_walk m = { .bits = bits, .now = send_stamp(), .exclude = -1,
+			       .kind = SW_IPI_CALL_FUNC };
 
-	mask_read(bits, words);
-	count_own(SW_CNT_IPI_SENT_MASK,
-		  mask_pending_mark(words, SW_IPI_CALL_FUNC, send_stamp(), -1));
+	count_own(SW_CNT_IPI_SENT_MASK, mask_walk(&m));
 }
 
 SW_TP(ipi_send_cpu, on_send_cpu(cpu, callback),

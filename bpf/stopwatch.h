@@ -10,12 +10,26 @@
 #ifndef STOPWATCH_H
 #define STOPWATCH_H
 
-#define SW_MAX_CPUS		256	/* power of two: indexes are masked */
-#define SW_MASK_WORDS		(SW_MAX_CPUS / 64)
+/*
+ * The BPF side is sized at load for the host's possible CPUs (rodata
+ * nr_cpus, map sizes set before load): nothing here is sized for a CPU
+ * count except the limits a store may claim, SW_MAX_CPUS (what x86 and
+ * arm64 distribution kernels allow, NR_CPUS=8192).
+ */
+#define SW_MAX_CPUS		8192
+#define SW_MASK_WORDS		(SW_MAX_CPUS / 64)	/* most words a CPU mask has */
 #define SW_STOP_SLOTS		8	/* stop records kept, newest overwrite oldest */
-#define SW_MAX_PAGES		16	/* pages of the record store, see sw_store_hdr */
+/* pages of the record store listed in its header: 8192 CPUs on 4 KiB pages */
+#define SW_MAX_PAGES		320
 #define SW_STORE_MAGIC		0x3148435457504f54ULL	/* "TOPWTCH1" little endian */
-#define SW_LAYOUT_VERSION	2	/* 2: sw_cpu_stop.end */
+/*
+ * Layout 3 sizes the store for the host (header, then the online mask, then
+ * the records, each with masks and CPU slots for nr_cpus CPUs). Layouts 1
+ * (the previous release) and 2 (1 plus sw_cpu_stop.end) were one fixed
+ * struct of 256 CPUs. magic, layout and size sit at the same offsets in
+ * every layout: the layout decides.
+ */
+#define SW_LAYOUT_VERSION	3
 #define SW_STORE_F_LOGLINEAR	1u	/* histograms use log-linear ns buckets */
 
 /* Rungs of the ladder. Names (sw_rung_name) are the same in every output. */
@@ -65,7 +79,7 @@ struct sw_cpu_stop {
 	__u64 t_handler;	/* ns (bpf_ktime_get_ns) its stop handler ran; 0 = never */
 	__u32 rung;		/* enum sw_rung; claimed with cmpxchg, first wins */
 	__u16 irqs;		/* enum sw_irqs */
-	__u16 end;		/* enum sw_cpu_end, after the handler (layout 2) */
+	__u16 end;		/* enum sw_cpu_end, after the handler (layouts 2 on) */
 };
 
 enum sw_rec_state {
@@ -74,57 +88,100 @@ enum sw_rec_state {
 	SW_REC_DONE = 2,	/* the stop function returned */
 };
 
-/* One stop sequence. */
-struct sw_stop_record {
+/*
+ * One stop sequence: this head, then (W = sw_mask_words(nr_cpus) words a mask)
+ *   __u64 online[W];			CPUs online at the start
+ *   __u64 target[SW_FIRE_RUNGS][W];	CPUs each rung was sent to
+ *   struct sw_cpu_stop cpu[nr_cpus];
+ * sw_rec_size() bytes in all; sw_rec_* below find the parts.
+ */
+struct sw_rec_head {
 	__u64 seq;		/* 1, 2, ... per armed boot; 0 = empty slot */
 	__u32 kind;		/* enum sw_kind */
 	__u32 initiator;	/* CPU that ran the stop */
 	__u32 state;		/* enum sw_rec_state */
-	__u32 nr_cpus;		/* CPUs covered by the masks below */
+	__u32 nr_cpus;		/* CPUs covered by the masks and slots (the store's) */
 	__u64 t_start;		/* ns, entry of the stop function */
 	__u64 t_end;		/* ns, its return; 0 = never returned */
-	__u64 t_fire[SW_FIRE_RUNGS];			/* ns a rung fired; 0 = not fired */
-	__u64 target[SW_FIRE_RUNGS][SW_MASK_WORDS];	/* CPUs that rung was sent to */
-	__u64 online[SW_MASK_WORDS];			/* CPUs online at the start */
-	struct sw_cpu_stop cpu[SW_MAX_CPUS];
+	__u64 t_fire[SW_FIRE_RUNGS];	/* ns a rung fired; 0 = not fired */
 };
 
 /*
- * The record store is the single value of the mmapable array map "sw_store".
+ * The record store is the single value of the mmapable array map "sw_store":
+ *   struct sw_store_hdr hdr;
+ *   __u64 online[W];			online CPUs, refreshed by user space
+ *   record[SW_STOP_SLOTS], sw_rec_size() bytes each
  * The header is written by `stopwatch arm` and describes the store so a
  * reader of a core file can find and check it: pfn[] lists the physical
  * frames of every page of the value, in order; hdr_csum covers the header
- * up to and including pfn[] (fields below it change while running).
+ * up to and including pfn[] (fields below it change while running). The
+ * whole header lies in the first page (the smallest page is 4 KiB).
  */
 struct sw_store_hdr {
 	__u64 magic;		/* SW_STORE_MAGIC */
 	__u32 layout;		/* SW_LAYOUT_VERSION */
-	__u32 size;		/* sizeof(struct sw_store) */
+	__u32 size;		/* bytes of the store: sw_store_size(nr_cpus) */
 	__u8 boot_id[16];	/* /proc/sys/kernel/random/boot_id, binary */
 	__u64 build_id;		/* hash of the BPF object: detects another build's pins */
 	__u64 armed_mono_ns;	/* CLOCK_MONOTONIC at arm time ... */
 	__u64 armed_real_ns;	/* ... and CLOCK_REALTIME: converts record times */
 	__u32 page_size;
 	__u32 nr_pages;		/* entries used in pfn[] */
+	__u32 nr_cpus;		/* CPUs the store is sized for (possible CPUs at load) */
+	__u32 nr_slots;		/* SW_STOP_SLOTS */
 	__u64 pfn[SW_MAX_PAGES];
 	__u32 hdr_csum;		/* crc32 (zlib) of the bytes above */
-	__u32 nr_cpus;		/* possible CPUs at arm time */
+	__u32 pad0;
 	/* mutable, written by the BPF side: */
 	__u64 next_seq;		/* last sequence number handed out */
 	__u32 active;		/* slot + 1 of the sequence in progress, 0 = none */
 	__u32 panic_cpu;	/* CPU + 1 that entered panic(), 0 = none */
-	__u64 online[SW_MASK_WORDS];	/* online CPUs, refreshed by user space */
 	__u64 drops;		/* records lost (no slot, CPU out of range) */
 	__u64 orphans;		/* stop handlers that ran outside a sequence */
 	__u32 flags;		/* SW_STORE_F_* */
-	__u32 pad;
+	__u32 pad1;
 	__u8 version[32];	/* stopwatch version string, NUL padded */
 };
 
-struct sw_store {
-	struct sw_store_hdr hdr;
-	struct sw_stop_record rec[SW_STOP_SLOTS];
-};
+_Static_assert(sizeof(struct sw_store_hdr) <= 4096, "the store header fits the first page");
+
+/* The layout, from nr_cpus alone: BPF (nr_cpus from rodata) and every reader. */
+static inline __u32 sw_mask_words(__u32 nr_cpus)
+{
+	return (nr_cpus + 63) / 64;
+}
+
+static inline __u32 sw_rec_size(__u32 nr_cpus)
+{
+	return sizeof(struct sw_rec_head) + (1 + SW_FIRE_RUNGS) * sw_mask_words(nr_cpus) * 8 +
+	       nr_cpus * sizeof(struct sw_cpu_stop);
+}
+
+static inline __u32 sw_store_recs_off(__u32 nr_cpus)
+{
+	return sizeof(struct sw_store_hdr) + sw_mask_words(nr_cpus) * 8;
+}
+
+static inline __u32 sw_store_size(__u32 nr_cpus)
+{
+	return sw_store_recs_off(nr_cpus) + SW_STOP_SLOTS * sw_rec_size(nr_cpus);
+}
+
+/* Offsets inside a record of @nr_cpus CPUs. */
+static inline __u32 sw_rec_online_off(__u32 nr_cpus)
+{
+	return sizeof(struct sw_rec_head);
+}
+
+static inline __u32 sw_rec_target_off(__u32 nr_cpus, __u32 fire_index)
+{
+	return sizeof(struct sw_rec_head) + (1 + fire_index) * sw_mask_words(nr_cpus) * 8;
+}
+
+static inline __u32 sw_rec_cpu_off(__u32 nr_cpus)
+{
+	return sizeof(struct sw_rec_head) + (1 + SW_FIRE_RUNGS) * sw_mask_words(nr_cpus) * 8;
+}
 
 /* ---- live streams ---- */
 
@@ -157,6 +214,9 @@ enum sw_stream {
 	SW_STREAM_SDEI = 1,
 	SW_STREAMS,
 };
+
+/* Pending-send slots per CPU: the IPI kinds, then the SDEI kinds. */
+#define SW_PENDING_KINDS	(SW_IPI_KINDS + SW_SDEI_KINDS)
 
 /* Histogram slots: key of the per-CPU "hists" map is stream * SW_HIST_KINDS + kind. */
 #define SW_HIST_KINDS		SW_IPI_KINDS
@@ -226,6 +286,38 @@ struct sw_hist {
 };
 
 /*
+ * The per-CPU "hists" map costs CPUs x keys x value bytes, so it holds
+ * histograms compactly: SW_HIST_WIRE_KEYS keys (the SDEI stream has 3
+ * kinds, not 11), and only the slots a latency up to max_pending_ns can
+ * reach (rodata hist_slots; the map's value size is set to match at load).
+ * User space expands them into struct sw_hist (sw_read_hists).
+ */
+#define SW_HIST_WIRE_KEYS	(SW_IPI_KINDS + SW_SDEI_KINDS)
+
+static inline __u32 sw_hist_wire_key(__u32 stream, __u32 kind)
+{
+	return stream == SW_STREAM_IPI ? kind : SW_IPI_KINDS + kind;
+}
+
+struct sw_hist_wire {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+	__u64 slots[SW_HIST_SLOTS];	/* the first hist_slots of them are in the map */
+};
+
+static inline __u32 sw_hist_wire_size(__u32 slots)
+{
+	return 3 * sizeof(__u64) + slots * sizeof(__u64);
+}
+
+/* Slots needed for latencies up to @max_ns (larger ones are stale, not binned). */
+static inline __u32 sw_hist_slots_for(int loglinear, __u64 max_ns)
+{
+	return sw_hist_slot_of(loglinear, max_ns) + 1;
+}
+
+/*
  * Per-CPU counters, the "counters" map, index enum sw_counter. The map has
  * SW_COUNTER_SLOTS entries: the last ones are BPF-side parts of a reported
  * counter, which user space folds in (sw_read_counters).
@@ -277,5 +369,32 @@ struct sw_event {
 	__u32 idle;		/* SDEI: the CPU was idle (its idle task) */
 	__u32 pad;
 };
+
+#ifndef __bpf__
+/*
+ * TRANSITIONAL (issue 10): user space's in-memory form of a store decoded
+ * from the wire (user/store.c), until the decoded record (struct sw_stop)
+ * replaces it. Sized for SW_MAX_CPUS, so it holds any store.
+ */
+struct sw_stop_record {
+	__u64 seq;
+	__u32 kind;
+	__u32 initiator;
+	__u32 state;
+	__u32 nr_cpus;
+	__u64 t_start;
+	__u64 t_end;
+	__u64 t_fire[SW_FIRE_RUNGS];
+	__u64 target[SW_FIRE_RUNGS][SW_MASK_WORDS];
+	__u64 online[SW_MASK_WORDS];
+	struct sw_cpu_stop cpu[SW_MAX_CPUS];
+};
+
+struct sw_store {
+	struct sw_store_hdr hdr;
+	__u64 online[SW_MASK_WORDS];
+	struct sw_stop_record rec[SW_STOP_SLOTS];
+};
+#endif
 
 #endif /* STOPWATCH_H */

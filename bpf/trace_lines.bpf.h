@@ -14,6 +14,11 @@
  *   stopwatch: irqs cpu=C irqs=NAME seq=S
  *   stopwatch: end seq=S t=NS
  *   stopwatch: cpuend cpu=C end=NAME seq=S    (how a stopped CPU ended)
+ *   stopwatch: mask seq=S of=online|ipi|nmi|sdei w=I bits=WI,WI+1,WI+2,WI+3
+ *
+ * A mask's first 4 words (CPUs 0-255) are in its begin or fire line; on a
+ * host with more CPUs, mask lines follow with 4 more words each, from word
+ * I on (words past the host's CPUs print as 0).
  *
  * NMI/SDEI safety (kernel 6.12, kernel/bpf/helpers.c): bpf_trace_printk and
  * bpf_trace_vprintk take no lock; bpf_bprintf_prepare() uses per-CPU
@@ -41,11 +46,42 @@
 	   }									\
 	   __r; })
 
-static __always_inline long sw_tl_begin(__u64 seq, __u32 kind, __u32 cpu, __u32 nr, __u64 t,
-					const __u64 online[SW_MASK_WORDS])
+/* Word @w of mask @m of @nw words; 0 past its end. */
+#define SW_TL_W(m, nw, w)	((w) < (nw) ? (m)[(w)] : 0)
+
+/* of=NAME: 0 the online mask, else the targets of that rung. */
+#define SW_TL_OF(of, pre, post, args...)					\
+	({ long __r;								\
+	   switch (of) {							\
+	   case SW_RUNG_IPI: __r = bpf_printk(pre "ipi" post, ##args); break;	\
+	   case SW_RUNG_NMI: __r = bpf_printk(pre "nmi" post, ##args); break;	\
+	   case SW_RUNG_SDEI: __r = bpf_printk(pre "sdei" post, ##args); break;	\
+	   default: __r = bpf_printk(pre "online" post, ##args); break;		\
+	   }									\
+	   __r; })
+
+/* The words of a mask past the first 4, 4 a line; the first failure ends it. */
+static __always_inline long sw_tl_mask_rest(__u64 seq, __u32 of, const __u64 *m, __u32 nw)
 {
-	return bpf_printk(SW_TL_PFX "begin seq=%llu kind=%u cpu=%u nr=%u t=%llu online=%llx,%llx,%llx,%llx",
-			  seq, kind, cpu, nr, t, online[0], online[1], online[2], online[3]);
+	for (__u32 w = 4; w < nw && w < SW_MASK_WORDS; w += 4) {
+		long r = SW_TL_OF(of, SW_TL_PFX "mask seq=%llu of=", " w=%u bits=%llx,%llx,%llx,%llx",
+				  seq, w, SW_TL_W(m, nw, w), SW_TL_W(m, nw, w + 1),
+				  SW_TL_W(m, nw, w + 2), SW_TL_W(m, nw, w + 3));
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static __always_inline long sw_tl_begin(__u64 seq, __u32 kind, __u32 cpu, __u32 nr, __u64 t,
+					const __u64 *online, __u32 nw)
+{
+	long r = bpf_printk(SW_TL_PFX "begin seq=%llu kind=%u cpu=%u nr=%u t=%llu online=%llx,%llx,%llx,%llx",
+			    seq, kind, cpu, nr, t, SW_TL_W(online, nw, 0), SW_TL_W(online, nw, 1),
+			    SW_TL_W(online, nw, 2), SW_TL_W(online, nw, 3));
+
+	return r < 0 ? r : sw_tl_mask_rest(seq, 0, online, nw);
 }
 
 static __always_inline long sw_tl_kind(__u64 seq, __u32 kind)
@@ -54,10 +90,13 @@ static __always_inline long sw_tl_kind(__u64 seq, __u32 kind)
 }
 
 static __always_inline long sw_tl_fire(__u64 seq, __u32 rung, __u64 t,
-				       const __u64 targets[SW_MASK_WORDS])
+				       const __u64 *targets, __u32 nw)
 {
-	return SW_TL_RUNG(rung, SW_TL_PFX "fire seq=%llu rung=", " t=%llu targets=%llx,%llx,%llx,%llx",
-			  seq, t, targets[0], targets[1], targets[2], targets[3]);
+	long r = SW_TL_RUNG(rung, SW_TL_PFX "fire seq=%llu rung=", " t=%llu targets=%llx,%llx,%llx,%llx",
+			    seq, t, SW_TL_W(targets, nw, 0), SW_TL_W(targets, nw, 1),
+			    SW_TL_W(targets, nw, 2), SW_TL_W(targets, nw, 3));
+
+	return r < 0 ? r : sw_tl_mask_rest(seq, rung, targets, nw);
 }
 
 static __always_inline long sw_tl_handler(__u32 cpu, __u32 rung, __u64 t, __u32 irqs, __u64 seq)

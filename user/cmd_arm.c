@@ -6,6 +6,7 @@
  */
 #include <argp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -73,7 +74,7 @@ static const char arm_doc[] =
  * Switch the record lines on in the trace instance, or say which boot
  * parameters would create it: its absence is not a failure of arm.
  */
-static void arm_trace_instance(const struct sw_store *st, enum sw_trace_state state)
+static void arm_trace_instance(const struct sw_store_hdr *h, enum sw_trace_state state)
 {
 	char params[160], line[256], boot[40], err[256];
 
@@ -83,9 +84,9 @@ static void arm_trace_instance(const struct sw_store *st, enum sw_trace_state st
 		       "boot with: %s\n", env.trace_instance, params);
 		return;
 	}
-	sw_boot_id_text(st->hdr.boot_id, boot, sizeof(boot));
+	sw_boot_id_text(h->boot_id, boot, sizeof(boot));
 	sw_trace_armed_line(line, sizeof(line), boot,
-			    (__s64)st->hdr.armed_real_ns - (__s64)st->hdr.armed_mono_ns);
+			    (__s64)h->armed_real_ns - (__s64)h->armed_mono_ns);
 	if (sw_trace_arm(env.trace_instance, line, err, sizeof(err))) {
 		printf("  trace instance %s: %s\n", env.trace_instance, err);
 		return;
@@ -114,7 +115,7 @@ int cmd_arm(int argc, char **argv)
 	if (stat(env.pin_dir, &st) == 0) {
 		ret = sw_open_pinned_store(&env, &fd, &old, err, sizeof(err));
 		if (old)
-			munmap(old, sizeof(*old));
+			free(old);
 		if (fd >= 0)
 			close(fd);
 		if (ret == SW_EXIT_OK && !env.force) {
@@ -145,7 +146,7 @@ int cmd_arm(int argc, char **argv)
 		sw_unload(&L);
 		return ret;
 	}
-	sw_boot_id_text(L.store->hdr.boot_id, boot, sizeof(boot));
+	sw_boot_id_text(L.store->boot_id, boot, sizeof(boot));
 	printf("armed: %d attach points pinned under %s\n", L.attached, env.pin_dir);
 	for (int i = 0; i < L.plan.n; i++) {
 		const struct sw_choice *c = &L.plan.c[i];
@@ -156,11 +157,11 @@ int cmd_arm(int argc, char **argv)
 	for (unsigned int r = SW_RUNG_IPI; r <= SW_RUNG_SDEI; r++)
 		if (!sw_plan_rung_available(&L.plan, &L.kernel, r, err, sizeof(err)))
 			printf("  rung %s unavailable: %s\n", sw_rung_name(r), err);
-	if (!L.store->hdr.pfn[0])
+	if (!L.store->pfn[0])
 		printf("  warning: page frames unknown (no CAP_SYS_ADMIN?): recover will scan\n");
 	arm_trace_instance(L.store, trace_state);
 	printf("locator: pfn=%llu boot_id=%s pages=%u\n",
-	       (unsigned long long)L.store->hdr.pfn[0], boot, L.store->hdr.nr_pages);
+	       (unsigned long long)L.store->pfn[0], boot, L.store->nr_pages);
 	fflush(stdout);
 	sw_unload(&L); /* the pins keep everything alive */
 	return SW_EXIT_OK;
@@ -216,7 +217,7 @@ int cmd_dump(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "stopwatch: %s\n", err);
 		if (st)
-			munmap(st, sizeof(*st));
+			free(st);
 		if (fd >= 0)
 			close(fd);
 		return ret;
@@ -243,7 +244,7 @@ int cmd_dump(int argc, char **argv)
 			sw_live_print(stdout, &env, &maps, snap, NULL, st);
 		sw_live_snapshot_free(snap);
 	}
-	munmap(st, sizeof(*st));
+	free(st);
 	close(fd);
 	return SW_EXIT_OK;
 }

@@ -19,6 +19,7 @@
 #include "kbtf.h"
 #include "loader.h"
 #include "record.h"
+#include "wire.h"
 #include "stopwatch.skel.h"
 
 /* ---- libbpf messages: quiet unless -v, but remember the last load error ---- */
@@ -114,16 +115,18 @@ int sw_read_boot_id(__u8 id[16], char *text, int len)
 	return err;
 }
 
-void sw_store_refresh_online(struct sw_store *st)
+void sw_store_refresh_online(struct sw_store_hdr *h)
 {
-	char buf[1024];
+	/* "0-8191" at most, but a sparse list of 8192 CPUs takes ~40 KB */
+	static char buf[SW_MAX_CPUS * 5 + 2];
 	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
 	__u64 mask[SW_MASK_WORDS];
+	__u32 n = h->nr_cpus <= SW_MAX_CPUS ? h->nr_cpus : SW_MAX_CPUS;
 
 	if (!f)
 		return;
-	if (fgets(buf, sizeof(buf), f) && sw_mask_parse(buf, mask, SW_MAX_CPUS) == 0)
-		memcpy(st->hdr.online, mask, sizeof(mask));
+	if (fgets(buf, sizeof(buf), f) && sw_mask_parse(buf, mask, n) == 0)
+		memcpy(h + 1, mask, sw_mask_words(n) * sizeof(__u64));
 	fclose(f);
 }
 
@@ -149,14 +152,11 @@ static int page_pfn(int pagemap, const void *addr, long page, __u64 *pfn)
 	return 0;
 }
 
-int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int len)
+int sw_store_init(struct sw_store_hdr *h, size_t sz, int nr_cpus, char *err, int len)
 {
-	struct sw_store_hdr *h = &st->hdr;
 	long page = sysconf(_SC_PAGESIZE);
-	size_t sz = sizeof(*st);
 	int pagemap;
 
-	(void)map_fd;
 	memset(h, 0, offsetof(struct sw_store_hdr, next_seq));
 	h->magic = SW_STORE_MAGIC;
 	h->layout = SW_LAYOUT_VERSION;
@@ -168,8 +168,9 @@ int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int l
 	h->page_size = page;
 	h->nr_pages = (sz + page - 1) / page;
 	h->nr_cpus = nr_cpus;
+	h->nr_slots = SW_STOP_SLOTS;
 	snprintf((char *)h->version, sizeof(h->version), "%s", STOPWATCH_VERSION);
-	sw_store_refresh_online(st);
+	sw_store_refresh_online(h);
 	if (h->nr_pages > SW_MAX_PAGES) {
 		snprintf(err, len, "record store needs %u pages, header lists %d", h->nr_pages,
 			 SW_MAX_PAGES);
@@ -177,10 +178,10 @@ int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int l
 	}
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
 	for (unsigned int i = 0; pagemap >= 0 && i < h->nr_pages; i++) {
-		volatile const char *p = (const char *)st + i * page;
+		volatile const char *p = (const char *)h + i * page;
 
 		(void)*p; /* fault the page in */
-		if (page_pfn(pagemap, (const char *)st + i * page, page, &h->pfn[i])) {
+		if (page_pfn(pagemap, (const char *)h + i * page, page, &h->pfn[i])) {
 			h->pfn[i] = 0;
 			break;
 		}
@@ -191,25 +192,28 @@ int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int l
 	return 0;
 }
 
-int sw_store_check(const struct sw_store_hdr *h, char *err, int len)
+int sw_store_check(const void *store, size_t size, char *err, int len)
 {
-	char ver[sizeof(h->version) + 1];
+	struct sw_store_view v;
+	char ver[sizeof(v.hdr.version) + 1];
 	size_t i;
+	int ret = sw_store_view_open(&v, store, size, err, len);
 
-	/* the version is the store's bytes: keep the one-line error printable */
-	for (i = 0; i < sizeof(h->version) && h->version[i]; i++)
-		ver[i] = isprint(h->version[i]) ? h->version[i] : '?';
-	ver[i] = '\0';
-	if (h->magic != SW_STORE_MAGIC) {
-		snprintf(err, len, "not a stopwatch record store (bad magic)");
+	if (ret == -EINVAL)
 		return SW_EXIT_DATA;
-	}
-	if (h->layout != SW_LAYOUT_VERSION || h->size != sizeof(struct sw_store)) {
-		snprintf(err, len, "record store of layout %u (%u bytes) from stopwatch %s; "
-			 "this is layout %u", h->layout, h->size, ver, SW_LAYOUT_VERSION);
+	/* pins are this build's or stale: a damaged store is re-armed too */
+	if (ret)
+		return SW_EXIT_STALE;
+	/* the version is the store's bytes: keep the one-line error printable */
+	for (i = 0; i < sizeof(v.hdr.version) && v.hdr.version[i]; i++)
+		ver[i] = isprint(v.hdr.version[i]) ? v.hdr.version[i] : '?';
+	ver[i] = '\0';
+	if (v.g.layout != SW_LAYOUT_VERSION) {
+		snprintf(err, len, "record store of layout %u from stopwatch %s; this is layout %u",
+			 v.g.layout, ver, SW_LAYOUT_VERSION);
 		return SW_EXIT_STALE;
 	}
-	if (h->build_id != sw_build_id()) {
+	if (v.hdr.build_id != sw_build_id()) {
 		snprintf(err, len, "pinned by another stopwatch build (%s)", ver);
 		return SW_EXIT_STALE;
 	}
@@ -236,27 +240,32 @@ static const struct sw_variant *kprobe_variant(const struct sw_point *pt, int fr
  * SDEI deliveries) and live drains every 100 ms. What must stay bounded is
  * the total on a host with hundreds of CPUs, or with 64 KiB pages: a ring
  * costs its data pages plus 3 pages of the kernel's own (header, consumer
- * and producer positions). So the rings share SW_RING_BUDGET: one per CPU
+ * and producer positions). So the rings share a budget: one per CPU
  * while each can have a data page, the data a power of two (the kernel's
  * rule) between a page and SW_RING_MAX (the one shared ring's size before
  * rings were per CPU); past that CPUs share rings, with retries (emit()).
+ * live's budget is SW_RING_BUDGET. arm's rings are pinned and nobody
+ * drains them (live loads its own), so they get SW_RING_BUDGET_ARMED: the
+ * same rings on a small host, and pinned memory that stays bounded on a big
+ * one.
  */
 #ifndef ENOTSUPP
 #define ENOTSUPP		524	/* the kernel's own, not in libc's errno.h */
 #endif
-#define SW_RING_BUDGET		(4u << 20)
 #define SW_RING_MAX		(64u << 10)
 #define SW_RING_META_PAGES	3
 
-void sw_event_rings(int nr_cpus, long page, int *rings, __u32 *size)
+void sw_event_rings(int nr_cpus, long page, __u32 budget, int *rings, __u32 *size)
 {
-	long n = nr_cpus < 1 ? 1 : nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
-	long most = SW_RING_BUDGET / ((1 + SW_RING_META_PAGES) * page);
+	long n = nr_cpus < 1 ? 1 : nr_cpus;
+	long most = budget / ((1 + SW_RING_META_PAGES) * page);
 	long share, sz = page;
 
+	if (most > SW_MAX_RINGS)
+		most = SW_MAX_RINGS;
 	if (n > most)
 		n = most > 0 ? most : 1;
-	share = SW_RING_BUDGET / n - SW_RING_META_PAGES * page;
+	share = (long)budget / n - SW_RING_META_PAGES * page;
 	while (sz * 2 <= share && sz * 2 <= (long)SW_RING_MAX)
 		sz *= 2;
 	*rings = n;
@@ -274,7 +283,7 @@ void sw_event_rings(int nr_cpus, long page, int *rings, __u32 *size)
 static void *fill_rings(void *arg)
 {
 	struct sw_loaded *L = arg;
-	__u32 keys[SW_MAX_CPUS], count = L->nr_rings;
+	__u32 keys[SW_MAX_RINGS], count = L->nr_rings;
 
 	for (int i = 0; i < L->nr_rings; i++)
 		keys[i] = i;
@@ -328,6 +337,33 @@ static int rings_ready(struct sw_loaded *L)
 	return L->rings_err;
 }
 
+int sw_size_cpus(int possible)
+{
+	const char *s = getenv("STOPWATCH_SIZE_CPUS");
+	int n = possible > 0 ? possible : 1;
+
+	if (s && atoi(s) > n)
+		n = atoi(s);
+	return n < SW_MAX_CPUS ? n : SW_MAX_CPUS;
+}
+
+/*
+ * Size the maps, and the rodata that bounds the BPF side's loops, for
+ * @nr_cpus CPUs: the store (layout in stopwatch.h), the pending sends, and
+ * histogram values with only the slots a latency can reach.
+ */
+static void size_maps(struct stopwatch_bpf *skel, __u32 nr_cpus, bool loglinear)
+{
+	__u32 slots = sw_hist_slots_for(loglinear, skel->rodata->max_pending_ns);
+
+	skel->rodata->nr_cpus = nr_cpus;
+	skel->rodata->hist_loglinear = loglinear;
+	skel->rodata->hist_slots = slots;
+	bpf_map__set_value_size(skel->maps.sw_store, sw_store_size(nr_cpus));
+	bpf_map__set_max_entries(skel->maps.pending, nr_cpus * SW_PENDING_KINDS);
+	bpf_map__set_value_size(skel->maps.hists, sw_hist_wire_size(slots));
+}
+
 static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const struct env *e,
 		      const struct sw_kernel *k, int nr_cpus, int nr_rings)
 {
@@ -351,8 +387,7 @@ static void configure(struct stopwatch_bpf *skel, struct sw_plan *plan, const st
 		if (c->kprobe_fallback && (v = kprobe_variant(c->pt, c->variant)))
 			bpf_program__set_autoload(prog_by_name(skel, v->prog), true);
 	}
-	skel->rodata->nr_cpus = nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
-	skel->rodata->hist_loglinear = e->loglinear;
+	size_maps(skel, nr_cpus, e->loglinear);
 	skel->rodata->pseudo_nmi = k->pseudo_nmi;
 	skel->rodata->trace_lines = e->trace_lines;
 	skel->rodata->nr_rings = nr_rings;
@@ -502,16 +537,19 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	memset(L, 0, sizeof(*L));
 	L->core_btf_fd = -1;
 	L->events_fd = -1;
-	for (int i = 0; i < SW_MAX_CPUS; i++)
+	for (int i = 0; i < SW_MAX_RINGS; i++)
 		L->ring_fds[i] = -1;
 	libbpf_set_print(libbpf_print);
 	L->nr_cpus = libbpf_num_possible_cpus();
 	if (L->nr_cpus <= 0)
 		L->nr_cpus = 1;
+	L->size_cpus = sw_size_cpus(L->nr_cpus);
 	if (L->nr_cpus > SW_MAX_CPUS)
 		fprintf(stderr, "stopwatch: %d CPUs; CPUs from %d on are not recorded\n",
 			L->nr_cpus, SW_MAX_CPUS);
-	sw_event_rings(L->nr_cpus, sysconf(_SC_PAGESIZE), &L->nr_rings, &L->ring_size);
+	sw_event_rings(L->size_cpus, sysconf(_SC_PAGESIZE),
+		       groups & SW_GROUP_STOP ? SW_RING_BUDGET_ARMED : SW_RING_BUDGET,
+		       &L->nr_rings, &L->ring_size);
 	ret = rings_start(L);
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to create the event rings: %s\n", strerror(-ret));
@@ -532,7 +570,7 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 			fprintf(stderr, "stopwatch: failed to open BPF object: %s\n", strerror(errno));
 			return SW_EXIT_FAIL;
 		}
-		configure(L->skel, &L->plan, e, &L->kernel, L->nr_cpus, L->nr_rings);
+		configure(L->skel, &L->plan, e, &L->kernel, L->size_cpus, L->nr_rings);
 		if (bpf_map__reuse_fd(L->skel->maps.events, L->events_fd)) {
 			fprintf(stderr, "stopwatch: failed to use the event rings: %s\n", strerror(errno));
 			return SW_EXIT_FAIL;
@@ -555,28 +593,29 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 			return SW_EXIT_KERNEL;
 		}
 	}
-	L->store = mmap(NULL, sizeof(struct sw_store), PROT_READ | PROT_WRITE, MAP_SHARED,
+	L->store_size = sw_store_size(L->size_cpus);
+	L->store = mmap(NULL, L->store_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			bpf_map__fd(L->skel->maps.sw_store), 0);
 	if (L->store == MAP_FAILED) {
 		L->store = NULL;
 		fprintf(stderr, "stopwatch: failed to map the record store: %s\n", strerror(errno));
 		return SW_EXIT_FAIL;
 	}
-	if (sw_store_init(L->store, bpf_map__fd(L->skel->maps.sw_store), L->nr_cpus, err,
-			  sizeof(err))) {
+	if (sw_store_init(L->store, L->store_size, L->size_cpus, err, sizeof(err))) {
 		fprintf(stderr, "stopwatch: %s\n", err);
 		return SW_EXIT_FAIL;
 	}
 	if (e->loglinear)
-		L->store->hdr.flags |= SW_STORE_F_LOGLINEAR;
+		L->store->flags |= SW_STORE_F_LOGLINEAR;
 	ret = rings_ready(L);
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to create the event rings: %s\n", strerror(-ret));
 		return SW_EXIT_FAIL;
 	}
 	if (e->verbose)
-		fprintf(stderr, "stopwatch: %d event rings of %u KiB for %d CPUs\n", L->nr_rings,
-			L->ring_size >> 10, L->nr_cpus);
+		fprintf(stderr, "stopwatch: %d event rings of %u KiB for %d CPUs\n"
+			"stopwatch: sized for %d CPUs: record store %zu KiB\n", L->nr_rings,
+			L->ring_size >> 10, L->size_cpus, L->size_cpus, L->store_size >> 10);
 	t_load = now_ms();
 	attach_all(L);
 	if (e->verbose)
@@ -595,7 +634,7 @@ void sw_unload(struct sw_loaded *L)
 	for (int i = 0; i < SW_MAX_POINTS; i++)
 		bpf_link__destroy(L->links[i]);
 	if (L->store)
-		munmap(L->store, sizeof(struct sw_store));
+		munmap(L->store, L->store_size);
 	rings_ready(L);
 	for (int i = 0; i < L->nr_rings; i++)
 		if (L->ring_fds[i] >= 0)
@@ -712,43 +751,82 @@ int sw_open_pinned_store(const struct env *e, int *fd, struct sw_store **store, 
 		snprintf(err, len, "not armed: %s: %s", path, strerror(errno));
 		return errno == EPERM || errno == EACCES ? SW_EXIT_PERM : SW_EXIT_FAIL;
 	}
-	if (bpf_obj_get_info_by_fd(*fd, &info, &info_len) ||
-	    info.value_size != sizeof(struct sw_store) || info.max_entries != 1) {
-		snprintf(err, len, "%s is not this stopwatch's record store (value size %u, "
-			 "want %zu): pinned by another version", path, info.value_size,
-			 sizeof(struct sw_store));
-		close(*fd);
-		*fd = -1;
-		return SW_EXIT_STALE;
+	if (bpf_obj_get_info_by_fd(*fd, &info, &info_len) || info.max_entries != 1 ||
+	    info.value_size < sizeof(__u64) * 2 || !(info.map_flags & BPF_F_MMAPABLE)) {
+		snprintf(err, len, "%s is not a stopwatch record store (value size %u): pinned by "
+			 "another program", path, info.value_size);
+		ret = SW_EXIT_STALE;
+		goto fail;
 	}
-	p = mmap(NULL, sizeof(struct sw_store), PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	p = mmap(NULL, info.value_size, PROT_READ, MAP_SHARED, *fd, 0);
 	if (p == MAP_FAILED) {
 		snprintf(err, len, "failed to map %s: %s", path, strerror(errno));
-		close(*fd);
-		*fd = -1;
-		return SW_EXIT_FAIL;
+		ret = SW_EXIT_FAIL;
+		goto fail;
 	}
-	*store = p;
-	ret = sw_store_check(&(*store)->hdr, err, len);
+	ret = sw_store_check(p, info.value_size, err, len);
+	if (!ret) {
+		*store = malloc(sizeof(**store));
+		if (*store)
+			sw_store_decode(p, info.value_size, *store, err, len);
+		else
+			ret = SW_EXIT_FAIL;
+		if (ret)
+			snprintf(err, len, "out of memory");
+	}
+	munmap(p, info.value_size);
+	if (!ret)
+		return 0;
+fail:
+	close(*fd);
+	*fd = -1;
 	return ret;
 }
 
 /* ---- reading maps ---- */
 
+/* A per-CPU histogram as the BPF side keeps it (stopwatch.h) into a struct sw_hist. */
+static void hist_from_wire(struct sw_hist *h, const struct sw_hist_wire *w, __u32 slots)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->slots, w->slots, slots * sizeof(__u64));
+	h->count = w->count;
+	h->sum_ns = w->sum_ns;
+	h->max_ns = w->max_ns;
+}
+
 int sw_read_hists(int fd, int nr_cpus, struct sw_hist *total, struct sw_hist *percpu)
 {
-	struct sw_hist *vals = calloc(nr_cpus, sizeof(*vals));
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), slots;
+	unsigned char *vals;
+	size_t stride;
 
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	if (info.value_size < sw_hist_wire_size(1) || info.value_size > sizeof(struct sw_hist_wire))
+		return -EINVAL;
+	slots = (info.value_size - sw_hist_wire_size(0)) / sizeof(__u64);
+	stride = (info.value_size + 7) & ~7u;	/* per-CPU values come 8-byte aligned */
+	vals = calloc(nr_cpus, stride);
 	if (!vals)
 		return -ENOMEM;
 	memset(total, 0, SW_HIST_KEYS * sizeof(*total));
 	for (__u32 key = 0; key < SW_HIST_KEYS; key++) {
-		if (bpf_map_lookup_elem(fd, &key, vals))
+		__u32 stream = key / SW_HIST_KINDS, kind = key % SW_HIST_KINDS;
+		__u32 wkey = sw_hist_wire_key(stream, kind);
+
+		if (stream == SW_STREAM_SDEI && kind >= SW_SDEI_KINDS)
+			continue;	/* no such histogram */
+		if (bpf_map_lookup_elem(fd, &wkey, vals))
 			continue;
 		for (int c = 0; c < nr_cpus; c++) {
-			sw_hist_merge(&total[key], &vals[c]);
+			struct sw_hist h;
+
+			hist_from_wire(&h, (const void *)(vals + c * stride), slots);
+			sw_hist_merge(&total[key], &h);
 			if (percpu)
-				percpu[c * SW_HIST_KEYS + key] = vals[c];
+				percpu[c * SW_HIST_KEYS + key] = h;
 		}
 	}
 	free(vals);
@@ -815,7 +893,7 @@ int sw_verify_programs(FILE *out, int *verified, int *skipped)
 			if (j++ == i)
 				target = p;
 		}
-		skel->rodata->nr_cpus = nr_cpus > SW_MAX_CPUS ? SW_MAX_CPUS : nr_cpus;
+		size_maps(skel, sw_size_cpus(nr_cpus), false);
 		/* with the trace lines: the larger program, a superset of the other */
 		skel->rodata->trace_lines = true;
 		name = bpf_program__name(target);

@@ -11,6 +11,11 @@
 #include "hist.h"
 
 struct stopwatch_bpf;
+
+/* Most event rings: their 4 MiB budget over the smallest ring (4 pages of 4 KiB). */
+#define SW_MAX_RINGS		256
+#define SW_RING_BUDGET		(4u << 20)	/* live: drained every 100 ms */
+#define SW_RING_BUDGET_ARMED	(256u << 10)	/* arm: nobody drains the pinned rings */
 struct bpf_link;
 
 struct sw_loaded {
@@ -18,13 +23,15 @@ struct sw_loaded {
 	struct sw_kernel kernel;
 	struct sw_plan plan;
 	struct bpf_link *links[SW_MAX_POINTS];
-	struct sw_store *store;		/* mmap of the sw_store map */
-	int nr_cpus;
+	struct sw_store_hdr *store;	/* mmap of the sw_store map (layout: stopwatch.h) */
+	size_t store_size;
+	int nr_cpus;			/* possible CPUs: per-CPU maps hold this many */
+	int size_cpus;			/* CPUs the BPF side is sized for (>= nr_cpus) */
 	int attached;
 	int core_btf_fd;		/* memfd with the CO-RE subset of kernel BTF, or -1 */
 	int nr_rings;			/* event rings created, fds in ring_fds[] */
 	__u32 ring_size;		/* data bytes of each */
-	int ring_fds[SW_MAX_CPUS];
+	int ring_fds[SW_MAX_RINGS];
 	int events_fd;			/* the "events" array of rings, made before load */
 	pthread_t rings_filler;		/* puts the rings in it meanwhile (loader.c) */
 	bool rings_filling;
@@ -44,9 +51,17 @@ enum sw_exit {
 
 /*
  * How many event rings (CPU c writes ring c % rings) of how many data bytes
- * for @nr_cpus possible CPUs and pages of @page bytes: see loader.c for why.
+ * for @nr_cpus possible CPUs and pages of @page bytes, within @budget bytes
+ * in all: see loader.c for why.
  */
-void sw_event_rings(int nr_cpus, long page, int *rings, __u32 *size);
+void sw_event_rings(int nr_cpus, long page, __u32 budget, int *rings, __u32 *size);
+
+/*
+ * CPUs to size the BPF side for: the possible CPUs @possible, or
+ * STOPWATCH_SIZE_CPUS when it is larger (tests and bench/ check a big
+ * host's sizing on a small one); at most SW_MAX_CPUS.
+ */
+int sw_size_cpus(int possible);
 
 /* Check privileges; prints the one-line error. */
 int sw_check_privileges(void);
@@ -62,15 +77,21 @@ int sw_verify_programs(FILE *out, int *verified, int *skipped);
 /* Pins under env->pin_dir. */
 int sw_pin(struct sw_loaded *L, const struct env *env);
 int sw_unpin(const struct env *env, bool quiet);
-/* Open the pinned store; checks layout and build. Returns sw_exit code. */
+/*
+ * Open the pinned store; checks layout and build, and decodes it into
+ * *@store (malloc'd; free it, and close *@fd when >= 0). Returns sw_exit code.
+ */
 int sw_open_pinned_store(const struct env *env, int *fd, struct sw_store **store, char *err, int len);
-/* Whether the pinned store header is one this build wrote. */
-int sw_store_check(const struct sw_store_hdr *h, char *err, int len);
+/* Whether the store's @len bytes at @h are a store this build wrote. */
+int sw_store_check(const void *h, size_t len, char *err, int len_err);
 
-/* Fill the record-store header: identity, clocks, online CPUs, page frames. */
-int sw_store_init(struct sw_store *st, int map_fd, int nr_cpus, char *err, int len);
+/*
+ * Fill the header of the mapped store @h of @size bytes for @nr_cpus CPUs:
+ * identity, clocks, online CPUs, page frames.
+ */
+int sw_store_init(struct sw_store_hdr *h, size_t size, int nr_cpus, char *err, int len);
 /* Refresh the online mask user space keeps for the BPF side. */
-void sw_store_refresh_online(struct sw_store *st);
+void sw_store_refresh_online(struct sw_store_hdr *h);
 int sw_read_boot_id(__u8 id[16], char *text, int len);
 /* Text UUID (dashes optional) to binary; -EINVAL unless 32 hex digits. */
 int sw_boot_id_parse(const char *text, __u8 id[16]);

@@ -84,28 +84,34 @@ static bool field_u64(const char *s, const char *key, int base, __u64 *out)
 }
 
 /* "W0,W1,W2,W3": the mask words, lowest CPUs first, in hex. */
+/*
+ * A line holds 4 words of a mask (trace_lines.bpf.h): into @out[0..3], the
+ * rest of @out cleared.
+ */
+#define SW_TL_WORDS	4
 static bool field_mask(const char *s, const char *key, __u64 out[SW_MASK_WORDS])
 {
 	const char *v = field(s, key);
 
+	memset(out, 0, SW_MASK_WORDS * sizeof(__u64));
 	if (!v)
 		return false;
-	for (int w = 0; w < SW_MASK_WORDS; w++) {
+	for (int w = 0; w < SW_TL_WORDS; w++) {
 		char *end;
 
 		if (!((*v >= '0' && *v <= '9') || ((*v | 0x20) >= 'a' && (*v | 0x20) <= 'f')))
 			return false;
 		out[w] = strtoull(v, &end, 16);
-		if (w < SW_MASK_WORDS - 1 ? *end != ',' : (*end != ' ' && *end != '\0'))
+		if (w < SW_TL_WORDS - 1 ? *end != ',' : (*end != ' ' && *end != '\0'))
 			return false;
 		v = end + 1;
 	}
 	return true;
 }
 
-static int field_rung(const char *s)
+static int field_rung_of(const char *s, const char *key)
 {
-	const char *v = field(s, "rung");
+	const char *v = field(s, key);
 	char name[8];
 	size_t n = 0;
 
@@ -117,6 +123,11 @@ static int field_rung(const char *s)
 	}
 	name[n] = '\0';
 	return sw_rung_parse(name);
+}
+
+static int field_rung(const char *s)
+{
+	return field_rung_of(s, "rung");
 }
 
 static int field_irqs(const char *s)
@@ -251,6 +262,24 @@ static int asm_line(struct sw_trace_asm *a, const char *s)
 			return -ENOMEM;
 		if (r->cpu[x].irqs == SW_IRQS_UNKNOWN)
 			r->cpu[x].irqs = irqs;
+		return 1;
+	}
+	if (!strncmp(s, "mask ", 5)) {
+		/* words w.. of a begin line's online mask (of=online) or a fire line's targets */
+		const char *of = field(s, "of");
+
+		rung = of && !strncmp(of, "online ", 7) ? SW_RUNG_NONE : field_rung_of(s, "of");
+		if (rung < SW_RUNG_NONE || rung > SW_RUNG_SDEI || !field_u64(s, "w", 10, &x) ||
+		    x % SW_TL_WORDS || x >= SW_MASK_WORDS || !field_mask(s, "bits", mask))
+			return -EINVAL;
+		if (!(r = rec_of(a, seq)))
+			return -ENOMEM;
+		for (int k = 0; k < SW_TL_WORDS; k++) {
+			if (rung == SW_RUNG_NONE)
+				r->online[x + k] |= mask[k];
+			else
+				r->target[rung - 1][x + k] |= mask[k];
+		}
 		return 1;
 	}
 	if (!strncmp(s, "cpuend ", 7)) {

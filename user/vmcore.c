@@ -16,56 +16,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include "wire.h"
 #include "vmcore.h"
 
 #define SCAN_STEP	4096ULL		/* smallest page size: store pages start on it */
+
 #define DL_ZERO		1		/* makedumpfile -d bit: pages filled with zeros */
 
-static bool csum_ok(const struct sw_store_hdr *h)
+/*
+ * The header of the store at @first_pfn, whose first SW_STORE_HDR_MAX bytes
+ * are @hdr: any layout store.c reads, checked there; then that it names
+ * @first_pfn as its first frame, and frames that can be addressed.
+ */
+static int check_hdr(const void *hdr, __u64 first_pfn, struct sw_store_geom *g,
+		     char *err, size_t errlen)
 {
-	return crc32(0, (const void *)h, offsetof(struct sw_store_hdr, hdr_csum)) == h->hdr_csum;
-}
+	int ret = sw_store_geom(hdr, SW_STORE_HDR_MAX, g, err, errlen);
 
-static bool page_size_ok(__u32 ps)
-{
-	return ps >= 4096 && ps <= 65536 && !(ps & (ps - 1));
-}
-
-/* The header of the store at @first_pfn; the magic was already seen. */
-static int check_hdr(const struct sw_store_hdr *h, __u64 first_pfn, char *err, size_t errlen)
-{
-	if (h->magic != SW_STORE_MAGIC) {
+	if (ret == -EINVAL)
 		snprintf(err, errlen, "no stopwatch record store at page frame %llu (bad magic)",
 			 (unsigned long long)first_pfn);
-		return -EINVAL;
-	}
-	/* layout and size first: another version may checksum other bytes */
-	if (h->layout != SW_LAYOUT_VERSION || h->size != sizeof(struct sw_store)) {
-		snprintf(err, errlen, "record store of another stopwatch version (layout %u, %u bytes; "
-			 "this one reads layout %u, %zu bytes)", h->layout, h->size,
-			 SW_LAYOUT_VERSION, sizeof(struct sw_store));
-		return -EPROTO;
-	}
-	if (!csum_ok(h)) {
-		snprintf(err, errlen, "record store header checksum mismatch at page frame %llu "
-			 "(corrupt core)", (unsigned long long)first_pfn);
-		return -EBADMSG;
-	}
-	if (!page_size_ok(h->page_size) ||
-	    h->nr_pages != (sizeof(struct sw_store) + h->page_size - 1) / h->page_size ||
-	    h->nr_pages > SW_MAX_PAGES) {
-		snprintf(err, errlen, "record store header is inconsistent (page size %u, %u pages)",
-			 h->page_size, h->nr_pages);
-		return -EBADMSG;
-	}
-	if (h->pfn[0] != first_pfn) {
+	if (ret)
+		return ret;
+	if (g->pfn[0] != first_pfn) {
 		snprintf(err, errlen, "record store header names frame %llu, not %llu (stale locator)",
-			 (unsigned long long)h->pfn[0], (unsigned long long)first_pfn);
+			 (unsigned long long)g->pfn[0], (unsigned long long)first_pfn);
 		return -EINVAL;
 	}
-	for (__u32 i = 0; i < h->nr_pages; i++)
-		if (!h->pfn[i] || h->pfn[i] > UINT64_MAX / h->page_size) {
+	for (__u32 i = 0; i < g->nr_pages; i++)
+		if (!g->pfn[i] || g->pfn[i] > UINT64_MAX / g->page_size) {
 			snprintf(err, errlen, "record store header lists an impossible frame for page %u", i);
 			return -EBADMSG;
 		}
@@ -74,11 +53,12 @@ static int check_hdr(const struct sw_store_hdr *h, __u64 first_pfn, char *err, s
 
 /*
  * No locator: probe the first 8 bytes of every 4 KiB-aligned physical page
- * the dump holds for the magic, and take the first whose header checksum
- * holds.
+ * the dump holds for the magic, and take the first whose header holds
+ * (checksum, sizes).
  */
 static bool scan_for_store(struct sw_dump *d, __u64 *pfn)
 {
+	static unsigned char h[SW_STORE_HDR_MAX];
 	__u64 from = 0, start, len;
 
 	while (sw_dump_next_range(d, from, &start, &len)) {
@@ -88,9 +68,9 @@ static bool scan_for_store(struct sw_dump *d, __u64 *pfn)
 		if (end <= from)	/* a range that does not move on: garbage */
 			break;
 		from = end;
-		for (; a >= start && a < end && end - a >= sizeof(struct sw_store_hdr);
-		     a += SCAN_STEP) {
-			struct sw_store_hdr h;
+		for (; a >= start && a < end && end - a >= sizeof(__u64); a += SCAN_STEP) {
+			struct sw_store_geom g;
+			char err[8];
 			__u64 magic;
 			int r = sw_dump_read(d, a, &magic, sizeof(magic));
 
@@ -99,10 +79,11 @@ static bool scan_for_store(struct sw_dump *d, __u64 *pfn)
 				break;
 			if (r || magic != SW_STORE_MAGIC)
 				continue;	/* -EIO: one corrupt compressed page */
-			if (sw_dump_read(d, a, &h, sizeof(h)) || !csum_ok(&h) ||
-			    !page_size_ok(h.page_size) || a % h.page_size)
+			/* the header lies in one page: a page short of it is no store */
+			if (sw_dump_read(d, a, h, sizeof(h)) ||
+			    sw_store_geom(h, sizeof(h), &g, err, sizeof(err)) || a % g.page_size)
 				continue;
-			*pfn = a / h.page_size;
+			*pfn = a / g.page_size;
 			return true;
 		}
 	}
@@ -120,26 +101,28 @@ static void level_text(const struct sw_dump *d, char *buf, size_t len)
 		snprintf(buf, len, "the dump does not say its dump level");
 }
 
-/* Page 0 at @first_pfn: the header; its page size is the guest's, not ours. */
-static int find_header(struct sw_dump *d, __u64 first_pfn, struct sw_store_hdr *h,
-		       char *err, size_t errlen)
+/* Find the header at @first_pfn, whichever the guest's page size: 0 or -errno. */
+static int read_hdr(struct sw_dump *d, __u64 first_pfn, void *hdr, char *err, size_t errlen)
 {
+	const struct sw_store_hdr *h = hdr;
 	bool any_eio = false, any_read = false, any_filtered = false;
 	__u32 dps = sw_dump_page_size(d);
 	char lvl[64];
 
+	/* the header starts page 0; its page size is the guest's, not ours */
 	for (size_t i = 0; i < sizeof(page_sizes) / sizeof(page_sizes[0]); i++) {
 		__u64 ps = page_sizes[i];
 		int r;
 
 		if (first_pfn > UINT64_MAX / ps || (dps && ps != dps))
 			continue;
-		r = sw_dump_read(d, first_pfn * ps, h, sizeof(*h));
+		r = sw_dump_read(d, first_pfn * ps, hdr, SW_STORE_HDR_MAX);
 		any_eio |= r == -EIO;
 		any_filtered |= r == -ENODATA;
 		if (r)
 			continue;
 		any_read = true;
+		/* page_size sits at the same offset in every layout */
 		if (h->magic == SW_STORE_MAGIC && h->page_size == ps)
 			return 0;
 	}
@@ -165,80 +148,91 @@ static int find_header(struct sw_dump *d, __u64 first_pfn, struct sw_store_hdr *
 }
 
 /*
- * A store page the dump left out. makedumpfile's level bit 1 drops pages of
+ * Store pages the dump left out. makedumpfile's level bit 1 drops pages of
  * zeros (kdump-compressed dumps keep them as one shared zero page; ELF ones
  * leave them out), and a page of the store is all zeros whenever it holds
- * only per-CPU slots of CPUs the machine does not have. So with that bit set
- * the page reads as zeros, unless it holds the head of a live record, which
- * is never zero: then it was dropped for another reason. Without the bit (or
- * with no level known) a missing page is an error.
+ * only per-CPU slots of CPUs with nothing recorded. So with that bit set
+ * such a page reads as zeros, unless it holds the head of a live record,
+ * which is never zero: then it was dropped for another reason. Without the
+ * bit (or with no level known) a missing page is an error. @missing: one
+ * flag per page of @buf, which holds zeros there.
  */
-static int missing_page(const struct sw_dump *d, const struct sw_store_hdr *hdr, __u32 page,
-			char *err, size_t errlen)
+static int check_missing(const struct sw_dump *d, const struct sw_store_geom *g,
+			 const unsigned char *buf, const bool *missing, char *err, size_t errlen)
 {
-	size_t lo = (size_t)page * hdr->page_size, hi = lo + hdr->page_size;
-	__u64 last = hdr->next_seq, left = last < SW_STOP_SLOTS ? last : SW_STOP_SLOTS;
+	struct sw_store_view v;
+	__u64 last, left;
 	char lvl[64];
+	__u32 first = 0;
 
+	while (first < g->nr_pages && !missing[first])
+		first++;
+	if (first == g->nr_pages)
+		return 0;
 	level_text(d, lvl, sizeof(lvl));
-	if (sw_dump_level(d) >= 0 && (sw_dump_level(d) & DL_ZERO)) {
-		for (__u64 seq = last - left + 1; left; left--, seq++) {
-			size_t at = offsetof(struct sw_store, rec[(seq - 1) % SW_STOP_SLOTS]);
+	if (sw_dump_level(d) < 0 || !(sw_dump_level(d) & DL_ZERO)) {
+		snprintf(err, errlen, "record store page %u (frame %llu) is not in the dump: "
+			 "filtered out (%s)", first, (unsigned long long)g->pfn[first], lvl);
+		return -ENODATA;
+	}
+	if (sw_store_view_open(&v, buf, g->size, err, errlen))
+		return -EBADMSG;
+	last = v.hdr.next_seq;
+	left = last < SW_STOP_SLOTS ? last : SW_STOP_SLOTS;
+	for (__u64 seq = last - left + 1; left; left--, seq++) {
+		size_t at = v.recs_off + (size_t)((seq - 1) % SW_STOP_SLOTS) * v.rec_size;
 
-			if (at + offsetof(struct sw_stop_record, cpu) > lo && at < hi) {
+		for (__u32 i = 0; i < g->nr_pages; i++) {
+			size_t lo = (size_t)i * g->page_size;
+
+			if (missing[i] && at + v.cpu_off > lo && at < lo + g->page_size) {
 				snprintf(err, errlen, "record store page %u (frame %llu) is not in "
 					 "the dump, yet holds stop record %llu: filtered out (%s)",
-					 page, (unsigned long long)hdr->pfn[page],
-					 (unsigned long long)seq, lvl);
+					 i, (unsigned long long)g->pfn[i], (unsigned long long)seq, lvl);
 				return -ENODATA;
 			}
 		}
-		return 0;
 	}
-	snprintf(err, errlen, "record store page %u (frame %llu) is not in the dump: "
-		 "filtered out (%s)", page, (unsigned long long)hdr->pfn[page], lvl);
-	return -ENODATA;
+	return 0;
 }
 
 /* The map value is contiguous only virtually: gather it page by page. */
-static int gather(struct sw_dump *d, struct sw_store *out, char *err, size_t errlen)
+static int gather(struct sw_dump *d, const struct sw_store_geom *g, unsigned char *out,
+		  bool *missing, char *err, size_t errlen)
 {
-	struct sw_store_hdr hdr = out->hdr;
+	for (__u32 i = 0; i < g->nr_pages; i++) {
+		size_t off = (size_t)i * g->page_size;
+		size_t len = g->size - off < g->page_size ? g->size - off : g->page_size;
+		int ret = sw_dump_read(d, g->pfn[i] * g->page_size, out + off, len);
 
-	for (__u32 i = 0; i < hdr.nr_pages; i++) {
-		size_t off = (size_t)i * hdr.page_size;
-		size_t len = sizeof(*out) - off < hdr.page_size ? sizeof(*out) - off : hdr.page_size;
-		int ret = sw_dump_read(d, hdr.pfn[i] * hdr.page_size, (char *)out + off, len);
-
-		if (ret == -ENODATA && i) {
-			ret = missing_page(d, &hdr, i, err, errlen);
-			if (ret)
-				return ret;
-			memset((char *)out + off, 0, len);
+		if (ret == -ENODATA && i) {	/* checked once all is read: check_missing() */
+			memset(out + off, 0, len);
+			missing[i] = true;
 			continue;
 		}
 		if (ret) {
 			snprintf(err, errlen, "record store page %u (frame %llu) %s", i,
-				 (unsigned long long)hdr.pfn[i],
+				 (unsigned long long)g->pfn[i],
 				 ret == -EIO ? "cannot be read: the dump is truncated or corrupt" :
 				 ret == -ENODATA ? "is not in the dump" :
 				 "is outside the dump's memory");
 			return ret == -EIO ? -EIO : ret == -ENODATA ? -ENODATA : -EINVAL;
 		}
 	}
-	/* page 0 was read again with the rest: it must be the same header */
-	if (memcmp(&hdr, &out->hdr, offsetof(struct sw_store_hdr, nr_cpus))) {
-		snprintf(err, errlen, "record store header changed while reading");
-		return -EBADMSG;
-	}
 	return 0;
 }
 
-int sw_vmcore_find_store(struct sw_dump *d, const char *path, __u64 first_pfn,
-			 struct sw_store *out, char *err, size_t errlen)
+int sw_vmcore_find_wire(struct sw_dump *d, const char *path, __u64 first_pfn, void **wire,
+			size_t *len, char *err, size_t errlen)
 {
+	static unsigned char hdr[SW_STORE_HDR_MAX];
+	struct sw_store_geom g;
+	unsigned char *buf = NULL;
+	bool *missing = NULL;
 	int ret;
 
+	*wire = NULL;
+	*len = 0;
 	if (errlen)
 		err[0] = '\0';
 	if (!first_pfn) {
@@ -251,23 +245,76 @@ int sw_vmcore_find_store(struct sw_dump *d, const char *path, __u64 first_pfn,
 		fprintf(stderr, "stopwatch: found the record store at page frame %llu by scanning\n",
 			(unsigned long long)first_pfn);
 	}
-	ret = find_header(d, first_pfn, &out->hdr, err, errlen);
+	ret = read_hdr(d, first_pfn, hdr, err, errlen);
 	if (!ret)
-		ret = check_hdr(&out->hdr, first_pfn, err, errlen);
+		ret = check_hdr(hdr, first_pfn, &g, err, errlen);
+	if (ret)
+		return ret;
+	buf = malloc(g.size);
+	missing = calloc(g.nr_pages ? g.nr_pages : 1, sizeof(*missing));
+	if (!buf || !missing) {
+		snprintf(err, errlen, "out of memory (a store of %u bytes)", g.size);
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = gather(d, &g, buf, missing, err, errlen);
+	if (ret)
+		goto out;
+	/* page 0 was read again with the rest: it must be the same header */
+	if (memcmp(hdr, buf, g.csum_len)) {
+		snprintf(err, errlen, "record store header changed while reading");
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = check_missing(d, &g, buf, missing, err, errlen);
+	if (ret)
+		goto out;
+	*wire = buf;
+	*len = g.size;
+	buf = NULL;
+out:
+	free(buf);
+	free(missing);
+	return ret;
+}
+
+int sw_vmcore_find_store(struct sw_dump *d, const char *path, __u64 first_pfn,
+			 struct sw_store *out, char *err, size_t errlen)
+{
+	void *wire;
+	size_t len;
+	int ret = sw_vmcore_find_wire(d, path, first_pfn, &wire, &len, err, errlen);
+
 	if (!ret)
-		ret = gather(d, out, err, errlen);
+		ret = sw_store_decode(wire, len, out, err, errlen);
+	free(wire);
+	return ret;
+}
+
+int sw_vmcore_read_wire(const char *path, __u64 first_pfn, void **wire, size_t *len,
+			char *err, size_t errlen)
+{
+	struct sw_dump *d;
+	int ret = sw_dump_open(path, &d, err, errlen);
+
+	*wire = NULL;
+	*len = 0;
+	if (ret)
+		return ret;
+	ret = sw_vmcore_find_wire(d, path, first_pfn, wire, len, err, errlen);
+	sw_dump_close(d);
 	return ret;
 }
 
 int sw_vmcore_read_store(const char *path, __u64 first_pfn, struct sw_store *out,
 			 char *err, size_t errlen)
 {
-	struct sw_dump *d;
-	int ret = sw_dump_open(path, &d, err, errlen);
+	void *wire;
+	size_t len;
+	int ret = sw_vmcore_read_wire(path, first_pfn, &wire, &len, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = sw_vmcore_find_store(d, path, first_pfn, out, err, errlen);
-	sw_dump_close(d);
+	if (!ret)
+		ret = sw_store_decode(wire, len, out, err, errlen);
+	free(wire);
 	return ret;
 }

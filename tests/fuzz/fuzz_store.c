@@ -2,9 +2,9 @@
 /*
  * libFuzzer target for a record store as `stopwatch dump` maps it from
  * bpffs and `recover` assembles it from a core: the input is the store's
- * bytes (zero-filled past its end). sw_store_check() is dump's check (a
- * rejection must come with one line of reason); the records are printed
- * whatever it says, as recover prints any store the vmcore reader accepts.
+ * bytes, in any layout. sw_store_check() is dump's check and
+ * sw_store_decode() the readers' (a rejection must come with one line of
+ * reason); the records of any store the decoder accepts are printed.
  * The BPF side writes the store while the host dies, so any field may be
  * torn: the printers must cope with any record.
  */
@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "record.h"
 #include "print_check.h"
+#include "wire.h"
 
 static struct sw_store store;
 
@@ -26,11 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!sink)
 		sink = fopen("/dev/null", "w");
-	memset(&store, 0, sizeof(store));
-	memcpy(&store, data, size < sizeof(store) ? size : sizeof(store));
 	err[0] = '\0';
-	if (sw_store_check(&store.hdr, err, sizeof(err)) && (!err[0] || strchr(err, '\n')))
+	if (sw_store_check(data, size, err, sizeof(err)) && (!err[0] || strchr(err, '\n')))
 		abort();	/* a rejected store must come with one line of reason */
+	err[0] = '\0';
+	if (sw_store_decode(data, size, &store, err, sizeof(err))) {
+		if (!err[0] || strchr(err, '\n'))
+			abort();
+		return 0;
+	}
 	sw_store_meta(&store, &meta);
 	if (sw_store_walk(&store, &meta, fuzz_print_walk, sink) > SW_STOP_SLOTS)
 		abort();

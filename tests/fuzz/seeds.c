@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,11 @@ static void add_stops(struct sw_store *st)
 {
 	struct sw_stop_record *r = &st->rec[0];
 
-	st->hdr.nr_cpus = 4;
+	core_store_set_cpus(st, 4);
 	st->hdr.armed_mono_ns = 5000000000ULL;
 	st->hdr.armed_real_ns = 1763700000000000000ULL;
 	st->hdr.next_seq = 2;
-	st->hdr.online[0] = 0xf;
+	st->online[0] = 0xf;
 	snprintf((char *)st->hdr.version, sizeof(st->hdr.version), "seed");
 	r->seq = 1;
 	r->kind = SW_KIND_STOP;
@@ -152,21 +153,24 @@ static void kdumps(const struct sw_store *x86_st, const struct sw_store *arm_st)
 		die(flat);
 }
 
-/* The first @len bytes of a store: the harness zero-fills the rest. */
+/* The first @len bytes of a store as the BPF side lays it out: the harness zero-fills the rest. */
 static void store_prefix(const char *name, const struct sw_store *st, size_t len)
 {
 	char path[512];
+	size_t size;
+	void *wire = core_store_encode(st, &size);
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/store/seed-%s", dir, name);
 	f = fopen(path, "w");
-	if (!f || fwrite(st, len, 1, f) != 1 || fclose(f))
+	if (!wire || !f || fwrite(wire, len < size ? len : size, 1, f) != 1 || fclose(f))
 		die(path);
+	free(wire);
 }
 
 int main(int argc, char **argv)
 {
-	const size_t stops_len = offsetof(struct sw_store, rec[1].cpu[4]);
+	const size_t stops_len = sw_store_recs_off(4) + 2 * sw_rec_size(4);
 	/* everything up to the end of the store's first page (frame 16) */
 	const long page0_end = core_frame_off(&x86, 16) + 4096;
 	struct sw_store *st;
@@ -194,7 +198,7 @@ int main(int argc, char **argv)
 	core("x86-outside-memory", &x86, st, page0_end, 50);
 	core("x86-locator-past-end", &x86, st, page0_end, 17);
 	store_prefix("two-stops", st, stops_len);
-	store_prefix("whole", st, sizeof(*st));
+	store_prefix("whole", st, SIZE_MAX);
 
 	st->hdr.boot_id[3] ^= 1;	/* a flipped bit: checksum mismatch */
 	core("x86-bad-checksum", &x86, st, page0_end, 16);

@@ -67,10 +67,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	core_store_init(&st, 4096, frames, sizeof(frames) / sizeof(frames[0]));
-	h->nr_cpus = 4;
+	core_store_set_cpus(&st, 4);
 	h->armed_mono_ns = 5 * S;
 	h->armed_real_ns = 1764500000ULL * S;
-	h->online[0] = 0xf;
+	st.online[0] = 0xf;
 	h->next_seq = 2;
 	snprintf((char *)h->version, sizeof(h->version), "metrics-test");
 	if (argv[2][0] == '1') {

@@ -6,6 +6,9 @@
  *
  * A core is an ELF64 header, a PT_NOTE and one PT_LOAD per segment of
  * physical memory; the store's pages go to the frames its header lists.
+ * Stores are built as the in-memory struct sw_store and written in the
+ * BPF side's layout for hdr.nr_cpus CPUs (core_store_encode), so a test
+ * sets fields by name whatever the host size it stands for.
  */
 #ifndef STOPWATCH_CORE_BUILDER_H
 #define STOPWATCH_CORE_BUILDER_H
@@ -64,12 +67,24 @@ static inline long core_frame_off(const struct core_layout *l, __u64 pfn)
 	return -1;
 }
 
+#define CORE_CPUS	256	/* CPUs of a store unless a test says otherwise */
+
 static inline void core_store_csum(struct sw_store *st)
 {
 	st->hdr.hdr_csum = crc32(0, (const void *)&st->hdr, offsetof(struct sw_store_hdr, hdr_csum));
 }
 
-/* A valid, empty store header whose pages are at @frames (one per page). */
+/* The store's size and page count for @nr_cpus CPUs; the caller checksums. */
+static inline void core_store_set_cpus(struct sw_store *st, __u32 nr_cpus)
+{
+	struct sw_store_hdr *h = &st->hdr;
+
+	h->nr_cpus = nr_cpus;
+	h->size = sw_store_size(nr_cpus);
+	h->nr_pages = (h->size + h->page_size - 1) / h->page_size;
+}
+
+/* A valid, empty store header of CORE_CPUS CPUs whose pages are at @frames. */
 static inline void core_store_init(struct sw_store *st, __u32 page, const __u64 *frames,
 				   unsigned int nframes)
 {
@@ -78,12 +93,41 @@ static inline void core_store_init(struct sw_store *st, __u32 page, const __u64 
 	memset(st, 0, sizeof(*st));
 	h->magic = SW_STORE_MAGIC;
 	h->layout = SW_LAYOUT_VERSION;
-	h->size = sizeof(*st);
 	h->page_size = page;
-	h->nr_pages = nframes;
+	h->nr_slots = SW_STOP_SLOTS;
+	core_store_set_cpus(st, CORE_CPUS);
 	memcpy(h->pfn, frames, nframes * sizeof(*frames));
 	memcpy(h->boot_id, "0123456789abcdef", 16);
 	core_store_csum(st);
+}
+
+/*
+ * @st in the BPF side's layout (bpf/stopwatch.h) for its hdr.nr_cpus CPUs
+ * (CORE_CPUS if that is out of range: a forged header stays as forged);
+ * calloc'd, *@size bytes.
+ */
+static inline void *core_store_encode(const struct sw_store *st, size_t *size)
+{
+	__u32 n = st->hdr.nr_cpus && st->hdr.nr_cpus <= SW_MAX_CPUS ? st->hdr.nr_cpus : CORE_CPUS;
+	__u32 words = sw_mask_words(n);
+	unsigned char *w = calloc(1, sw_store_size(n));
+
+	if (!w)
+		return NULL;
+	*size = sw_store_size(n);
+	memcpy(w, &st->hdr, sizeof(st->hdr));
+	memcpy(w + sizeof(st->hdr), st->online, words * 8);
+	for (unsigned int s = 0; s < SW_STOP_SLOTS; s++) {
+		const struct sw_stop_record *r = &st->rec[s];
+		unsigned char *o = w + sw_store_recs_off(n) + (size_t)s * sw_rec_size(n);
+
+		memcpy(o, r, sizeof(struct sw_rec_head));
+		memcpy(o + sw_rec_online_off(n), r->online, words * 8);
+		for (unsigned int i = 0; i < SW_FIRE_RUNGS; i++)
+			memcpy(o + sw_rec_target_off(n, i), r->target[i], words * 8);
+		memcpy(o + sw_rec_cpu_off(n), r->cpu, n * sizeof(struct sw_cpu_stop));
+	}
+	return w;
 }
 
 /* Registers a test expects for CPU @cpu (core_notes() writes them). */
@@ -165,11 +209,15 @@ static inline size_t core_notes(const struct core_layout *l, unsigned char *p)
  */
 static inline unsigned char *core_memory(const struct core_layout *l, const struct sw_store *st)
 {
-	size_t hdrs = core_hdrs(l), npages = core_mem_pages(l);
+	size_t hdrs = core_hdrs(l), npages = core_mem_pages(l), wsize = 0;
 	unsigned char *mem = calloc(npages ? npages : 1, l->page);
+	unsigned char *wire = core_store_encode(st, &wsize);
 
-	if (!mem)
+	if (!mem || !wire) {
+		free(mem);
+		free(wire);
 		return NULL;
+	}
 	for (size_t i = 0; i < npages; i++)
 		mem[i * l->page + 100] = (unsigned char)i;
 	if (l->false_magic_pfn && core_frame_off(l, l->false_magic_pfn) >= 0)
@@ -178,11 +226,12 @@ static inline unsigned char *core_memory(const struct core_layout *l, const stru
 		long fo = core_frame_off(l, st->hdr.pfn[i]);
 		size_t at = (size_t)i * l->page, len;
 
-		if (fo < 0 || at >= sizeof(*st))
+		if (fo < 0 || at >= wsize)
 			continue;
-		len = sizeof(*st) - at < (size_t)l->page ? sizeof(*st) - at : (size_t)l->page;
-		memcpy(mem + (fo - hdrs), (const char *)st + at, len);
+		len = wsize - at < (size_t)l->page ? wsize - at : (size_t)l->page;
+		memcpy(mem + (fo - hdrs), wire + at, len);
 	}
+	free(wire);
 	return mem;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cmocka.h>
@@ -303,7 +304,7 @@ static void test_mask_roundtrip(void **state)
 	assert_int_not_equal(sw_mask_parse("3-1", m, SW_MAX_CPUS), 0);
 	assert_int_not_equal(sw_mask_parse("1-", m, SW_MAX_CPUS), 0);
 	assert_int_not_equal(sw_mask_parse("x", m, SW_MAX_CPUS), 0);
-	assert_int_not_equal(sw_mask_parse("256", m, SW_MAX_CPUS), 0);
+	assert_int_not_equal(sw_mask_parse("8192", m, SW_MAX_CPUS), 0);
 	assert_int_not_equal(sw_mask_parse("1;2", m, SW_MAX_CPUS), 0);
 	/* too small a buffer is an error, not an overflow */
 	sw_mask_parse("0,2,4,6,8,10", m, SW_MAX_CPUS);
@@ -511,23 +512,41 @@ static void test_store_torn(void **state)
 /* A rejected store's error is one printable line, whatever its version bytes hold. */
 static void test_store_check_error(void **state)
 {
-	struct sw_store_hdr h = { .magic = SW_STORE_MAGIC, .layout = SW_LAYOUT_VERSION,
-				  .size = sizeof(struct sw_store) };
+	size_t size = sw_store_size(2);
+	unsigned char *buf = calloc(1, size);
+	struct sw_store_hdr *h = (void *)buf;
 	char err[256];
 
 	(void)state;
-	h.build_id = ~sw_build_id();
-	memcpy(h.version, "v1\nEVIL\033[31m", 13);
-	assert_int_equal(sw_store_check(&h, err, sizeof(err)), SW_EXIT_STALE);
+	h->magic = SW_STORE_MAGIC;
+	h->layout = SW_LAYOUT_VERSION;
+	h->size = size;
+	h->nr_cpus = 2;
+	h->nr_slots = SW_STOP_SLOTS;
+	h->page_size = 4096;
+	h->nr_pages = 1;
+	h->build_id = ~sw_build_id();
+	memcpy(h->version, "v1\nEVIL\033[31m", 13);
+	h->hdr_csum = crc32(0, buf, offsetof(struct sw_store_hdr, hdr_csum));
+	assert_int_equal(sw_store_check(buf, size, err, sizeof(err)), SW_EXIT_STALE);
 	assert_string_equal(err, "pinned by another stopwatch build (v1?EVIL?[31m)");
-	memset(h.version, 'x', sizeof(h.version));	/* no NUL at all */
-	h.layout = 7;
-	assert_int_equal(sw_store_check(&h, err, sizeof(err)), SW_EXIT_STALE);
+	memset(h->version, 'x', sizeof(h->version));	/* no NUL at all */
+	h->build_id = sw_build_id();
+	h->hdr_csum = crc32(0, buf, offsetof(struct sw_store_hdr, hdr_csum));
+	assert_int_equal(sw_store_check(buf, size, err, sizeof(err)), 0);
+	/* cut short: the map is smaller than the header says */
+	assert_int_equal(sw_store_check(buf, size - 8, err, sizeof(err)), SW_EXIT_STALE);
+	assert_non_null(strstr(err, "cut short"));
+	h->layout = 7;
+	h->hdr_csum = crc32(0, buf, offsetof(struct sw_store_hdr, hdr_csum));
+	assert_int_equal(sw_store_check(buf, size, err, sizeof(err)), SW_EXIT_STALE);
 	assert_null(strchr(err, '\n'));
-	assert_non_null(strstr(err, "layout 7"));
-	h.magic = 0;
-	assert_int_equal(sw_store_check(&h, err, sizeof(err)), SW_EXIT_DATA);
+	assert_string_equal(err, "record store of layout 7, which this stopwatch (layouts 1 to 3) "
+			    "does not read");
+	h->magic = 0;
+	assert_int_equal(sw_store_check(buf, size, err, sizeof(err)), SW_EXIT_DATA);
 	assert_string_equal(err, "not a stopwatch record store (bad magic)");
+	free(buf);
 }
 
 /*
@@ -536,18 +555,23 @@ static void test_store_check_error(void **state)
  */
 static void test_event_rings(void **state)
 {
-	static const struct { int cpus; long page; int rings; __u32 size; } t[] = {
-		{ 0, 4096, 1, 64 << 10 },	/* libbpf could not count: one ring */
-		{ 1, 4096, 1, 64 << 10 },
-		{ 2, 4096, 2, 64 << 10 },
-		{ 4, 65536, 4, 64 << 10 },
-		{ 48, 4096, 48, 64 << 10 },
-		{ 64, 4096, 64, 32 << 10 },
-		{ 100, 4096, 100, 16 << 10 },
-		{ 256, 4096, 256, 4 << 10 },
-		{ 4096, 4096, 256, 4 << 10 },	/* CPUs past SW_MAX_CPUS share */
-		{ 160, 65536, 16, 64 << 10 },	/* 64 KiB pages: rings are shared */
-		{ 1, 1 << 22, 1, 1 << 22 },	/* a page over the budget: still one */
+	static const struct { int cpus; long page; __u32 budget; int rings; __u32 size; } t[] = {
+		{ 0, 4096, SW_RING_BUDGET, 1, 64 << 10 },	/* libbpf could not count: one ring */
+		{ 1, 4096, SW_RING_BUDGET, 1, 64 << 10 },
+		{ 2, 4096, SW_RING_BUDGET, 2, 64 << 10 },
+		{ 4, 65536, SW_RING_BUDGET, 4, 64 << 10 },
+		{ 48, 4096, SW_RING_BUDGET, 48, 64 << 10 },
+		{ 64, 4096, SW_RING_BUDGET, 64, 32 << 10 },
+		{ 100, 4096, SW_RING_BUDGET, 100, 16 << 10 },
+		{ 256, 4096, SW_RING_BUDGET, 256, 4 << 10 },
+		{ 4096, 4096, SW_RING_BUDGET, 256, 4 << 10 },	/* more CPUs than rings share */
+		{ 160, 65536, SW_RING_BUDGET, 16, 64 << 10 },	/* 64 KiB pages: rings are shared */
+		{ 1, 1 << 22, SW_RING_BUDGET, 1, 1 << 22 },	/* a page over the budget: still one */
+		/* arm's unread rings: the same on a small host, bounded on a big one */
+		{ 2, 4096, SW_RING_BUDGET_ARMED, 2, 64 << 10 },
+		{ 8, 4096, SW_RING_BUDGET_ARMED, 8, 16 << 10 },
+		{ 1024, 4096, SW_RING_BUDGET_ARMED, 16, 4 << 10 },
+		{ 8192, 65536, SW_RING_BUDGET_ARMED, 1, 64 << 10 },
 	};
 
 	(void)state;
@@ -555,12 +579,12 @@ static void test_event_rings(void **state)
 		int rings;
 		__u32 size;
 
-		sw_event_rings(t[i].cpus, t[i].page, &rings, &size);
+		sw_event_rings(t[i].cpus, t[i].page, t[i].budget, &rings, &size);
 		if (rings != t[i].rings || size != t[i].size)
 			fail_msg("%d CPUs, %ld-byte pages: %d rings of %u, want %d of %u", t[i].cpus,
 				 t[i].page, rings, size, t[i].rings, t[i].size);
-		assert_true(rings <= SW_MAX_CPUS && size >= t[i].page && !(size & (size - 1)));
-		assert_true((__u64)rings * (size + 3 * t[i].page) <= (4u << 20) || rings == 1);
+		assert_true(rings <= SW_MAX_RINGS && size >= t[i].page && !(size & (size - 1)));
+		assert_true((__u64)rings * (size + 3 * t[i].page) <= t[i].budget || rings == 1);
 	}
 }
 

@@ -40,7 +40,7 @@ static const struct core_layout arm64 = {
 	.machine = EM_AARCH64, .page = 16384, .nseg = 2,
 	.seg_base = { 40, 90 }, .seg_pages = { 1, 2 }, .regs_cpus = 0x5,
 };
-static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25 };
+static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25, 84 };
 static const __u64 arm64_frames[] = { 40, 91, 90 };
 #define NFRAMES (sizeof(frames) / sizeof(frames[0]))
 
@@ -59,7 +59,7 @@ static struct sw_store *make_store(__u32 page, const __u64 *fr, unsigned int n)
 	st->rec[1].kind = SW_KIND_CRASH;
 	st->rec[1].nr_cpus = 4;
 	st->rec[1].cpu[3].rung = SW_RUNG_NMI;
-	st->rec[SW_STOP_SLOTS - 1].cpu[SW_MAX_CPUS - 1].t_handler = 0x1122334455667788ULL;
+	st->rec[SW_STOP_SLOTS - 1].cpu[CORE_CPUS - 1].t_handler = 0x1122334455667788ULL;
 	core_store_csum(st);
 	return st;
 }
@@ -350,18 +350,21 @@ static void test_regs_to_cpus(void **state)
 /* the page of the store that holds record slot @slot's head */
 static __u64 frame_of_slot(unsigned int slot)
 {
-	return frames[offsetof(struct sw_store, rec[slot]) / PAGE];
+	return frames[(sw_store_recs_off(CORE_CPUS) + slot * sw_rec_size(CORE_CPUS)) / PAGE];
 }
 
 static void test_filtered_pages(void **state)
 {
 	struct sw_store *st = make_store(PAGE, frames, NFRAMES);
+	size_t wsize = 0;
+	unsigned char *wire = core_store_encode(st, &wsize);
 	int zero_pages = 0;
 
 	(void)state;
+	assert_non_null(wire);
 	for (unsigned int i = 0; i < NFRAMES; i++)
-		zero_pages += kd_zero((unsigned char *)st + i * PAGE,
-				      sizeof(*st) - i * PAGE < PAGE ? sizeof(*st) - i * PAGE : PAGE);
+		zero_pages += kd_zero(wire + i * PAGE, wsize - i * PAGE < PAGE ? wsize - i * PAGE : PAGE);
+	free(wire);
 	assert_true(zero_pages > 0);	/* else the next case proves nothing */
 	/* -d 31 left the store's zero pages out: they read as zeros */
 	kd(&x86, st, KD_ZLIB, 31, true, 0);

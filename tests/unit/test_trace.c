@@ -177,9 +177,9 @@ static void test_malformed_lines_change_nothing(void **state)
 	static const char *const badl[] = {
 		"stopwatch: begin seq=0 kind=1 cpu=0 nr=4 t=5 online=f,0,0,0",	/* seq 0 */
 		"stopwatch: begin seq=1 kind=9 cpu=0 nr=4 t=5 online=f,0,0,0",	/* kind */
-		"stopwatch: begin seq=1 kind=1 cpu=256 nr=4 t=5 online=f,0,0,0",	/* cpu */
+		"stopwatch: begin seq=1 kind=1 cpu=8192 nr=4 t=5 online=f,0,0,0",	/* cpu */
 		"stopwatch: begin seq=1 kind=1 cpu=0 nr=4 t=5 online=f,0",		/* mask cut */
-		"stopwatch: begin seq=1 kind=1 cpu=0 nr=999 t=5 online=f,0,0,0",	/* nr */
+		"stopwatch: begin seq=1 kind=1 cpu=0 nr=8193 t=5 online=f,0,0,0",	/* nr */
 		"stopwatch: fire seq=1 rung=self t=5 targets=e,0,0,0",		/* not fired */
 		"stopwatch: fire seq=1 rung=ipi t=0 targets=e,0,0,0",		/* t 0 */
 		"stopwatch: fire seq=1 rung=ipi t=5 targets=zz,0,0,0",
@@ -204,6 +204,45 @@ static void test_malformed_lines_change_nothing(void **state)
 	sw_trace_asm_stats(a, &used, &bad);
 	assert_int_equal(used, 0);
 	assert_int_equal(bad, 16);
+	sw_trace_asm_free(a);
+}
+
+/*
+ * A 320-CPU host: the begin and fire lines hold CPUs 0-255, mask lines the
+ * words after; CPU 319 wedged, reached by the NMI rung only.
+ */
+static void test_mask_lines_past_cpu_255(void **state)
+{
+	struct sw_trace_asm *a = sw_trace_asm_new();
+	const struct sw_stop_record *r;
+	struct sw_record_meta m;
+	int used, bad;
+
+	(void)state;
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: begin seq=1 kind=2 cpu=0 nr=320 t=100 "
+					   "online=ffffffffffffffff,ffffffffffffffff,ffffffffffffffff,ffffffffffffffff"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=online w=4 bits=ffffffffffffffff,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: fire seq=1 rung=ipi t=200 "
+					   "targets=fffffffffffffffe,ffffffffffffffff,ffffffffffffffff,ffffffffffffffff"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=ipi w=4 bits=ffffffffffffffff,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: fire seq=1 rung=nmi t=1000200 targets=0,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=nmi w=4 bits=8000000000000000,0,0,0"), 1);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: cpu=319 rung=nmi t=1000300 irqs=masked seq=1"), 1);
+	/* a word index past any host, or not at a line's boundary: refused */
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=online w=128 bits=1,0,0,0"), -EINVAL);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=online w=5 bits=1,0,0,0"), -EINVAL);
+	assert_int_equal(sw_trace_asm_line(a, "stopwatch: mask seq=1 of=self w=4 bits=1,0,0,0"), -EINVAL);
+	assert_int_equal(sw_trace_asm_count(a), 1);
+	r = sw_trace_asm_record(a, 0, &m);
+	assert_int_equal(r->nr_cpus, 320);
+	assert_int_equal(r->online[4], ~0ULL);
+	assert_int_equal(r->target[SW_RUNG_IPI - 1][4], ~0ULL);
+	assert_int_equal(r->target[SW_RUNG_NMI - 1][4], 1ULL << 63);
+	assert_int_equal(r->cpu[319].rung, SW_RUNG_NMI);
+	assert_int_equal(r->cpu[319].irqs, SW_IRQS_MASKED);
+	sw_trace_asm_stats(a, &used, &bad);
+	assert_int_equal(used, 7);
+	assert_int_equal(bad, 3);
 	sw_trace_asm_free(a);
 }
 
@@ -261,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_trace_text),
 		cmocka_unit_test(test_malformed_lines_change_nothing),
 		cmocka_unit_test(test_armings_keep_records_apart),
+		cmocka_unit_test(test_mask_lines_past_cpu_255),
 		cmocka_unit_test(test_lost_begin_line),
 	};
 

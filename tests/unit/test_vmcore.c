@@ -22,6 +22,9 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
+#include "record.h"
+#include "stop.h"
+#include "wire.h"
 #include "vmcore.h"
 
 #include "core_builder.h"
@@ -37,7 +40,7 @@ static const struct core_layout x86_core = {
 #define CORE_SIZE core_size(&x86_core)
 
 /* the store's pages, out of order and spread over all segments */
-static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25 };
+static const __u64 frames[] = { 70, 20, 33, 90, 17, 204, 47, 80, 25, 84 };
 #define NFRAMES (sizeof(frames) / sizeof(frames[0]))
 
 static void fix_csum(struct sw_store *st)
@@ -50,13 +53,14 @@ static struct sw_store *make_store(void)
 	struct sw_store *st = calloc(1, sizeof(*st));
 
 	assert_non_null(st);
-	assert_int_equal((sizeof(*st) + PAGE - 1) / PAGE, NFRAMES);
 	core_store_init(st, PAGE, frames, NFRAMES);
+	assert_int_equal(st->hdr.nr_pages, NFRAMES);
 	st->hdr.next_seq = 2;
 	st->rec[1].seq = 2;
 	st->rec[1].kind = SW_KIND_PANIC;
 	st->rec[1].cpu[3].rung = SW_RUNG_NMI;
-	st->rec[SW_STOP_SLOTS - 1].cpu[SW_MAX_CPUS - 1].t_handler = 0x1122334455667788ULL;
+	st->rec[SW_STOP_SLOTS - 1].cpu[CORE_CPUS - 1].t_handler = 0x1122334455667788ULL;
+	core_store_csum(st);
 	return st;
 }
 
@@ -117,7 +121,7 @@ static void test_scan_fallback(void **state)
 	assert_int_equal(sw_vmcore_read_store(path, 0, got, err, sizeof(err)), 0);
 	assert_memory_equal(got, st, sizeof(*st));
 	assert_int_equal(got->rec[1].kind, SW_KIND_PANIC);
-	assert_int_equal(got->rec[SW_STOP_SLOTS - 1].cpu[SW_MAX_CPUS - 1].t_handler,
+	assert_int_equal(got->rec[SW_STOP_SLOTS - 1].cpu[CORE_CPUS - 1].t_handler,
 			 0x1122334455667788ULL);
 	free(st);
 	free(got);
@@ -208,14 +212,14 @@ static void test_header_errors(void **state)
 	st->hdr.layout = 99;
 	fix_csum(st);
 	write_core(path, st, -1);
-	expect_error(path, 70, -EPROTO, "another stopwatch version");
-	/* same layout number, another size */
+	expect_error(path, 70, -EPROTO, "record store of layout 99, which this stopwatch");
+	/* same layout number, a size its CPU count does not make */
 	free(st);
 	st = make_store();
 	st->hdr.size += 8;
 	fix_csum(st);
 	write_core(path, st, -1);
-	expect_error(path, 70, -EPROTO, "another stopwatch version");
+	expect_error(path, 70, -EBADMSG, "inconsistent");
 	/* the header says it lives elsewhere: a locator from another arm */
 	free(st);
 	st = make_store();
@@ -329,6 +333,96 @@ static void test_forged_headers(void **state)
 	free(got);
 }
 
+/*
+ * Hosts past the old 256-CPU limit: a store sized for @ncpu CPUs, its pages
+ * scattered backwards over one big segment (4 KiB pages) or in order over
+ * 64 KiB pages (arm64), where the highest CPU never stopped and the one
+ * below it needed the NMI. Read back whole, with and without a locator.
+ */
+static void big_store_roundtrip(__u32 ncpu, __u32 page)
+{
+	struct core_layout big = { .machine = page == PAGE ? EM_X86_64 : EM_AARCH64, .page = page,
+				   .nseg = 1, .seg_base = { 1000 }, .seg_pages = { 0 } };
+	struct sw_store *st = calloc(1, sizeof(*st)), *got = calloc(1, sizeof(*got));
+	struct sw_record_meta meta = { .source = SW_SRC_VMCORE, .exact = true };
+	static struct sw_cpuset never;
+	__u64 fr[SW_MAX_PAGES];
+	struct sw_stop_record *r;
+	struct sw_stop *s;
+	unsigned int n;
+	char err[256] = "", list[64];
+
+	assert_non_null(st);
+	assert_non_null(got);
+	core_store_init(st, page, fr, 0);
+	core_store_set_cpus(st, ncpu);
+	n = st->hdr.nr_pages;
+	assert_true(n <= SW_MAX_PAGES);
+	big.seg_pages[0] = n + 8;
+	for (unsigned int i = 0; i < n; i++)
+		st->hdr.pfn[i] = page == PAGE ? 1000 + n + 4 - i : 1000 + i;
+	st->hdr.next_seq = 1;
+	for (__u32 c = 0; c < ncpu; c++)
+		sw_mask_set(st->online, c);
+	r = &st->rec[0];
+	r->seq = 1;
+	r->kind = SW_KIND_PANIC;
+	r->state = SW_REC_RUNNING;
+	r->nr_cpus = ncpu;
+	r->t_start = 1000;
+	r->t_fire[SW_RUNG_IPI - 1] = 2000;
+	r->t_fire[SW_RUNG_NMI - 1] = 1002000;
+	memcpy(r->online, st->online, sizeof(r->online));
+	memcpy(r->target[SW_RUNG_IPI - 1], st->online, sizeof(r->online));
+	r->target[SW_RUNG_IPI - 1][0] &= ~1ULL;
+	sw_mask_set(r->target[SW_RUNG_NMI - 1], ncpu - 2);
+	sw_mask_set(r->target[SW_RUNG_NMI - 1], ncpu - 1);
+	for (__u32 c = 1; c < ncpu - 2; c++) {
+		r->cpu[c].rung = SW_RUNG_IPI;
+		r->cpu[c].t_handler = 3000 + c;
+		r->cpu[c].irqs = SW_IRQS_ENABLED;
+	}
+	r->cpu[ncpu - 2].rung = SW_RUNG_NMI;
+	r->cpu[ncpu - 2].t_handler = 1003000;
+	r->cpu[ncpu - 2].irqs = SW_IRQS_MASKED;
+	core_store_csum(st);
+	assert_int_equal(core_write(path, &big, st, -1), 0);
+	for (int scan = 0; scan < 2; scan++) {
+		memset(got, 0xa5, sizeof(*got));
+		if (sw_vmcore_read_store(path, scan ? 0 : st->hdr.pfn[0], got, err, sizeof(err)))
+			fail_msg("%u CPUs, %u-byte pages: %s", ncpu, page, err);
+		assert_memory_equal(got, st, sizeof(*st));
+		/* the decoded record names the highest CPU, the one never stopped */
+		s = sw_stop_from_wire(&meta, &got->rec[0]);
+		assert_non_null(s);
+		assert_true(sw_stop_never_stopped(s, &never));
+		assert_int_equal(sw_cpuset_format(&never, list, sizeof(list)), 0);
+		snprintf(err, sizeof(err), "%u", ncpu - 1);
+		assert_string_equal(list, err);
+		assert_int_equal(sw_stop_outcome(s), SW_OUT_FAILED);
+		assert_int_equal(s->cpu[ncpu - 2].rung, SW_RUNG_NMI);
+		assert_int_equal(s->nr_cpus, ncpu);
+		sw_stop_free(s);
+	}
+	free(st);
+	free(got);
+}
+
+static void test_store_1024_cpus(void **state)
+{
+	(void)state;
+	big_store_roundtrip(1024, PAGE);
+	big_store_roundtrip(1024, 65536);
+}
+
+static void test_store_4096_cpus(void **state)
+{
+	(void)state;
+	big_store_roundtrip(4096, PAGE);
+	big_store_roundtrip(4096, 65536);
+	big_store_roundtrip(SW_MAX_CPUS, PAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_forged_headers),
+		cmocka_unit_test(test_store_1024_cpus),
+		cmocka_unit_test(test_store_4096_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
