@@ -144,6 +144,30 @@ static long long dumpable_pages(const struct sw_dump *d, __u64 off, __u64 len)
 	return n;
 }
 
+/*
+ * The first page descriptor (of @n at @off) whose size is no page's: 0 or
+ * above a block (makedumpfile stores a page compressed only when that is
+ * smaller, raw otherwise). libkdumpfile 0.5.1 reads such a page's data
+ * into a block-sized buffer, past its end (found by fuzz_flat). -1: none.
+ */
+static long long bad_descriptor(const struct sw_dump *d, __u64 off, long long n, __u32 block)
+{
+	struct { __u64 offset; __u32 size, flags; __u64 page_flags; } pd[1024];
+	long long i = 0;
+
+	while (i < n) {
+		size_t k = n - i < 1024 ? (size_t)(n - i) : 1024;
+
+		if (pread(d->fd, pd, k * sizeof(pd[0]), (off_t)(off + i * sizeof(pd[0]))) !=
+		    (ssize_t)(k * sizeof(pd[0])))
+			return i;
+		for (size_t j = 0; j < k; j++, i++)
+			if (!pd[j].size || pd[j].size > block)
+				return i;
+	}
+	return -1;
+}
+
 static int check_header(struct sw_dump *d, char *err, size_t errlen)
 {
 	__s32 version = 0, block = 0, sub_blocks = 0, level = -1;
@@ -210,6 +234,12 @@ static int check_header(struct sw_dump *d, char *err, size_t errlen)
 			snprintf(err, errlen, "%s dump truncated or corrupt: its bitmap lists %lld "
 				 "pages, whose descriptors do not fit in the file (%llu bytes)",
 				 d->describe, n, (unsigned long long)d->size);
+			return -EIO;
+		}
+		n = bad_descriptor(d, bm + 2 * half, n, block);
+		if (n >= 0) {
+			snprintf(err, errlen, "%s dump corrupt: page descriptor %lld gives a page "
+				 "no %d-byte page can be", d->describe, n, block);
 			return -EIO;
 		}
 	}
