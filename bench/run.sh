@@ -33,10 +33,13 @@ for i in $(seq 1 15); do
   echo "scale=2; ($e - $s) / 1000000" | bc
 done > "$out/start_wall"
 echo "start-up to attached: median $(median < "$out/start") ms (main() to attached), $(median < "$out/start_wall") ms wall incl. exec and exit; 15 runs"
-# the peer: bcc's hardirqs (Debian bpfcc-tools), exec to its "Tracing" line,
-# beside stopwatch live measured the same way, alternating, 7 runs each
-if command -v hardirqs-bpfcc > /dev/null; then
-python3 - "$SW" <<'PY'
+# the peer: hardirqs of libbpf-tools (Debian libbpf-tools: CO-RE on libbpf,
+# as stopwatch; bcc's hardirqs-bpfcc needs kernel headers this host lacks),
+# exec to its "Tracing" line, beside stopwatch live measured the same way,
+# alternating, 7 runs each
+peer=$(command -v /usr/sbin/hardirqs hardirqs | head -1)
+if [ -n "$peer" ]; then
+python3 - "$SW" "$peer" <<'PY'
 import statistics, subprocess, sys, time
 def ready_ms(cmd, word):
     t0 = time.monotonic()
@@ -51,15 +54,16 @@ def ready_ms(cmd, word):
     return ms
 sw, hi = [], []
 for _ in range(7):
-    sw.append(ready_ms([sys.argv[1], "live"], "Tracing"))
-    hi.append(ready_ms(["hardirqs-bpfcc"], "Tracing"))
+    # stdbuf: hardirqs' stdout into a pipe is block-buffered (both get the same wrapper)
+    sw.append(ready_ms(["stdbuf", "-oL", sys.argv[1], "live"], "Tracing"))
+    hi.append(ready_ms(["stdbuf", "-oL", sys.argv[2]], "Tracing"))
 m_sw, m_hi = statistics.median(sw), statistics.median(hi)
-print(f"start-up against hardirqs-bpfcc (exec to its 'Tracing' line, median of 7 each): {m_sw / m_hi:.3f}x"
+print(f"start-up against libbpf-tools' hardirqs (exec to its 'Tracing' line, median of 7 each): {m_sw / m_hi:.3f}x"
       f" (stopwatch live {m_sw:.1f} ms, range {min(sw):.1f}-{max(sw):.1f}; hardirqs {m_hi:.1f} ms,"
       f" range {min(hi):.1f}-{max(hi):.1f})")
 PY
 else
-  echo "start-up against hardirqs: not run (no hardirqs-bpfcc: make deps installs bpfcc-tools)"
+  echo "start-up against hardirqs: not run (no /usr/sbin/hardirqs: make deps installs libbpf-tools)"
 fi
 fi
 

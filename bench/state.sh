@@ -72,7 +72,7 @@ if command -v wrk > /dev/null; then
     "${SW[$v]}/stopwatch-dynamic" stats --state-dir "$tmp/$v" --listen 127.0.0.1:0 2> "$tmp/$v.http.err" & server=$!
     port=
     for _ in $(seq 50); do
-      port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/$v.http.err"); [ -n "$port" ] && break; sleep 0.1
+      port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/$v.http.err" 2>/dev/null); [ -n "$port" ] && break; sleep 0.1
     done
     wrk -t2 -c$c -d10s --timeout 5s --latency "http://127.0.0.1:$port/metrics" > "$tmp/$v.wrk$c" 2>&1
     hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server/status")

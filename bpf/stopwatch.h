@@ -372,9 +372,11 @@ struct sw_event {
 
 #ifndef __bpf__
 /*
- * TRANSITIONAL (issue 10): user space's in-memory form of a store decoded
- * from the wire (user/store.c), until the decoded record (struct sw_stop)
- * replaces it. Sized for SW_MAX_CPUS, so it holds any store.
+ * User space only: a store's slots as user/wire.c reads them from any
+ * layout, every record normalized to SW_MAX_CPUS CPUs (so it holds any
+ * store), for the walk (user/store.c) and the one decoder into the record
+ * (sw_stop_from_wire, user/stop.c). Not what the BPF side writes: that is
+ * the layout above.
  */
 struct sw_stop_record {
 	__u64 seq;

@@ -65,24 +65,24 @@ static bool needle_at(const char *p, const char *end)
  * x86_64 clone of scan_window that the CPU picks at load (target_clones).
  */
 #define BLOCK		32
-/* 32-byte vectors never cross a call (always_inline): no ABI to change */
-#pragma GCC diagnostic ignored "-Wpsabi"
 typedef unsigned char vbu __attribute__((vector_size(BLOCK)));
 typedef signed char vbs __attribute__((vector_size(BLOCK)));
 
-static inline __attribute__((always_inline)) vbu ldb(const char *p)
+/*
+ * One block: nonzero bytes of @w mark positions that may start a needle.
+ * The vectors stay inside (no 32-byte vector is passed or returned, which
+ * would change the ABI without AVX: clang refuses it).
+ */
+static inline __attribute__((always_inline)) void block_marks(const char *p, __u64 w[BLOCK / 8])
 {
-	vbu v;
-
-	memcpy(&v, p, BLOCK);
-	return v;
-}
-
-/* One block: nonzero bytes mark positions that may start a needle. */
-static inline __attribute__((always_inline)) vbs block_candidates(const char *p)
-{
-	vbu a0 = ldb(p), a3 = ldb(p + 3), a6 = ldb(p + 6), a9 = ldb(p + 9), a10 = ldb(p + 10);
+	vbu a0, a3, a6, a9, a10;
 	vbs m;
+
+	memcpy(&a0, p, BLOCK);
+	memcpy(&a3, p + 3, BLOCK);
+	memcpy(&a6, p + 6, BLOCK);
+	memcpy(&a9, p + 9, BLOCK);
+	memcpy(&a10, p + 10, BLOCK);
 
 	m = (a3 == ':') & ((a0 == 'S') | (a0 == 's') | (a0 == 'C'));
 	m |= (a10 == 'N') & (a0 == 'c');
@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) vbs block_candidates(const char *p)
 	m |= (a6 == ':') & (a0 == 'r');
 	m |= (a6 == 'v') & (a0 == 'L');
 	m |= (a3 == '!') & (a0 == 'B');
-	return m;
+	memcpy(w, &m, BLOCK);
 }
 
 /* ---- per-host state ---- */
@@ -1324,19 +1324,18 @@ static size_t scan_window(struct scan *s, size_t from, bool eof)
 
 		/* most of a log holds no keyword: skip two blocks at a time, one test for both */
 		while (limit - p >= 2 * BLOCK && end - p >= 2 * BLOCK + PROBE_SPAN) {
-			vbs m = block_candidates(p) | block_candidates(p + BLOCK);
-			__u64 w[BLOCK / 8];
+			__u64 a[BLOCK / 8], b[BLOCK / 8];
 
-			memcpy(w, &m, BLOCK);
-			if (w[0] | w[1] | w[2] | w[3])
+			block_marks(p, a);
+			block_marks(p + BLOCK, b);
+			if ((a[0] | b[0]) | (a[1] | b[1]) | (a[2] | b[2]) | (a[3] | b[3]))
 				break;
 			p += 2 * BLOCK;
 		}
 		if (end - p >= BLOCK + PROBE_SPAN) {
-			vbs m = block_candidates(p);
 			__u64 w[BLOCK / 8];
 
-			memcpy(w, &m, BLOCK);
+			block_marks(p, w);
 			if (!(w[0] | w[1] | w[2] | w[3])) {
 				p += BLOCK;
 				continue;

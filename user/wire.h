@@ -62,7 +62,7 @@ const __u64 *sw_store_view_target(const struct sw_store_view *v, const struct sw
 const struct sw_cpu_stop *sw_store_view_cpu(const struct sw_store_view *v,
 					    const struct sw_rec_head *r, unsigned int cpu);
 
-/* TRANSITIONAL (issue 10): the view decoded into the in-memory struct sw_store. */
+/* The view read into the in-memory struct sw_store (bpf/stopwatch.h: user space only). */
 void sw_store_view_decode(const struct sw_store_view *v, struct sw_store *out);
 /* Open and decode in one; 0 or the sw_store_view_open error. */
 int sw_store_decode(const void *buf, size_t len, struct sw_store *out, char *err, size_t errlen);

@@ -27,7 +27,7 @@ root=$(mktemp -d /tmp/sw-deb-root.XXXXXX)
 mounted=()
 cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null; done
-  rm -rf --one-file-system "$root"
+  rm -rf --one-file-system "$root" "$root.bpffs"
 }
 trap cleanup EXIT
 t0=$SECONDS
@@ -128,6 +128,42 @@ if [ -n "$DEB_ARM64" ]; then
     ok "arm64 package: aarch64 binary, same files and dependencies as amd64"
   else bad "arm64 package" "$(diff <(echo "$a") <(echo "$b") | head -5)"; fi
 fi
+# 6. the unit for real: reinstall, boot the root with systemd-nspawn, and the
+#    journal shows recover-boot, arm and live. The container gets the BPF
+#    syscalls and capabilities, and a bpffs of its own (pins stay private).
+boot_log=$root.boot.log bpffs=$root.bpffs
+if ! command -v systemd-nspawn > /dev/null; then
+  bad "systemd-nspawn boot" "no systemd-nspawn: make deps (systemd-container, packaging.list)"
+elif in_root dpkg -i "/tmp/$(basename "$DEB")" >> "$root/tmp/apt.log" 2>&1; then
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}"; done
+  mounted=()
+  rm -f "$root/usr/sbin/policy-rc.d"
+  mkdir -p "$root/var/log/journal" "$bpffs" && mount -t bpf bpf "$bpffs" && mounted+=("$bpffs")
+  echo sw-deb-test > "$root/etc/hostname"
+  timeout 120 systemd-nspawn -D "$root" --register=no --keep-unit --boot --quiet --capability=all \
+    --system-call-filter='bpf perf_event_open' --bind="$bpffs:/sys/fs/bpf" > "$boot_log" 2>&1 & ns=$!
+  jr() { journalctl -D "$root/var/log/journal" -u stopwatch.service --no-pager -o cat 2>/dev/null; }
+  for _ in $(seq 150); do
+    jr | grep -q 'Tracing IPI delivery latency' && break
+    sleep 0.2
+  done
+  sleep 2
+  kill -TERM $ns 2>/dev/null   # nspawn asks the container's systemd to power off
+  timeout 60 tail --pid=$ns -f /dev/null || kill -KILL $ns 2>/dev/null
+  wait $ns 2>/dev/null
+  jr > "$root/tmp/journal.txt"
+  if grep -q '^Starting stopwatch.service' "$root/tmp/journal.txt" &&
+     grep -q '^recover-boot: no persistent trace instance records' "$root/tmp/journal.txt" &&
+     grep -q '^armed: [0-9]* attach points pinned under /sys/fs/bpf/stopwatch' "$root/tmp/journal.txt" &&
+     grep -q '^locator: pfn=' "$root/tmp/journal.txt" &&
+     grep -q '^Tracing IPI delivery latency' "$root/tmp/journal.txt" &&
+     grep -q 'delivery latency$' "$root/tmp/journal.txt" &&
+     [ -f "$root/var/lib/prometheus/node-exporter/stopwatch_cumulative.prom" ] && [ -e "$bpffs/stopwatch" ]; then
+    ok "systemd-nspawn --boot: the enabled unit ran recover-boot, arm and live (journal); pins in the container's bpffs"
+  else bad "systemd-nspawn boot" "$(head -c 600 "$root/tmp/journal.txt") $(grep -i 'fail\|error' "$boot_log" | head -5)"; fi
+else bad "reinstall for the boot" "$(tail -5 "$root/tmp/apt.log")"; fi
+[ -n "${KEEP_BOOT_LOG:-}" ] && cp "$boot_log" "$root/tmp/journal.txt" "$KEEP_BOOT_LOG/" 2>/dev/null
+rm -f "$boot_log"
 echo "deb: took $((SECONDS - t0)) s"
 echo "deb: $pass passed, $fail failed"
 [ $fail -eq 0 ]

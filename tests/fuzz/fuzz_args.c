@@ -24,7 +24,7 @@ static void parse_one(const char *s)
 		abort();
 	if (!sw_parse_double(s, 0.001, 3600, &d) && !(d >= 0.001 && d <= 3600))
 		abort();
-	if (!sw_parse_format(s, &fmt) && fmt > SW_FMT_OPENMETRICS)
+	if (!sw_parse_format(s, &fmt) && fmt > SW_FMT_PROMETHEUS)	/* the last format */
 		abort();
 	r = sw_rung_parse(s);
 	if (r >= SW_RUNG_COUNT || (r >= 0 && strcmp(sw_rung_name(r), s)))

@@ -56,7 +56,7 @@ port=
 for _ in $(seq 50); do
   port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$tmp/http.err"); [ -n "$port" ] && break; sleep 0.1
 done
-"$SW" stats --state-dir "$d" --format openmetrics > "$tmp/want.prom"
+"$SW" stats --state-dir "$d" --format prometheus > "$tmp/want.prom"	# what a GET without Accept gets
 okreq=0
 for _ in $(seq 200); do
   curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" -o "$tmp/got.prom" && cmp -s "$tmp/got.prom" "$tmp/want.prom" &&

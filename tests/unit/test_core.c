@@ -455,6 +455,28 @@ static void test_record_json_schema(void **state)
 	free(out);
 }
 
+/* JSON microseconds come from integers: the same text as "%.3f", negative ones too. */
+static void test_record_json_us_exact(void **state)
+{
+	struct print_arg a = { .m = { .source = SW_SRC_BPF, .exact = true } };
+	char *out, want[64];
+
+	(void)state;
+	escalated_record(&a.r);
+	/* CPU 1's handler 1 ns before the stop began (clocks of two CPUs): -0.001 */
+	a.r.cpu[1].t_handler = a.r.t_start - 1;
+	a.r.t_fire[0] = a.r.t_start + 1234567;
+	a.r.t_end = a.r.t_start + 999;
+	out = capture(print_json, &a);
+	snprintf(want, sizeof(want), "\"at_us\":%.3f,", -1 / 1000.0);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "\"at_us\":-0.001,"));
+	snprintf(want, sizeof(want), "\"fired_us\":%.3f,", 1234567 / 1000.0);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "\"duration_us\":0.999,"));
+	free(out);
+}
+
 /* Torn stores (found by tests/fuzz/fuzz_store.c): bounded printing, no bogus wall clock. */
 static int print_one(void *ctx, const struct sw_stop *s)
 {
@@ -831,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_mask_roundtrip),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_record_json_schema),
+		cmocka_unit_test(test_record_json_us_exact),
 		cmocka_unit_test(test_store_torn),
 		cmocka_unit_test(test_store_check_error),
 		cmocka_unit_test(test_event_rings),
