@@ -252,3 +252,17 @@ for l in sys.stdin:
 cpus = sorted({p["cpu"] for p in (last or {}).get("per_cpu_counters", [])} | {e["cpu"] for e in events})
 print(eval(sys.argv[1]))' "$1"
 }
+
+# timing R [RUNG START_ERE FIRE_ERE]...: assert the timing facts of run R's
+# last stop record against the kernel's ladder (scripts/vm/timing.py: rung
+# order, the kernel's wait between rungs in guest time, each CPU's handler at
+# or after its rung's fire with ack_us > 0, and per RUNG the escalation delay
+# against the console's printk times of START_ERE and FIRE_ERE). What was
+# asserted goes to R/timing.txt and, shortened, into the scenario's notes.
+timing() {
+	local r=$1 t=$SW_SCEN_OUT/$1/timing.txt
+	shift
+	rec "$r" r | python3 "$SW_VM_DIR/timing.py" "$(runlog "$r")" "$@" >"$t" 2>&1 ||
+		{ fail "$r: timing: $(tail -1 "$t" | sed 's/^FAIL: //')"; return 1; }
+	note "$r timing asserted: $(sed 's/^asserted: //' "$t" | paste -sd'|' | sed 's/|/; /g')"
+}

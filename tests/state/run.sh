@@ -10,9 +10,8 @@ SW=$(realpath "$1") SWD=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 LOGS=$here/../data/logs
 CHECK_EXPO=$here/../lib/check_expo.py
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "state $1: PASS"; }
-bad() { fail=$((fail + 1)); echo "state $1: FAIL $2"; }
+TALLY_STAGE=state
+. "$here/../lib/tally.sh"
 tmp=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -274,7 +273,7 @@ if command -v systemd-analyze >/dev/null; then
     ok "systemd-analyze verify stopwatch.service (and its man pages)"
   else bad "systemd-analyze verify" "$(cat "$tmp/verify.out")"; fi
 else
-  echo "state systemd-analyze verify: not run (no systemd-analyze on this machine)"
+  skipped "systemd-analyze verify" "no systemd-analyze on this machine" systemd-analyze
 fi
 mkdir -p "$tmp/pstore" "$tmp/textfiles"
 cp "$LOGS/dmesg-ramoops-0" "$tmp/pstore/"
@@ -377,7 +376,7 @@ if v1=$("$here/release1.sh" 2> "$tmp/v1.err"); then
     ok "release 1's state ($n1 records), the same logs again: 0 new, totals unchanged"
   else bad "release 1's state" "$(cat "$tmp/v1a.err" "$tmp/v1b.err")"; fi
 elif [ $? -eq 3 ]; then
-  echo "state release 1's state: SKIPPED ($(cat "$tmp/v1.err"))"
+  skipped "release 1's state" "$(cat "$tmp/v1.err")"
 else bad "release 1's state" "building release 1: $(cat "$tmp/v1.err")"; fi
 
 # 13. every JSON output parses (a real parser), the host with a quote, a
@@ -397,5 +396,4 @@ PY
 then ok "JSON of logscan (--host with a quote, a backslash, \\001, \\377) and stats parses"
 else bad "JSON parses" ""; fi
 
-echo "state: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+tally_end

@@ -34,5 +34,6 @@ check() {
 	[ "$(rec default 'sorted([c["cpu"] for c in r["cpus"] if c["rung"] == "ipi"] + [r["initiator"], 2]) == [0, 1, 2, 3]')" = True ] ||
 		fail "CPUs other than 2 not stopped by the IPI: $(rec default 'r["cpus"]')" || return
 	[ "$(rec default 'r["outcome"]')" = escalated ] || fail "outcome $(rec default 'r["outcome"]'), not escalated" || return
+	timing default sdei 'SMP: stopping secondary CPUs' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
 	note "record: SDEI rung fired at $(rec default '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us after the stop began; CPU 2 SDEI signal to handler $(rec default '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
 }

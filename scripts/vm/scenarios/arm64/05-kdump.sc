@@ -31,5 +31,6 @@ check() {
 		fail "CPU 2 not stopped by SDEI: $(rec default 'r["cpus"]')" || return
 	[ "$(rec default 'sorted([c["cpu"] for c in r["cpus"]] + [r["initiator"]]) == [0, 1, 2, 3]')" = True ] ||
 		fail "not every other CPU stopped: $(rec default 'r["cpus"]')" || return
+	timing default sdei 'SMP: stopping secondary CPUs' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
 	note "panic to capture kernel $(secs "$(htime default 'Kernel panic - not syncing')" "$(htime default 'SWLAB: init: .*capture=1')") s; record: crash stop $(rec default 'r["duration_us"]') us, SDEI rung at $(rec default '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us, CPU 2 $(rec default '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us after its signal"
 }

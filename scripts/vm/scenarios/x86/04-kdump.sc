@@ -49,6 +49,9 @@ check() {
 		fail "armed: not every other CPU stopped: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed-wedge '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["nmi"]' ] ||
 		fail "armed-wedge: CPU 2 not stopped by NMI: $(rec armed-wedge 'r["cpus"]')" || return
+	# the crash stop sends NMIs at once (nmi_shootdown_cpus): no rung to escalate from
+	timing armed || return
+	timing armed-wedge || return
 	note "panic to capture kernel: $(to_capture plain) s plain, $(to_capture armed) s armed, $(to_capture armed-wedge) s armed+wedged"
 	note "record: crash stop $(rec armed 'r["duration_us"]') us, wedged $(rec armed-wedge 'r["duration_us"]') us"
 }
