@@ -134,7 +134,7 @@ $(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlin
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-host-test: $(OUT)/stopwatch $(OUT)/tests/trace_inject.bpf.o
+host-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch
 
 # the metrics stack: node_exporter and Prometheus (Debian's) on loopback,

@@ -44,6 +44,21 @@ if grep -q "state $tmp/ref: $nrec new, 0 already counted ($nrec records in all)"
 then ok "ingest twice counts once ($nrec records), the second writes nothing"
 else bad "ingest twice" "$(cat "$tmp/ref.err" "$tmp/ref2.err")"; fi
 
+# 1b. permissions: the directory 0750, its files 0640, whatever the umask,
+# and an older, looser directory (0777, a 0666 lock) is tightened
+d=$tmp/perm
+mkdir -m 0777 "$d" && install -m 0666 /dev/null "$d/lock"
+for part in 0 1; do   # twice: the second commit also writes state.prev
+  (umask 000; "$SW" logscan --state-dir "$d" "${gen[$part]}" > /dev/null 2>&1)
+done
+(umask 000; "$SW" logscan --state-dir "$tmp/perm-new" "${gen[0]}" > /dev/null 2>&1)
+modes=$(cd "$tmp" && stat -c '%a %n' perm perm-new | paste -sd' ')
+loose=$(find "$tmp/perm" "$tmp/perm-new" -mindepth 1 ! -perm 0640 -printf '%m %P\n' | paste -sd' ')
+files=$(find "$tmp/perm" -mindepth 1 | wc -l)
+if [ "$modes" = "750 perm 750 perm-new" ] && [ -z "$loose" ] && [ "$files" -ge 3 ]
+then ok "state directory 0750, its files 0640 (umask 000, older looser modes tightened)"
+else bad "state permissions" "dirs: $modes; files not 0640: $loose ($files files)"; fi
+
 # 2. kill -9 at each commit step (keys: new keys durable, summary not; write:
 # summary half written; prev: state.prev replaced; rename: committed, not
 # yet returned); the next ingest of the same input completes it
