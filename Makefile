@@ -36,7 +36,7 @@ USER_SRCS := $(filter-out user/main.c user/httpd.c user/httpd_none.c,$(wildcard 
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test bench clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -133,6 +133,10 @@ state-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 $(OUT)/tests/trace_inject.bpf.o: tests/host/trace_inject.bpf.c $(BPF_HDRS) vmlinux.h-gen/$(ARCH)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# the HTTP endpoint under abuse, on loopback (no root needed)
+http-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
+	@tests/http/run.sh $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 
 host-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/trace_inject.bpf.o
 	@tests/host/run.sh $(OUT)/stopwatch

@@ -40,6 +40,7 @@ build() {
 stage build build
 stage unit make -s unit
 stage state make -s state-test
+stage http make -s http-test
 stage host make -s host-test
 stage metrics make -s metrics-test
 stage deb make -s deb-test
