@@ -86,9 +86,10 @@ ms() {
 
 # stop_time R: how long the stop took by the console alone, in seconds:
 # from the last line printed before the other CPUs are stopped ("reboot:
-# Restarting system", "Kernel panic - not syncing") to the first line the
-# kernel prints after it ("Kernel Offset:" on panic; on reboot nothing is
-# printed, so the guest's reset as QEMU saw it, in host time).
+# Restarting system", arm64's "SMP: stopping secondary CPUs", "Kernel panic
+# - not syncing") to the first line the kernel prints after it ("Kernel
+# Offset:" on panic; on reboot nothing is printed, so the guest's reset as
+# QEMU saw it, in host time).
 stop_time() {
 	local r=$1 a b
 	if has "$r" 'Kernel panic - not syncing'; then
@@ -96,7 +97,8 @@ stop_time() {
 		b=$(ktime "$r" 'Kernel Offset:')
 		secs "$a" "$b"
 	else
-		a=$(htime "$r" 'reboot: Restarting system')
+		a=$(htime "$r" 'SMP: stopping secondary CPUs')
+		[ -n "$a" ] || a=$(htime "$r" 'reboot: Restarting system')
 		b=$(qtime "$r")
 		secs "$a" "$b"
 	fi
@@ -111,6 +113,21 @@ nmi_after() {
 		a=$(ktime "$r" 'reboot: Restarting system')
 	fi
 	secs "$a" "$(ktime "$r" 'Shutting down cpus with NMI')"
+}
+
+# escalation R: seconds from the stop's start to the console line of its
+# last rung (x86: nmi_after; arm64: from "SMP: stopping secondary CPUs" to
+# "SMP: retry stop with [SDEI ]NMI"); "?" when the stop never escalated
+escalation() {
+	local r=$1 a b
+	if has "$r" 'Shutting down cpus with NMI'; then
+		nmi_after "$r"
+		return
+	fi
+	a=$(ktime "$r" 'SMP: stopping secondary CPUs')
+	b=$(ktime "$r" 'SMP: retry stop with SDEI NMI')
+	[ -n "$b" ] || b=$(ktime "$r" 'SMP: retry stop with NMI')
+	secs "$a" "$b"
 }
 
 # locator R: the pfn stopwatch arm printed in run R
