@@ -98,6 +98,7 @@ stop_time() {
 		secs "$a" "$b"
 	else
 		a=$(htime "$r" 'SMP: stopping secondary CPUs')
+		[ -n "$a" ] || a=$(htime "$r" 'sysrq: Resetting')
 		[ -n "$a" ] || a=$(htime "$r" 'reboot: Restarting system')
 		b=$(qtime "$r")
 		secs "$a" "$b"
@@ -116,7 +117,8 @@ nmi_after() {
 }
 
 # escalation R: seconds from the stop's start to the console line of its
-# last rung (x86: nmi_after; arm64: from "SMP: stopping secondary CPUs" to
+# last rung (x86: nmi_after; arm64: from "SMP: stopping secondary CPUs", or
+# "sysrq: Resetting" (an emergency restart prints no stopping line), to
 # "SMP: retry stop with [SDEI ]NMI"); "?" when the stop never escalated
 escalation() {
 	local r=$1 a b
@@ -125,6 +127,7 @@ escalation() {
 		return
 	fi
 	a=$(ktime "$r" 'SMP: stopping secondary CPUs')
+	[ -n "$a" ] || a=$(ktime "$r" 'sysrq: Resetting')
 	b=$(ktime "$r" 'SMP: retry stop with SDEI NMI')
 	[ -n "$b" ] || b=$(ktime "$r" 'SMP: retry stop with NMI')
 	secs "$a" "$b"

@@ -42,7 +42,7 @@ check() {
 	[ "$(rec armed 'sorted([c["cpu"] for c in r["cpus"] if c["rung"] == "ipi"] + [r["initiator"], 2]) == [0, 1, 2, 3]')" = True ] ||
 		fail "CPUs other than 2 not stopped by the IPI: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed 'r["outcome"]')" = escalated ] || fail "outcome $(rec armed 'r["outcome"]'), not escalated" || return
-	timing armed sdei 'SMP: stopping secondary CPUs' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
+	timing armed sdei 'sysrq: Resetting' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
 	note "SDEI after (console): $(escalation plain) s plain, $(escalation armed) s armed; stop to reset $(stop_time plain) s plain, $(stop_time armed) s armed"
 	note "record: SDEI rung fired at $(rec armed '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us after the stop began; CPU 2 SDEI signal to handler $(rec armed '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
 }
