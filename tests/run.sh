@@ -27,6 +27,11 @@ stage() { # name, command...
   r=$(sed -n 's/^boot retries: \([0-9]*\).*/\1/p' "$log" | tail -1)
   r=${r:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  # a stage that ran nothing (no summary line, or nothing counted) passed nothing
+  if [ -z "$line" ] || [ $((p + f + s)) -eq 0 ]; then
+    echo "== $name: FAIL no test counted (no 'N passed, N failed, N skipped' line)"
+    [ "$f" -eq 0 ] && f=1
+  fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
   total_retry=$((total_retry + r))
   [ "$f" -ne 0 ] && failed_stages+=("$name")
