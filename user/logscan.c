@@ -1303,8 +1303,7 @@ static bool line_at(struct scan *s, const char *hit, bool eof, const char **ls, 
  * stopped.
  */
 #define WINDOW_TAIL	(MAX_LINE + MAX_BLOCK + BLOCK + PROBE_SPAN + 2)
-/* clang 14 (the fuzz build) refuses the 32-byte vector helpers in the default clone */
-#if defined(__x86_64__) && !defined(__clang__)
+#ifdef __x86_64__
 __attribute__((target_clones("avx2", "default")))
 #endif
 static size_t scan_window(struct scan *s, size_t from, bool eof)
