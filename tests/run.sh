@@ -2,11 +2,18 @@
 # The whole suite (make check): build, unit tests, host BPF tests, the metrics
 # stack, the Debian package in a fresh root, fuzz regression
 # (corpus replay + a short run per harness), VM labs.
-# Each stage prints "<stage>: N passed, N failed"; the last line sums them.
+# Each stage ends with "<stage>: N passed, N failed, N skipped"; a lab stage
+# also prints "boot retries: N ..." (named TCG flakes booted again,
+# docs/lab.md). The second-to-last line gives the time, the failed stages and
+# the retries; the last line, alone, sums the stages: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 start=$SECONDS
-total_pass=0 total_fail=0 failed_stages=()
+total_pass=0 total_fail=0 total_skip=0 total_retry=0 failed_stages=() retried=()
+# count WORD LINE: the number before WORD in a summary line (0 if absent)
+count() {
+  sed -n "s/.*\b\([0-9][0-9]*\) $1\b.*/\1/p" <<<"$2" | head -1 | grep . || echo 0
+}
 stage() { # name, command...
   local name=$1; shift
   local t0=$SECONDS log
@@ -14,23 +21,31 @@ stage() { # name, command...
   echo "== $name"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local line p f
+  local line p f s r
   line=$(grep -E '^([A-Za-z0-9_ -]*: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-  p=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$line")
-  f=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\3/p' <<<"$line")
-  p=${p:-0}; f=${f:-0}
+  p=$(count passed "$line") f=$(count failed "$line") s=$(count skipped "$line")
+  r=$(sed -n 's/^boot retries: \([0-9]*\).*/\1/p' "$log" | tail -1)
+  r=${r:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  # a stage that ran nothing (no summary line, or nothing counted) passed nothing
+  if [ -z "$line" ] || [ $((p + f + s)) -eq 0 ]; then
+    echo "== $name: FAIL no test counted (no 'N passed, N failed, N skipped' line)"
+    [ "$f" -eq 0 ] && f=1
+  fi
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+  total_retry=$((total_retry + r))
   [ "$f" -ne 0 ] && failed_stages+=("$name")
-  echo "== $name: ${p} passed, ${f} failed in $((SECONDS - t0)) s"
+  [ "$r" -ne 0 ] && retried+=("$name $r")
+  echo "== $name: ${p} passed, ${f} failed, ${s} skipped$([ "$r" -ne 0 ] && echo ", $r boot retries") in $((SECONDS - t0)) s"
   rm -f "$log"
 }
 build() {
-  make -s all && make -s ARCH=arm64 all && echo "build: 2 passed, 0 failed"
+  make -s all && make -s ARCH=arm64 all && echo "build: 2 passed, 0 failed, 0 skipped"
 }
 stage build build
 stage unit make -s unit
 stage state make -s state-test
+stage http make -s http-test
 stage host make -s host-test
 stage metrics make -s metrics-test
 stage deb make -s deb-test
@@ -38,6 +53,7 @@ stage fuzz make -s fuzz-check
 for lab in $(make -s print-ci-labs); do
   stage "$lab" make -s "$lab"
 done
-echo "suite took $((SECONDS - start)) s${failed_stages[*]:+; failed: ${failed_stages[*]}}"
-echo "$total_pass passed, $total_fail failed"
+retries="boot retries: $total_retry${retried[*]:+ (${retried[*]})}"
+echo "suite took $((SECONDS - start)) s; $retries${failed_stages[*]:+; failed: ${failed_stages[*]}}"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -5,8 +5,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "fileio.h"
 
 int sw_sync_parent_dir(const char *path)
@@ -53,6 +53,22 @@ int sw_check_writable_dir(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "directory %s is not writable: %s", dir, strerror(e));
 		return -e;
 	}
+	return 0;
+}
+
+int sw_make_dir(const char *path, int mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) && errno != EEXIST)
+		return -errno;
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	/* exactly MODE: neither the umask nor an older, looser directory decides */
+	if ((st.st_mode & 07777) != (mode_t)mode && chmod(path, mode))
+		return -errno;
 	return 0;
 }
 

@@ -26,6 +26,13 @@ int sw_replace_file(const char *path, int mode, bool sync_dir, sw_fill_fn fill, 
  */
 int sw_check_writable_dir(const char *path, char *err, size_t errlen);
 
+/* The state directory and its files: root (and its group, e.g. a metrics reader) only. */
+#define SW_STATE_DIR_MODE	0750
+#define SW_STATE_FILE_MODE	0640
+
+/* Make directory @path (or keep it) with exactly @mode; 0 or a negative errno. */
+int sw_make_dir(const char *path, int mode);
+
 /* fsync the directory holding @path (a rename or unlink in it is durable). */
 int sw_sync_parent_dir(const char *path);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <microhttpd.h>
 #include "env.h"
@@ -16,13 +17,31 @@
 
 /*
  * Bounds: a scrape endpoint needs a handful of connections, each
- * short-lived. Connections past the limit wait in the listen backlog
- * (MHD_USE_ITC: MHD stops accepting at the limit instead of accepting and
- * closing), so a burst is served late rather than refused.
+ * short-lived, but idle or slow clients (one byte a second never times
+ * out) must not hold every slot while a scraper waits (tests/http/abuse.py):
+ * room for 2048 at once (epoll, so no FD_SETSIZE cap; the soft fd limit
+ * raised to fit), each with a 32 KiB pool (a request's headers and the
+ * reply's; larger headers get 431): at most 2048 x 32 KiB = 64 MiB.
+ * Connections past the limit wait in the listen backlog (MHD_USE_ITC: MHD
+ * stops accepting at the limit instead of accepting and closing), so a
+ * burst is served late rather than refused.
  */
-#define HTTP_MAX_CONNECTIONS	16
+#define HTTP_MAX_CONNECTIONS	2048
 #define HTTP_BACKLOG		1024
 #define HTTP_TIMEOUT_S		10
+#define HTTP_CONN_MEMORY	32768
+
+/* the soft fd limit up to what HTTP_MAX_CONNECTIONS needs (the hard limit allowing) */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= HTTP_MAX_CONNECTIONS + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > HTTP_MAX_CONNECTIONS + 64 ?
+		      HTTP_MAX_CONNECTIONS + 64 : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
 #define HTTP_LOG_INTERVAL_S	10
 
 /*
@@ -207,7 +226,8 @@ int sw_http_serve(const char *listen, const struct sw_http_route *routes, int nr
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+	raise_fd_limit();
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, on_request, &srv,
 			     MHD_OPTION_EXTERNAL_LOGGER, rate_limited_log, NULL,
@@ -215,7 +235,7 @@ int sw_http_serve(const char *listen, const struct sw_http_route *routes, int nr
 			     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)HTTP_BACKLOG,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "stopwatch: failed to listen on %s: %s\n", listen, strerror(errno));

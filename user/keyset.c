@@ -512,7 +512,7 @@ static int merge(struct sw_keyset *ks, struct sw_keyset_desc *d, char *err, size
 	};
 	d->fanout_bits = fanout_bits_for(d->nsorted);
 	name_of(path, sizeof(path), ks->dir, "keys", d->gen);
-	ret = sw_replace_file(path, 0644, false, fill_sorted, &c);
+	ret = sw_replace_file(path, SW_STATE_FILE_MODE, false, fill_sorted, &c);
 	free(sorted);
 	if (ret) {
 		snprintf(err, errlen, "write %s: %s", path, strerror(-ret));
@@ -521,7 +521,7 @@ static int merge(struct sw_keyset *ks, struct sw_keyset_desc *d, char *err, size
 	d->sorted_crc = c.crc;
 	d->log_crc = crc32(0, NULL, 0);
 	name_of(path, sizeof(path), ks->dir, "log", d->gen);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, SW_STATE_FILE_MODE);
 	if (fd < 0 || fsync(fd)) {
 		snprintf(err, errlen, "create %s: %s", path, strerror(errno));
 		if (fd >= 0)

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kbtf.h"
+#include "fileio.h"
 #include "loader.h"
 #include "record.h"
 #include "wire.h"
@@ -327,6 +328,21 @@ static int rings_start(struct sw_loaded *L)
 	return 0;
 }
 
+/*
+ * STOPWATCH_RING_BYTES (tests only): smaller event rings, a power of two of
+ * at least a page, so that a lab scenario can fill them and see the drops
+ * counted on the CPU that lost its event (arm64 scenario 8).
+ */
+static void shrink_rings_for_test(struct sw_loaded *L)
+{
+	const char *s = getenv("STOPWATCH_RING_BYTES");
+	unsigned long want = s ? strtoul(s, NULL, 0) : 0;
+
+	if (want >= (unsigned long)sysconf(_SC_PAGESIZE) && !(want & (want - 1)) &&
+	    want < L->ring_size)
+		L->ring_size = want;
+}
+
 /* Wait for the rings to be in "events"; 0 or -errno of the write. */
 static int rings_ready(struct sw_loaded *L)
 {
@@ -550,6 +566,7 @@ int sw_load(struct sw_loaded *L, const struct env *e, unsigned int groups)
 	sw_event_rings(L->size_cpus, sysconf(_SC_PAGESIZE),
 		       groups & SW_GROUP_STOP ? SW_RING_BUDGET_ARMED : SW_RING_BUDGET,
 		       &L->nr_rings, &L->ring_size);
+	shrink_rings_for_test(L);
 	ret = rings_start(L);
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to create the event rings: %s\n", strerror(-ret));
@@ -665,11 +682,12 @@ int sw_pin(struct sw_loaded *L, const struct env *e)
 	struct bpf_map *m;
 	int err;
 
-	if (mkdir(e->pin_dir, 0700) && errno != EEXIST)
-		goto fail_errno;
+	/* root only: the pins are the stop path's programs and its records */
+	if ((err = sw_make_dir(e->pin_dir, 0700)))
+		goto fail_err;
 	pin_path(path, sizeof(path), e, "", "links");
-	if (mkdir(path, 0700) && errno != EEXIST)
-		goto fail_errno;
+	if ((err = sw_make_dir(path, 0700)))
+		goto fail_err;
 	bpf_object__for_each_map(m, L->skel->obj) {
 		const char *name = bpf_map__name(m);
 
@@ -693,9 +711,9 @@ int sw_pin(struct sw_loaded *L, const struct env *e)
 		}
 	}
 	return SW_EXIT_OK;
-fail_errno:
-	fprintf(stderr, "stopwatch: failed to create %s: %s%s\n", e->pin_dir, strerror(errno),
-		errno == ENOENT ? " (is bpffs mounted at /sys/fs/bpf?)" : "");
+fail_err:
+	fprintf(stderr, "stopwatch: failed to create %s: %s%s\n", e->pin_dir, strerror(-err),
+		err == -ENOENT ? " (is bpffs mounted at /sys/fs/bpf?)" : "");
 	return SW_EXIT_FAIL;
 }
 

@@ -827,12 +827,14 @@ int sw_state_open(struct sw_state **out, const char *dir, bool update, bool *rec
 	}
 	reset(s);
 	if (update) {
-		if (mkdir(dir, 0755) && errno != EEXIST) {
-			ret = -errno;
-			snprintf(err, errlen, "create %s: %s", dir, strerror(errno));
+		/* what was stopped, where and when: root and its group only */
+		if ((ret = sw_make_dir(dir, SW_STATE_DIR_MODE))) {
+			snprintf(err, errlen, "create %s: %s", dir, strerror(-ret));
 			goto fail;
 		}
-		s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, SW_STATE_FILE_MODE);
+		if (s->lock_fd >= 0)
+			fchmod(s->lock_fd, SW_STATE_FILE_MODE);	/* an older lock was 0644 */
 		if (s->lock_fd < 0) {
 			ret = -errno;
 			snprintf(err, errlen, "open %s: %s", path, strerror(errno));
@@ -975,7 +977,7 @@ int sw_state_commit(struct sw_state *s, char *err, size_t errlen)
 	/* rename() does nothing when both are links to one file (a commit killed after this) */
 	unlink(prev_tmp);
 	crash_point("prev");
-	ret = sw_replace_file(path, 0644, true, fill_state, &c);
+	ret = sw_replace_file(path, SW_STATE_FILE_MODE, true, fill_state, &c);
 	if (ret) {
 		snprintf(err, errlen, "write %s: %s", path, strerror(-ret));
 		return ret;

@@ -86,9 +86,10 @@ ms() {
 
 # stop_time R: how long the stop took by the console alone, in seconds:
 # from the last line printed before the other CPUs are stopped ("reboot:
-# Restarting system", "Kernel panic - not syncing") to the first line the
-# kernel prints after it ("Kernel Offset:" on panic; on reboot nothing is
-# printed, so the guest's reset as QEMU saw it, in host time).
+# Restarting system", arm64's "SMP: stopping secondary CPUs", "Kernel panic
+# - not syncing") to the first line the kernel prints after it ("Kernel
+# Offset:" on panic; on reboot nothing is printed, so the guest's reset as
+# QEMU saw it, in host time).
 stop_time() {
 	local r=$1 a b
 	if has "$r" 'Kernel panic - not syncing'; then
@@ -96,7 +97,9 @@ stop_time() {
 		b=$(ktime "$r" 'Kernel Offset:')
 		secs "$a" "$b"
 	else
-		a=$(htime "$r" 'reboot: Restarting system')
+		a=$(htime "$r" 'SMP: stopping secondary CPUs')
+		[ -n "$a" ] || a=$(htime "$r" 'sysrq: Resetting')
+		[ -n "$a" ] || a=$(htime "$r" 'reboot: Restarting system')
 		b=$(qtime "$r")
 		secs "$a" "$b"
 	fi
@@ -111,6 +114,23 @@ nmi_after() {
 		a=$(ktime "$r" 'reboot: Restarting system')
 	fi
 	secs "$a" "$(ktime "$r" 'Shutting down cpus with NMI')"
+}
+
+# escalation R: seconds from the stop's start to the console line of its
+# last rung (x86: nmi_after; arm64: from "SMP: stopping secondary CPUs", or
+# "sysrq: Resetting" (an emergency restart prints no stopping line), to
+# "SMP: retry stop with [SDEI ]NMI"); "?" when the stop never escalated
+escalation() {
+	local r=$1 a b
+	if has "$r" 'Shutting down cpus with NMI'; then
+		nmi_after "$r"
+		return
+	fi
+	a=$(ktime "$r" 'SMP: stopping secondary CPUs')
+	[ -n "$a" ] || a=$(ktime "$r" 'sysrq: Resetting')
+	b=$(ktime "$r" 'SMP: retry stop with SDEI NMI')
+	[ -n "$b" ] || b=$(ktime "$r" 'SMP: retry stop with NMI')
+	secs "$a" "$b"
 }
 
 # locator R: the pfn stopwatch arm printed in run R
@@ -304,4 +324,18 @@ for l in sys.stdin:
         last = o
 cpus = sorted({p["cpu"] for p in (last or {}).get("per_cpu_counters", [])} | {e["cpu"] for e in events})
 print(eval(sys.argv[1]))' "$1"
+}
+
+# timing R [RUNG START_ERE FIRE_ERE]...: assert the timing facts of run R's
+# last stop record against the kernel's ladder (scripts/vm/timing.py: rung
+# order, the kernel's wait between rungs in guest time, each CPU's handler at
+# or after its rung's fire with ack_us > 0, and per RUNG the escalation delay
+# against the console's printk times of START_ERE and FIRE_ERE). What was
+# asserted goes to R/timing.txt and, shortened, into the scenario's notes.
+timing() {
+	local r=$1 t=$SW_SCEN_OUT/$1/timing.txt
+	shift
+	rec "$r" r | python3 "$SW_VM_DIR/timing.py" "$(runlog "$r")" "$@" >"$t" 2>&1 ||
+		{ fail "$r: timing: $(tail -1 "$t" | sed 's/^FAIL: //')"; return 1; }
+	note "$r timing asserted: $(sed 's/^asserted: //' "$t" | paste -sd'|' | sed 's/|/; /g')"
 }

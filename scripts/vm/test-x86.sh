@@ -5,7 +5,8 @@
 # Usage: test-x86.sh [N|NAME ...]     (default: every scenario)
 #
 # stdout: one line per scenario, "scenario N NAME: PASS | measurements" or
-# "scenario N NAME: FAIL reason", then "N passed, N failed". Progress and
+# "scenario N NAME: FAIL reason", then "boot retries: N (...)" and
+# "N passed, N failed, N skipped". Progress and
 # timings go to stderr. Outputs: build/lab/x86/NN-NAME/RUN/console.log
 # (host timestamps), vmcore.elf (kept on failure or with SW_LAB_KEEP=1),
 # recover.json.

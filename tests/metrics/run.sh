@@ -14,10 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 RULES=$here/../../packaging/prometheus
 CHECK_EXPO=$here/../lib/check_expo.py
 PY=/usr/bin/python3	# Debian's, with python3-prometheus-client
-pass=0 fail=0 skip=0
-ok()   { pass=$((pass + 1)); echo "metrics $1: PASS"; }
-bad()  { fail=$((fail + 1)); echo "metrics $1: FAIL $2"; }
-skipped() { skip=$((skip + 1)); echo "metrics $1: SKIPPED ($2)"; }
+TALLY_STAGE=metrics
+. "$here/../lib/tally.sh"
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -28,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 t0=$SECONDS
 for tool in promtool prometheus prometheus-node-exporter curl; do
-  command -v $tool >/dev/null || { bad "tools" "$tool missing: make deps (scripts/deps.d/metrics.list)"; echo "metrics: $pass passed, $fail failed"; exit 1; }
+  command -v $tool >/dev/null || { bad "tools" "$tool missing: make deps (scripts/deps.d/metrics.list)"; tally_end; exit 1; }
 done
 
 # 1. the alert rules: promtool's syntax check and its unit tests, beside the rules
@@ -68,7 +66,7 @@ if [ "$(id -u)" = 0 ]; then
     ok "live textfile (-L, -C off): promtool check metrics clean"; live=1
   else bad "live textfile" "rc=$rc $(tail -3 "$tmp/live.err") $(cat "$tmp/pc.out")"; fi
 else
-  skipped "live textfile" "live needs root for BPF; run make metrics-test as root"
+  skipped "live textfile" "live needs root for BPF; run make metrics-test as root" root
 fi
 
 # 3. the servers: node_exporter (textfile collector only), stats --listen, Prometheus
@@ -236,7 +234,7 @@ fl=0; [ "$live" = 1 ] && fl=$("$CHECK_EXPO" prometheus "$tf/stopwatch_live.prom"
 if [ "$live" = 1 ] && [ "${n:-999}" -le 150 ] && [ "$nl" = "$fl" ] && [ "$((n - nl))" = "$fc" ]; then
   ok "series of one host in Prometheus: $n (live $nl, cumulative $((n - nl))), budget 150"
 elif [ "$live" = 0 ] && [ "${n:-999}" -le 150 ] && [ "$n" = "$fc" ]; then
-  skipped "series budget" "cumulative alone $n series; live needs root"
+  skipped "series budget" "cumulative alone $n series; live needs root" root
 else bad "series budget" "$n series in Prometheus (live $nl), files: live $fl, cumulative $fc"; fi
 
 # 8. the servers stop on SIGTERM
@@ -250,5 +248,4 @@ if [ $stopped = 1 ] && grep -q 'stopping the HTTP server' "$tmp/stats.err"; then
   ok "node_exporter, Prometheus and stats --listen stopped (stack test took $((SECONDS - t0)) s)"
 else bad "stop servers" "$(tail -3 "$tmp/prom.log")"; fi
 
-echo "metrics: $pass passed, $fail failed, $skip skipped"
-[ $fail -eq 0 ]
+tally_end

@@ -10,9 +10,8 @@ OUT=$(realpath "$1")
 SW=$OUT/stopwatch SWD=$OUT/stopwatch-dynamic SB=$OUT/bench/state-bench
 N=${SCALE_RECORDS:-1000000}
 here=$(cd "$(dirname "$0")" && pwd)
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "scale $1: PASS"; }
-bad() { fail=$((fail + 1)); echo "scale $1: FAIL $2"; }
+TALLY_STAGE=scale
+. "$here/../lib/tally.sh"
 tmp=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -83,5 +82,4 @@ if [ $rc -eq 0 ] && [ "$rss" -le 16384 ] && [ "$got" -ge $(( per * copies * 9 / 
   ok "logscan of $(( size * copies >> 20 )) MiB on stdin: peak RSS $rss kB, $got records ($per per copy of the sample logs, $copies copies)"
 else bad "logscan 1 GiB stdin" "rc=$rc rss=$rss records=$got want about $((per * copies)) $(head -3 "$tmp/big.err")"; fi
 
-echo "scale: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+tally_end

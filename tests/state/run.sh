@@ -11,9 +11,8 @@ SW=$(realpath "$1") SWD=$(realpath "$2") SEEDS=${3:+$(realpath "$3")}
 here=$(cd "$(dirname "$0")" && pwd)
 LOGS=$here/../data/logs
 CHECK_EXPO=$here/../lib/check_expo.py
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "state $1: PASS"; }
-bad() { fail=$((fail + 1)); echo "state $1: FAIL $2"; }
+TALLY_STAGE=state
+. "$here/../lib/tally.sh"
 tmp=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -45,6 +44,21 @@ if grep -q "state $tmp/ref: $nrec new, 0 already counted ($nrec records in all)"
    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["records"]["log"]==int(sys.argv[2])' "$ref" "$nrec"
 then ok "ingest twice counts once ($nrec records), the second writes nothing"
 else bad "ingest twice" "$(cat "$tmp/ref.err" "$tmp/ref2.err")"; fi
+
+# 1b. permissions: the directory 0750, its files 0640, whatever the umask,
+# and an older, looser directory (0777, a 0666 lock) is tightened
+d=$tmp/perm
+mkdir -m 0777 "$d" && install -m 0666 /dev/null "$d/lock"
+for part in 0 1; do   # twice: the second commit also writes state.prev
+  (umask 000; "$SW" logscan --state-dir "$d" "${gen[$part]}" > /dev/null 2>&1)
+done
+(umask 000; "$SW" logscan --state-dir "$tmp/perm-new" "${gen[0]}" > /dev/null 2>&1)
+modes=$(cd "$tmp" && stat -c '%a %n' perm perm-new | paste -sd' ')
+loose=$(find "$tmp/perm" "$tmp/perm-new" -mindepth 1 ! -perm 0640 -printf '%m %P\n' | paste -sd' ')
+files=$(find "$tmp/perm" -mindepth 1 | wc -l)
+if [ "$modes" = "750 perm 750 perm-new" ] && [ -z "$loose" ] && [ "$files" -ge 3 ]
+then ok "state directory 0750, its files 0640 (umask 000, older looser modes tightened)"
+else bad "state permissions" "dirs: $modes; files not 0640: $loose ($files files)"; fi
 
 # 2. kill -9 at each commit step (keys: new keys durable, summary not; write:
 # summary half written; prev: state.prev replaced; rename: committed, not
@@ -275,7 +289,7 @@ if command -v systemd-analyze >/dev/null; then
     ok "systemd-analyze verify stopwatch.service (and its man pages)"
   else bad "systemd-analyze verify" "$(cat "$tmp/verify.out")"; fi
 else
-  echo "state systemd-analyze verify: not run (no systemd-analyze on this machine)"
+  skipped "systemd-analyze verify" "no systemd-analyze on this machine" systemd-analyze
 fi
 mkdir -p "$tmp/pstore" "$tmp/textfiles"
 cp "$LOGS/dmesg-ramoops-0" "$tmp/pstore/"
@@ -408,7 +422,7 @@ if v1=$("$here/release1.sh" 2> "$tmp/v1.err"); then
     ok "release 1's state ($n1 records), the same logs again: 0 new, totals unchanged"
   else bad "release 1's state" "$(cat "$tmp/v1a.err" "$tmp/v1b.err")"; fi
 elif [ $? -eq 3 ]; then
-  echo "state release 1's state: SKIPPED ($(cat "$tmp/v1.err"))"
+  skipped "release 1's state" "$(cat "$tmp/v1.err")"
 else bad "release 1's state" "building release 1: $(cat "$tmp/v1.err")"; fi
 
 # 13. every JSON output parses (a real parser), the host with a quote, a
@@ -428,5 +442,4 @@ PY
 then ok "JSON of logscan (--host with a quote, a backslash, \\001, \\377) and stats parses"
 else bad "JSON parses" ""; fi
 
-echo "state: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+tally_end

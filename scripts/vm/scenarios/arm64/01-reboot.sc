@@ -22,5 +22,6 @@ check() {
 	[ "$(rec default '[x["rung"] for x in r["rungs"]]')" = '["ipi"]' ] ||
 		fail "rungs fired $(rec default 'r["rungs"]'), not the IPI alone" || return
 	[ "$(rec default 'r["never_stopped"]')" = "" ] || fail "never_stopped $(rec default 'r["never_stopped"]')" || return
+	timing default || return
 	note "record: outcome $(rec default 'r["outcome"]'), IPI acks $(rec default '", ".join("cpu%d %.0f us" % (c["cpu"], c["ack_us"]) for c in r["cpus"])')"
 }

@@ -43,6 +43,9 @@ check() {
 		fail "irq: rungs fired $(rec irq 'r["rungs"]'), not ipi then nmi" || return
 	[ "$(rec irq '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["nmi"]' ] ||
 		fail "irq: CPU 2 not stopped by the NMI: $(rec irq 'r["cpus"]')" || return
+	timing daif nmi 'sysrq: Resetting' 'SMP: retry stop with NMI for CPUs 2' \
+		sdei 'sysrq: Resetting' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
+	timing irq nmi 'sysrq: Resetting' 'SMP: retry stop with NMI for CPUs 2' || return
 	note "daif: rungs at $(rec daif '", ".join("%s %.0f us" % (x["rung"], x["fired_us"]) for x in r["rungs"])'), CPU 2 by SDEI $(rec daif '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us after its signal"
 	note "irq: NMI rung at $(rec irq '[x["fired_us"] for x in r["rungs"] if x["rung"] == "nmi"][0]') us, CPU 2 by NMI $(rec irq '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us after it"
 }

@@ -32,6 +32,7 @@ check() {
 		fail "CPU 2 not stopped by SDEI: $(rec default 'r["cpus"]')" || return
 	[ "$(rec default 'sorted([c["cpu"] for c in r["cpus"] if c["rung"] != "none"] + [r["initiator"]]) == [0, 1, 2, 3]')" = True ] ||
 		fail "not every other CPU stopped: $(rec default 'r["cpus"]')" || return
+	timing default sdei 'SMP: stopping secondary CPUs' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
 	# the SDEI-stopped CPU saved its registers into the dump, interrupts masked at the wedge
 	[ "$(rec default '[c["dump_regs"]["irqs"] for c in r["cpus"] if c["cpu"] == 2 and c["dump_regs"]]')" = '["masked"]' ] ||
 		fail "CPU 2 (SDEI-stopped) registers not in /proc/vmcore with irqs masked: $(rec default 'r["cpus"]')" || return

@@ -28,4 +28,5 @@ check() {
 		fail "CPU 2 not stopped by SDEI: $(rec default 'r["cpus"]')" || return
 	[ "$(rec default '[x["rung"] for x in r["rungs"]]')" = '["ipi", "sdei"]' ] ||
 		fail "rungs fired $(rec default 'r["rungs"]'), not ipi then sdei" || return
+	timing default sdei 'sysrq: Resetting' 'SMP: retry stop with SDEI NMI for CPUs 2'
 }

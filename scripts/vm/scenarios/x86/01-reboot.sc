@@ -32,6 +32,7 @@ check() {
 		fail "armed: recover without --pfn failed: $(head -c 200 "$SW_SCEN_OUT/armed/recover-scan.err")" || return
 	cmp -s "$SW_SCEN_OUT/armed/recover.json" "$SW_SCEN_OUT/armed/recover-scan.json" ||
 		fail "armed: recover without --pfn found another record" || return
+	timing armed || return
 	note "stop by console: $(stop_time plain) s plain, $(stop_time armed) s armed"
 	note "record: stop $(rec armed 'r["duration_us"]') us, IPI acks within $(rec armed 'max(c["at_us"] for c in r["cpus"])') us"
 }

@@ -33,6 +33,7 @@ check() {
 		fail "armed: CPUs other than 2 not stopped by the IPI: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed '[x["rung"] for x in r["rungs"]]')" = '["ipi", "nmi"]' ] ||
 		fail "armed: rungs fired $(rec armed 'r["rungs"]'), not ipi then nmi" || return
+	timing armed nmi 'reboot: Restarting system' 'Shutting down cpus with NMI' || return
 	note "NMI after (console): $(nmi_after plain) s plain, $(nmi_after armed) s armed"
 	note "record: NMI rung fired at $(rec armed '[x["fired_us"] for x in r["rungs"] if x["rung"] == "nmi"][0]') us, CPU 2 stopped at $(rec armed '[c["at_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
 }

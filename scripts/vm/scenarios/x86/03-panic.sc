@@ -38,6 +38,8 @@ check() {
 		fail "armed-wedge: CPU 2 not stopped by NMI: $(rec armed-wedge 'r["cpus"]')" || return
 	[ "$(rec armed-wedge '[c["irqs"] for c in r["cpus"] if c["cpu"] == 2]')" = '["masked"]' ] ||
 		fail "armed-wedge: CPU 2 not seen with interrupts masked" || return
+	timing armed || return
+	timing armed-wedge nmi 'Kernel panic - not syncing' 'Shutting down cpus with NMI' || return
 	note "stop by console: $(stop_time plain) s plain, $(stop_time armed) s armed; wedged $(stop_time plain-wedge) s plain, $(stop_time armed-wedge) s armed"
 	note "record: $(rec armed 'r["duration_us"]') us; wedged $(rec armed-wedge 'r["duration_us"]') us, CPU 2 by NMI at $(rec armed-wedge '[c["at_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
 }

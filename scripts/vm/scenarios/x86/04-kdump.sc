@@ -56,6 +56,9 @@ check() {
 		fail "armed: not every other CPU stopped: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed-wedge '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["nmi"]' ] ||
 		fail "armed-wedge: CPU 2 not stopped by NMI: $(rec armed-wedge 'r["cpus"]')" || return
+	# the crash stop sends NMIs at once (nmi_shootdown_cpus): no rung to escalate from
+	timing armed || return
+	timing armed-wedge || return
 	dumps_agree armed || return
 	dumps_agree armed-wedge || return
 	# every CPU saved its registers in the crash; the NMI-stopped one with interrupts masked

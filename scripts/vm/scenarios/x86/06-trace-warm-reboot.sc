@@ -22,5 +22,11 @@ guest() {
 check() {
 	stopped armed || return
 	expect armed 'Shutting down cpus with NMI' || return
-	trace_vs_core armed
+	trace_vs_core armed || return
+	# the record both readings agree on is right, not only equal
+	[ "$(rec armed '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["nmi"]' ] ||
+		fail "armed: CPU 2 not stopped by NMI: $(rec armed 'r["cpus"]')" || return
+	[ "$(rec armed '[x["rung"] for x in r["rungs"]]')" = '["ipi", "nmi"]' ] ||
+		fail "armed: rungs fired $(rec armed 'r["rungs"]'), not ipi then nmi" || return
+	timing armed nmi 'reboot: Restarting system' 'Shutting down cpus with NMI'
 }
