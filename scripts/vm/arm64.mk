@@ -1,11 +1,14 @@
 # arm64 SDEI lab targets; -include'd by the top-level Makefile.
 #   make vm-test-arm64        run the arm64 scenarios (builds what is missing)
 #   make vm-test-arm64 VM_ARM64_SCENARIOS="2 4"   run these (numbers or names)
+#   make arm64-kexec-off      build-only: both series shapes with KEXEC_CORE=n
+#                             (not part of make check or the scenarios)
 #   make demo                 boot the series kernel, wedge a CPU, reboot,
 #                             print the recovered stop record and histograms
 #   make arm64-lab-deps       install the Debian packages the lab needs (root)
 #   make arm64-lab-firmware   TF-A 2.8 + SDEI port -> flash image
-#   make arm64-lab-kernels    stock 6.12 and 6.12 + patches/linux (cached)
+#   make arm64-lab-kernels    stock 6.12, 6.12 + patches/linux (v4) and
+#                             6.12 + patches/linux-park (park), cached
 # Outputs are cached under $(STOPWATCH_CACHE or ~/.cache/stopwatch)/arm64;
 # run outputs land in build/lab/arm64/<NN-scenario>/<run>/. The guest gets
 # build/arm64/stopwatch (static); the host reads records with
@@ -13,7 +16,7 @@
 ARM64_LAB_DIR := $(dir $(lastword $(MAKEFILE_LIST)))arm64
 VM_ARM64_SCENARIOS ?=
 
-.PHONY: vm-test-arm64 demo arm64-lab-deps arm64-lab-firmware arm64-lab-kernels
+.PHONY: vm-test-arm64 demo arm64-lab-deps arm64-lab-firmware arm64-lab-kernels arm64-kexec-off
 
 arm64-lab-deps:
 	scripts/deps.sh lab-arm64
@@ -24,6 +27,13 @@ arm64-lab-firmware:
 arm64-lab-kernels:
 	$(ARM64_LAB_DIR)/build-kernel.sh stock
 	$(ARM64_LAB_DIR)/build-kernel.sh series
+	$(ARM64_LAB_DIR)/build-kernel.sh park
+
+# The series' crash_save_cpu() sits under #ifdef CONFIG_KEXEC_CORE (v4's fix):
+# both shapes must still compile without it. Build only; nothing boots them.
+arm64-kexec-off:
+	$(ARM64_LAB_DIR)/build-kernel.sh series nokexec
+	$(ARM64_LAB_DIR)/build-kernel.sh park nokexec
 
 # the guest's static arm64 binary and the host's, for recover; if one does
 # not build, the scenarios that need it fail and say so

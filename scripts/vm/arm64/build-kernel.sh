@@ -1,38 +1,56 @@
 #!/bin/bash
-# Build the arm64 lab kernel, cached.
+# Build an arm64 lab kernel, cached.
 #   build-kernel.sh stock    -> 6.12 from linux-source-6.12, small lab config
-#   build-kernel.sh series   -> same + patches/linux/*.patch (CONFIG_ARM_SDEI_NMI=y)
+#   build-kernel.sh series   -> same + patches/linux/*.patch, the v3/v4 shape of
+#                               the SDEI NMI series (CONFIG_ARM_SDEI_NMI=y)
+#   build-kernel.sh park     -> same + patches/linux-park/*.patch, the later
+#                               "park" shape (docs/shapes.md)
+#   build-kernel.sh FLAVOR nokexec
+#                            -> FLAVOR with CONFIG_KEXEC_CORE=n (no kexec, no
+#                               crash dump): a build-only check that the series'
+#                               #ifdef CONFIG_KEXEC_CORE holds (make arm64-kexec-off)
 # Prints the output directory (Image, vmlinux, config, build -> tree) on stdout.
-# Cache key: source package version, patches, config fragment, toolchain.
-# The series build starts from a timestamp-preserving copy of the stock tree so
+# Cache key: source package version, patches, config fragment, toolchain, variant.
+# A series build starts from a timestamp-preserving copy of the stock tree so
 # that it is incremental.
 . "$(dirname "$0")/lib.sh"
 
 flavor=${1:-stock}
-[[ $flavor == stock || $flavor == series ]] || die "usage: $0 stock|series"
+variant=${2:-}
+[[ $flavor == stock || $flavor == series || $flavor == park ]] ||
+	die "usage: $0 stock|series|park [nokexec]"
+[[ -z $variant || $variant == nokexec ]] || die "usage: $0 stock|series|park [nokexec]"
 
 frag=$ARM64_DIR/kernel.config
 patches=()
-if [[ $flavor == series ]]; then
-	mapfile -t patches < <(ls "$REPO"/patches/linux/*.patch | sort)
-fi
+case $flavor in
+series) mapfile -t patches < <(ls "$REPO"/patches/linux/*.patch | sort) ;;
+park) mapfile -t patches < <(ls "$REPO"/patches/linux-park/*.patch | sort) ;;
+esac
+# what a nokexec build turns off, after the fragment: KEXEC_FILE and
+# CRASH_DUMP are what select KEXEC_CORE in this config
+NOKEXEC_ARGS=(--disable KEXEC_FILE --disable KEXEC --disable CRASH_DUMP --disable PROC_VMCORE)
 
 stock_key=$( { linux_src_version; cat "$frag"; toolchain_id; } | key_of)
-if [[ $flavor == series ]]; then
+key=$stock_key
+if [[ $flavor != stock ]]; then
 	key=$( { echo "$stock_key"; cat "${patches[@]}"; } | key_of)
-else
-	key=$stock_key
 fi
-out=$CACHE/kernel/$flavor-$key
-tree=$CACHE/tree/$flavor-$key
+name=$flavor
+if [[ -n $variant ]]; then
+	key=$( { echo "$key"; echo "${NOKEXEC_ARGS[*]}"; } | key_of)
+	name=$flavor-$variant
+fi
+out=$CACHE/kernel/$name-$key
+tree=$CACHE/tree/$name-$key
 
 if [[ -f $out/Image && -f $out/vmlinux ]]; then
-	log "kernel $flavor: cached ($out)"
+	log "kernel $name: cached ($out)"
 	echo "$out"; exit 0
 fi
 
 t0=$(date +%s)
-[[ -n ${SW_BUILT_LOG:-} ]] && echo "kernel-$flavor" >> "$SW_BUILT_LOG"	# test.sh: cold/warm summary
+[[ -n ${SW_BUILT_LOG:-} ]] && echo "kernel-$name" >> "$SW_BUILT_LOG"	# test.sh: cold/warm summary
 mkdir -p "$CACHE/kernel" "$CACHE/tree"
 
 mkconfig() {
@@ -45,30 +63,38 @@ mkconfig() {
 		args+=($line)
 	done < "$frag"
 	"$1"/scripts/config --file "$1/.config" "${args[@]}"
-	if [[ $flavor == series ]]; then
+	if [[ $flavor != stock ]]; then
 		"$1"/scripts/config --file "$1/.config" --enable ARM_SDEI_NMI
+	fi
+	local want=(KEXEC_FILE CRASH_DUMP)
+	if [[ $variant == nokexec ]]; then
+		"$1"/scripts/config --file "$1/.config" "${NOKEXEC_ARGS[@]}"
+		want=()
 	fi
 	$NICE make -C "$1" -s ARCH=arm64 CROSS_COMPILE="$CROSS" olddefconfig
 	# check that what we asked for stuck
 	local miss=0 sym
 	for sym in ARM_SDE_INTERFACE ARM64_PSEUDO_NMI DEBUG_INFO_BTF KPROBES KPROBE_EVENTS \
-		   BPF_SYSCALL BPF_JIT FUNCTION_TRACER DYNAMIC_FTRACE LKDTM KEXEC_FILE \
-		   CRASH_DUMP MODULES MAGIC_SYSRQ SERIAL_AMBA_PL011_CONSOLE RD_GZIP \
+		   BPF_SYSCALL BPF_JIT FUNCTION_TRACER DYNAMIC_FTRACE LKDTM "${want[@]}" \
+		   MODULES MAGIC_SYSRQ SERIAL_AMBA_PL011_CONSOLE RD_GZIP \
 		   BLK_DEV_INITRD DEVTMPFS ARM_GIC_V3 ARM_PSCI_FW BPF_EVENTS; do
 		grep -q "^CONFIG_$sym=y" "$1/.config" || { log "config: CONFIG_$sym not set"; miss=1; }
 	done
-	if [[ $flavor == series ]]; then
+	if [[ $flavor != stock ]]; then
 		grep -q '^CONFIG_ARM_SDEI_NMI=y' "$1/.config" || { log "config: CONFIG_ARM_SDEI_NMI not set"; miss=1; }
+	fi
+	if [[ $variant == nokexec ]] && grep -q '^CONFIG_KEXEC_CORE=y' "$1/.config"; then
+		log "config: CONFIG_KEXEC_CORE still set"; miss=1
 	fi
 	[[ $miss == 0 ]] || die "config fragment did not stick"
 }
 
 if [[ ! -f $tree/.stopwatch-configured ]]; then
 	rm -rf "$tree"
-	if [[ $flavor == series ]]; then
+	if [[ $flavor != stock || -n $variant ]]; then
 		stock_tree=$CACHE/tree/stock-$stock_key
 		if [[ ! -f $stock_tree/.stopwatch-built ]]; then
-			log "series build wants the stock tree first (for an incremental build)"
+			log "$name build wants the stock tree first (for an incremental build)"
 			"$0" stock >/dev/null
 		fi
 		log "copying stock tree (timestamps kept) -> $tree"
@@ -90,7 +116,7 @@ if [[ ! -f $tree/.stopwatch-configured ]]; then
 	touch "$tree/.stopwatch-configured"
 fi
 
-log "building $flavor kernel in $tree (-j$JOBS, log: $tree/build.log)"
+log "building $name kernel in $tree (-j$JOBS, log: $tree/build.log)"
 if ! $NICE make -C "$tree" ARCH=arm64 CROSS_COMPILE="$CROSS" -j"$JOBS" Image modules \
 	> "$tree/build.log" 2>&1; then
 	tail -40 "$tree/build.log" >&2
@@ -103,5 +129,5 @@ cp "$tree/.config" "$out.tmp/config"
 ln -sfn "$tree" "$out.tmp/build"
 rm -rf "$out"; mv "$out.tmp" "$out"
 t1=$(date +%s)
-log "kernel $flavor built in $((t1 - t0)) s ($out)"
+log "kernel $name built in $((t1 - t0)) s ($out)"
 echo "$out"
