@@ -244,10 +244,16 @@ static struct sw_stop *parse(struct json_object *o, bool v1, char *err, size_t e
 	head.meta.mono_to_real_ns = clock_offset(str(o, "start"), &head.start);
 	if (!set_of(o, "online", &head.online_known, &head.online))
 		why = "bad online list";
-	/* nothing keeps "never_stopped" but a log's failed list: read it back as that */
+	/*
+	 * Without an online list, "never_stopped" is a log's failed list only
+	 * when the record's verdict was "failed": a record still running prints
+	 * the targets it has not heard from there too, and must read back as
+	 * running (the fuzz_records round trip found this).
+	 */
 	if (!set_of(o, "never_stopped", &known, &head.failed))
 		why = "bad never_stopped list";
-	head.failed_known = known && !head.online_known && !sw_cpuset_empty(&head.failed);
+	head.failed_known = known && !head.online_known && !sw_cpuset_empty(&head.failed) &&
+			    str(o, "outcome") && !strcmp(str(o, "outcome"), sw_outcome_name(SW_OUT_FAILED));
 	if ((v = field(o, "rungs", json_type_array)) && parse_rungs(v, &head))
 		why = "bad rungs";
 	head.nr_cpus = (v = field(o, "nr_cpus", json_type_int)) ? (unsigned int)json_object_get_int(v)
