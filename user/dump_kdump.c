@@ -183,6 +183,17 @@ static int check_header(struct sw_dump *d, char *err, size_t errlen)
 		return -EIO;
 	}
 	snprintf(d->describe, sizeof(d->describe), "kdump-compressed (%s)", compression(status));
+	/*
+	 * makedumpfile writes header versions 1 to 6 (0 is diskdump's). libkdumpfile 0.5.1 takes
+	 * a larger one at its word and sizes its tables from fields it then
+	 * reads: a 4 KiB file with version 0x464c457f made it allocate and fill
+	 * 16 GiB (found by fuzz_vmcore).
+	 */
+	if (version < 0 || version > 6) {
+		snprintf(err, errlen, "%s dump corrupt: header version %d (known: 0 to 6)",
+			 d->describe, version);
+		return -EIO;
+	}
 	if (block < 4096 || block > 65536 || (block & (block - 1)) || sub_blocks < 0 ||
 	    !inside(d, 0, ((__u64)1 + sub_blocks + bitmap_blocks) * block)) {
 		snprintf(err, errlen, "%s dump truncated or corrupt: its header says %u-byte "
