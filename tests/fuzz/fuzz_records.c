@@ -16,19 +16,6 @@
 static struct sw_state_totals totals;
 static FILE *sink;
 
-static char *json_of(const struct sw_stop *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		abort();
-	sw_stop_print_json(f, s);
-	fclose(f);
-	return buf;
-}
-
 static int on_record(void *ctx, const struct sw_stop *r)
 {
 	struct sw_stop *again;
@@ -36,12 +23,12 @@ static int on_record(void *ctx, const struct sw_stop *r)
 
 	(void)ctx;
 	sw_state_count(&totals, r);
-	buf = json_of(r);
+	buf = fuzz_json_of(r);
 	fuzz_check_json(buf);
 	again = sw_record_parse_json(buf, err, sizeof(err));
 	if (!again)
 		abort();	/* our own output must read back */
-	buf2 = json_of(again);
+	buf2 = fuzz_json_of(again);
 	if (strcmp(buf, buf2))
 		abort();	/* ... to the same record */
 	if (!sink && !(sink = fopen("/dev/null", "w")))

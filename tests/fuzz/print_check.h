@@ -27,7 +27,8 @@ static inline void fuzz_check_json(const char *text)
 	json_object_put(o);
 }
 
-static inline void fuzz_print_record(FILE *sink, const struct sw_stop *s)
+/* A record's JSON line, as a malloc'ed string the caller frees. */
+static inline char *fuzz_json_of(const struct sw_stop *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -37,6 +38,13 @@ static inline void fuzz_print_record(FILE *sink, const struct sw_stop *s)
 		abort();
 	sw_stop_print_json(m, s);
 	fclose(m);
+	return buf;
+}
+
+static inline void fuzz_print_record(FILE *sink, const struct sw_stop *s)
+{
+	char *buf = fuzz_json_of(s);
+
 	fuzz_check_json(buf);
 	free(buf);
 	sw_stop_print_text(sink, s, true);
