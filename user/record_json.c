@@ -106,7 +106,9 @@ static bool set_of(struct json_object *o, const char *name, bool *known, struct 
 static unsigned int cpus_named(struct json_object *o, const struct sw_stop *s)
 {
 	struct json_object *cpus = field(o, "cpus", json_type_array);
-	int top = s->initiator, t;
+	/* int64: json-c clamps a huge "cpu" or "initiator" to INT32_MAX, and
+	 * top + 1 must not overflow (fuzz_records); the caller bounds the sum */
+	int64_t top = s->initiator, t;
 
 	if ((t = sw_cpuset_last(&s->online)) > top)
 		top = t;
@@ -116,10 +118,10 @@ static unsigned int cpus_named(struct json_object *o, const struct sw_stop *s)
 	for (size_t i = 0; cpus && i < json_object_array_length(cpus); i++) {
 		struct json_object *c = field(json_object_array_get_idx(cpus, i), "cpu", json_type_int);
 
-		if (c && json_object_get_int(c) > top)
-			top = json_object_get_int(c);
+		if (c && json_object_get_int64(c) > top)
+			top = json_object_get_int64(c);
 	}
-	return top + 1;
+	return top < 0 || top >= SW_CPUS_MAX ? SW_CPUS_MAX + 1 : (unsigned int)top + 1;
 }
 
 static int parse_rungs(struct json_object *rungs, struct sw_stop *s)
