@@ -293,9 +293,9 @@ static const struct sw_metric_desc sample_desc = {
 
 static const struct sw_metric_desc latency_desc[SW_STREAMS] = {
 	[SW_STREAM_IPI] = { "stopwatch_ipi_latency_seconds", SW_METRIC_HISTOGRAM, "seconds",
-			    "IPI send to handler entry, per IPI kind", &sw_buckets_delivery },
+			    "IPI send to handler entry (-C: per IPI kind and CPU)", &sw_buckets_delivery },
 	[SW_STREAM_SDEI] = { "stopwatch_sdei_latency_seconds", SW_METRIC_HISTOGRAM, "seconds",
-			     "SDEI event 0 signal to handler, per reason", &sw_buckets_delivery },
+			     "SDEI event 0 signal to handler (-C: per reason and CPU)", &sw_buckets_delivery },
 };
 
 /* The counters' families: stopwatch_<counter name>, filled once. */
@@ -319,6 +319,7 @@ void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
 	sw_expo_gauge(e, sw_expo_family(e, &sample_desc), "", sample_every(m));
 	for (int stream = 0; stream < SW_STREAMS; stream++) {
 		struct sw_expo_family *f = sw_expo_family(e, &latency_desc[stream]);
+		struct sw_hist all = { 0 };
 
 		for (int kind = 0; kind < SW_HIST_KINDS; kind++) {
 			int key = stream * SW_HIST_KINDS + kind;
@@ -340,11 +341,19 @@ void sw_live_expo(struct sw_expo *e, const struct sw_live_maps *m,
 					sw_expo_hist(e, f, labels, m->loglinear,
 						     &cum->percpu[c * SW_HIST_KEYS + key]);
 				}
-			} else if (cum->total[key].count) {
-				sw_expo_labels(labels, sizeof(labels), "kind", kind_name(key), NULL);
-				sw_expo_hist(e, f, labels, m->loglinear, &cum->total[key]);
+			} else {
+				sw_hist_merge(&all, &cum->total[key]);
 			}
 		}
+		/*
+		 * -C off: one histogram per stream, every kind summed. A host's
+		 * series stay within budget whatever kinds its kernel sends (an
+		 * arm64 kernel names up to 10); the kinds stay in -C, the text
+		 * and JSON outputs, and node_exporter's interrupts collector
+		 * counts IPIs per kind.
+		 */
+		if (!(per_cpu && cum->percpu) && all.count)
+			sw_expo_hist(e, f, "", m->loglinear, &all);
 	}
 	for (unsigned int c = 0; c < SW_COUNTERS; c++) {
 		struct sw_expo_family *f = sw_expo_family(e, counter_desc(c));

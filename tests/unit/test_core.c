@@ -177,17 +177,39 @@ static void test_openmetrics_hist(void **state)
 	char *out;
 
 	(void)state;
-	fill(h, false, 3000, 4);	/* 3 us: log2 slot [2, 4) us */
+	fill(h, false, 3000, 3);	/* 3 us: log2 slot [2, 4) us */
 	fill(h, false, 40000, 1);	/* 40 us: [32, 64) us */
+	/* another kind: -C off sums the kinds into one histogram per stream */
+	fill(&s.total[SW_STREAM_IPI * SW_HIST_KINDS + SW_IPI_TIMER], false, 3000, 1);
 	out = capture(om_all, &s);
 	/* cumulative on the export bounds (2^k ns); +Inf, _count, _sum in seconds */
-	assert_non_null(strstr(out, "_seconds_bucket{kind=\"resched\",le=\"0.000001024\"} 0\n"));
-	assert_non_null(strstr(out, "_seconds_bucket{kind=\"resched\",le=\"0.000004096\"} 4\n"));
-	assert_non_null(strstr(out, "_seconds_bucket{kind=\"resched\",le=\"0.000016384\"} 4\n"));
-	assert_non_null(strstr(out, "_seconds_bucket{kind=\"resched\",le=\"0.000065536\"} 5\n"));
-	assert_non_null(strstr(out, "_seconds_bucket{kind=\"resched\",le=\"+Inf\"} 5\n"));
-	assert_non_null(strstr(out, "_seconds_count{kind=\"resched\"} 5\n"));
-	assert_non_null(strstr(out, "_seconds_sum{kind=\"resched\"} 0.000052000\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_bucket{le=\"0.000001024\"} 0\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_bucket{le=\"0.000004096\"} 4\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_bucket{le=\"0.000016384\"} 4\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_bucket{le=\"0.000065536\"} 5\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_bucket{le=\"+Inf\"} 5\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_count 5\n"));
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_sum 0.000052000\n"));
+	assert_null(strstr(out, "kind="));
+	free(out);
+}
+
+/* -C: the histograms per kind and CPU, only those that saw events */
+static void test_openmetrics_per_cpu_hist(void **state)
+{
+	struct sw_hist percpu[2 * SW_HIST_KEYS] = {};
+	__u64 percpu_counters[2 * SW_COUNTERS] = {};
+	struct sw_live_snapshot s = { .nr_cpus = 2, .percpu = percpu,
+				      .percpu_counters = percpu_counters };
+	char *out;
+
+	(void)state;
+	fill(&s.total[SW_STREAM_IPI * SW_HIST_KINDS + SW_IPI_TIMER], false, 3000, 2);
+	fill(&percpu[1 * SW_HIST_KEYS + SW_STREAM_IPI * SW_HIST_KINDS + SW_IPI_TIMER], false, 3000, 2);
+	out = capture(om_per_cpu, &s);
+	assert_non_null(strstr(out, "stopwatch_ipi_latency_seconds_count{kind=\"timer\",cpu=\"1\"} 2\n"));
+	assert_null(strstr(out, "cpu=\"0\""));
+	assert_null(strstr(out, "stopwatch_ipi_latency_seconds_count 2\n"));
 	free(out);
 }
 
@@ -223,7 +245,7 @@ static void test_openmetrics_exposition(void **state)
 	/* counters end in _total, the exposition ends with # EOF */
 	assert_non_null(strstr(out, "stopwatch_sdei_masked_total 7\n"));
 	assert_non_null(strstr(out, "# TYPE stopwatch_ipi_latency_seconds histogram\n"));
-	assert_non_null(strstr(out, "kind=\"resched\""));
+	assert_non_null(strstr(out, "\nstopwatch_ipi_latency_seconds_count 1\n"));
 	assert_true(strlen(out) > 6 && !strcmp(out + strlen(out) - 6, "# EOF\n"));
 	for (line = out; (line = strstr(line, "# TYPE ")); line++)
 		types++;
@@ -864,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_point_table),
 		cmocka_unit_test(test_counters_fold),
 		cmocka_unit_test(test_openmetrics_per_cpu_counters),
+		cmocka_unit_test(test_openmetrics_per_cpu_hist),
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_parse_fuzz),
 	};
