@@ -247,12 +247,14 @@ int cmd_recover(int argc, char **argv)
 		return SW_EXIT_FAIL;
 	}
 	ret = sw_dump_open(env.vmcore, &d, err, sizeof(err));
+	if (!ret)
+		ret = sw_vmcore_find_store(d, env.vmcore, pfn, st, err, sizeof(err));
+	/* what the dump is, once it gave a store: a bad dump gets one line, the error */
 	if (!ret) {
 		fprintf(stderr, "stopwatch: %s: %s dump", env.vmcore, sw_dump_describe(d));
 		if (sw_dump_level(d) >= 0)
 			fprintf(stderr, ", dump level %d", sw_dump_level(d));
 		fprintf(stderr, ", registers of %d CPUs\n", sw_dump_prstatus(d, NULL, 0));
-		ret = sw_vmcore_find_store(d, env.vmcore, pfn, st, err, sizeof(err));
 	}
 	if (ret) {
 		fprintf(stderr, "stopwatch: failed to recover from %s: %s\n", env.vmcore, err);

@@ -335,6 +335,34 @@ else
   bad "recover-boot /var/crash" "no dump builder (build/fuzz/seeds) to write the dumps"
 fi
 
+# 8c. bad dumps through the CLI (issue 11): a truncated and a corrupt
+# kdump-compressed dump, a flattened stream cut short, a dump of another
+# architecture: each is one line on stderr and exit 6, and the state
+# directory a good dump filled is left byte for byte as it was
+if [ -n "$SEEDS" ] && [ -d "$tmp/seeds/kdump" ]; then
+  z=$tmp/seeds/kdump/seed-x86-zlib sz=$(stat -c %s "$tmp/seeds/kdump/seed-x86-zlib")
+  "$SWD" recover --vmcore "$z" --pfn 16 --state-dir "$tmp/dumpstate" > /dev/null 2>&1
+  head -c $((sz / 2)) "$z" > "$tmp/bad-truncated"
+  cp "$z" "$tmp/bad-corrupt"
+  for o in 3000 2000 1000 500 100; do   # in the compressed pages
+    printf '\xa5' | dd of="$tmp/bad-corrupt" bs=1 seek=$((sz - o)) conv=notrunc 2>/dev/null
+  done
+  cp "$z" "$tmp/bad-other-arch"   # utsname.machine of the kdump header
+  printf 's390x\0' | dd of="$tmp/bad-other-arch" bs=1 seek=272 conv=notrunc 2>/dev/null
+  cp "$tmp/seeds/flat/seed-kdump-lzo-cut" "$tmp/bad-flat-cut"
+  snap() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum; stat -c '%n %s %Y' * | sort); }
+  before=$(snap "$tmp/dumpstate")
+  for b in truncated corrupt other-arch flat-cut; do
+    "$SWD" recover --vmcore "$tmp/bad-$b" --pfn 16 --state-dir "$tmp/dumpstate" > "$tmp/bad.out" 2> "$tmp/bad.err"; rc=$?
+    if [ $rc -eq 6 ] && [ "$(wc -l < "$tmp/bad.err")" -eq 1 ] && [ ! -s "$tmp/bad.out" ] &&
+       [ "$(snap "$tmp/dumpstate")" = "$before" ]
+    then ok "recover: $b dump: exit 6, one line, state unchanged ($(cut -c1-110 "$tmp/bad.err"))"
+    else bad "recover: $b dump" "rc $rc: $(cat "$tmp/bad.err" "$tmp/bad.out" | head -c 300)"; fi
+  done
+else
+  bad "recover: bad dumps" "no dump builder (build/fuzz/seeds) to write the dumps"
+fi
+
 # 9. whatif: records with exact ack latencies (the x86 lab's, tests/data/records),
 # known answers at the kernel's 1 s wait; a state of log records alone has none
 REC=$here/../data/records/x86-lab.jsonl
