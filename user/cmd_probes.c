@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "commands.h"
 #include "env.h"
 #include "json.h"
@@ -158,7 +159,8 @@ int cmd_probes(int argc, char **argv)
 			fprintf(stderr, "stopwatch: failed to open BPF object: %s\n", strerror(-failed));
 			return SW_EXIT_FAIL;
 		}
-		printf("%d verified, %d failed, %d skipped\n", ok, failed, skipped);
+		printf("%d verified, %d failed, %d skipped (sized for %d CPUs)\n", ok, failed, skipped,
+		       sw_size_cpus(libbpf_num_possible_cpus()));
 		return failed ? SW_EXIT_FAIL : SW_EXIT_OK;
 	}
 	ret = sw_load(&L, &env, SW_GROUP_STOP | SW_GROUP_LIVE);

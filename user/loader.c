@@ -878,12 +878,32 @@ int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS], __u64 *percpu)
 }
 
 /*
+ * The verifier's own statistics line of a load at log level 4
+ * ("processed N insns (limit L) max_states_per_insn M total_states T ..."),
+ * as " (N insns, T states)", or "" when the log has none.
+ */
+static void verifier_stats(const char *log, char *out, size_t len)
+{
+	const char *p = strstr(log, "processed ");
+	unsigned int insns, max_per, total;
+
+	out[0] = '\0';
+	if (p && sscanf(p, "processed %u insns (limit %*u) max_states_per_insn %u total_states %u",
+			&insns, &max_per, &total) == 3)
+		snprintf(out, len, " (%u insns, %u states)", insns, total);
+}
+
+/*
  * Load every program of the object on its own, so each form this kernel
  * accepts goes through the verifier (the plan loads only one form per
- * point). Returns the number that failed verification.
+ * point), the maps and loops sized as for this host (STOPWATCH_SIZE_CPUS:
+ * for a bigger one). Prints each verdict with the verifier's instruction
+ * and state counts. Returns the number that failed verification.
  */
 int sw_verify_programs(FILE *out, int *verified, int *skipped)
 {
+	static char vlog[16384];	/* log level 4: the statistics lines only */
+	char stats[96];
 	struct stopwatch_bpf *probe = stopwatch_bpf__open();
 	struct sw_kernel k;
 	struct bpf_program *p;
@@ -916,8 +936,12 @@ int sw_verify_programs(FILE *out, int *verified, int *skipped)
 		skel->rodata->trace_lines = true;
 		name = bpf_program__name(target);
 		at = bpf_program__expected_attach_type(target);
+		vlog[0] = '\0';
+		bpf_program__set_log_buf(target, vlog, sizeof(vlog));
+		bpf_program__set_log_level(target, 4);
 		last_prog_error[0] = '\0';
 		ret = stopwatch_bpf__load(skel);
+		verifier_stats(vlog, stats, sizeof(stats));
 		if (!ret) {
 			verdict = "verified";
 			(*verified)++;
@@ -931,8 +955,8 @@ int sw_verify_programs(FILE *out, int *verified, int *skipped)
 			verdict = "FAILED verification";
 			failed++;
 		}
-		fprintf(out, "%-44s %s%s%s\n", name, verdict, ret && !strstr(verdict, "skipped") ? ": " : "",
-			ret && !strstr(verdict, "skipped") ? strerror(-ret) : "");
+		fprintf(out, "%-44s %s%s%s%s\n", name, verdict, ret && !strstr(verdict, "skipped") ? ": " : "",
+			ret && !strstr(verdict, "skipped") ? strerror(-ret) : "", stats);
 		stopwatch_bpf__destroy(skel);
 	}
 	stopwatch_bpf__destroy(probe);
