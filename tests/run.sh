@@ -4,12 +4,14 @@
 # (corpus replay + a short run per harness), VM labs.
 # Each stage ends with "<stage>: N passed, N failed, N skipped"; a lab stage
 # also prints "boot retries: N ..." (named TCG flakes booted again,
-# docs/lab.md). The second-to-last line gives the time, the failed stages and
-# the retries; the last line, alone, sums the stages: "N passed, N failed, N skipped".
+# docs/lab.md) and may add ", N known failures" (a kernel/firmware pair's
+# known failure: neither a pass nor a failure, counted apart). The second-to-last line gives the time, the failed stages and
+# the retries; the last line, alone, sums the stages: "N passed, N failed, N skipped"
+# (", N known failures" when there were any).
 set -u
 cd "$(dirname "$0")/.."
 start=$SECONDS
-total_pass=0 total_fail=0 total_skip=0 total_retry=0 failed_stages=() retried=()
+total_pass=0 total_fail=0 total_skip=0 total_known=0 total_retry=0 failed_stages=() retried=() known=()
 # count WORD LINE: the number before WORD in a summary line (0 if absent)
 count() {
   sed -n "s/.*\b\([0-9][0-9]*\) $1\b.*/\1/p" <<<"$2" | head -1 | grep . || echo 0
@@ -21,22 +23,24 @@ stage() { # name, command...
   echo "== $name"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local line p f s r
+  local line p f s k r
   line=$(grep -E '^([A-Za-z0-9_ -]*: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
   p=$(count passed "$line") f=$(count failed "$line") s=$(count skipped "$line")
+  k=$(count known "$line")
   r=$(sed -n 's/^boot retries: \([0-9]*\).*/\1/p' "$log" | tail -1)
   r=${r:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   # a stage that ran nothing (no summary line, or nothing counted) passed nothing
-  if [ -z "$line" ] || [ $((p + f + s)) -eq 0 ]; then
+  if [ -z "$line" ] || [ $((p + f + s + k)) -eq 0 ]; then
     echo "== $name: FAIL no test counted (no 'N passed, N failed, N skipped' line)"
     [ "$f" -eq 0 ] && f=1
   fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
-  total_retry=$((total_retry + r))
+  total_retry=$((total_retry + r)) total_known=$((total_known + k))
+  [ "$k" -ne 0 ] && known+=("$name $k")
   [ "$f" -ne 0 ] && failed_stages+=("$name")
   [ "$r" -ne 0 ] && retried+=("$name $r")
-  echo "== $name: ${p} passed, ${f} failed, ${s} skipped$([ "$r" -ne 0 ] && echo ", $r boot retries") in $((SECONDS - t0)) s"
+  echo "== $name: ${p} passed, ${f} failed, ${s} skipped$([ "$k" -ne 0 ] && echo ", $k known failures")$([ "$r" -ne 0 ] && echo ", $r boot retries") in $((SECONDS - t0)) s"
   rm -f "$log"
 }
 build() {
@@ -54,6 +58,6 @@ for lab in $(make -s print-ci-labs); do
   stage "$lab" make -s "$lab"
 done
 retries="boot retries: $total_retry${retried[*]:+ (${retried[*]})}"
-echo "suite took $((SECONDS - start)) s; $retries${failed_stages[*]:+; failed: ${failed_stages[*]}}"
-echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+echo "suite took $((SECONDS - start)) s; $retries${known[*]:+; known failures: ${known[*]}}${failed_stages[*]:+; failed: ${failed_stages[*]}}"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped$([ "$total_known" -ne 0 ] && echo ", $total_known known failures")"
 [ "$total_fail" -eq 0 ]

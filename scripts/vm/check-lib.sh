@@ -339,3 +339,28 @@ timing() {
 		{ fail "$r: timing: $(tail -1 "$t" | sed 's/^FAIL: //')"; return 1; }
 	note "$r timing asserted: $(sed 's/^asserted: //' "$t" | paste -sd'|' | sed 's/|/; /g')"
 }
+
+# ---- the SDEI NMI series' shapes (arm64, SW_KERNEL: v4 or park; docs/shapes.md) ----
+
+# parked_end: how a CPU the SDEI rung stopped ends outside a crash stop, on
+# SW_KERNEL: inside the event it never completes (v4), or in the park pad
+# with its event completed (park)
+parked_end() {
+	case $SW_KERNEL in
+	v4) echo parked_uncompleted ;;
+	park) echo completed_parked ;;
+	*) echo "no SDEI end on kernel '$SW_KERNEL'" ;;
+	esac
+}
+
+# sdei_end R CPU WANT: the record of run R says CPU ended WANT (sdei_end)
+sdei_end() {
+	local got
+	got=$(rec "$1" "[c[\"sdei_end\"] for c in r[\"cpus\"] if c[\"cpu\"] == $2]")
+	[ "$got" = "[\"$3\"]" ] || fail "$1: CPU $2 ended $got, not $3 ($SW_KERNEL shape): $(rec "$1" 'r["cpus"]')"
+}
+
+# shape_probed R: run R's `stopwatch probes` (emit tag probes) names SW_KERNEL's shape
+shape_probed() {
+	expect "$1" "SWOUT probes: +series shape: $SW_KERNEL " "probes: series shape: $SW_KERNEL"
+}

@@ -7,7 +7,8 @@
 - -action reboot=shutdown,shutdown=pause: a reboot, panic reset or power-off
   stops the guest with its memory intact; the runner then optionally writes
   it as an ELF core with QMP dump-guest-memory (--dump) and quits;
-- a hard --timeout kills a hung guest (exit code 124);
+- a hard --timeout kills a hung guest (exit code 124), and so does
+  --silence S once the console has printed nothing for S seconds;
 - --warm-reboots N: the first N guest resets boot the guest again (QMP
   system_reset + cont) with its RAM kept, as a warm reboot does; --dump then
   writes the core at the first reset, before the next boot.
@@ -71,6 +72,7 @@ def main():
     ap.add_argument("--qmp", required=True, help="unix socket path")
     ap.add_argument("--dump", help="ELF core to write after the guest stops")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--silence", type=float, help="a guest whose console is silent this long has hung")
     ap.add_argument("--smp", default="4")
     ap.add_argument("--mem", default="1G")
     ap.add_argument("--warm-reboots", type=int, default=0)
@@ -100,10 +102,14 @@ def main():
     log = open(a.log, "w", buffering=1, errors="replace")
     lock = threading.Lock()
     t0 = time.monotonic()
+    last_out = [t0]     # when the console last printed
 
     def put(line):
         with lock:
             log.write("%12.6f|%s\n" % (time.monotonic() - t0, line))
+
+    def silent():
+        return a.silence and time.monotonic() - last_out[0] >= a.silence
 
     put("@host " + " ".join(cmd))
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -118,6 +124,7 @@ def main():
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
+                last_out[0] = time.monotonic()
                 put(line.rstrip(b"\r").decode("utf-8", "replace"))
         if buf:
             put(buf.decode("utf-8", "replace"))
@@ -207,7 +214,7 @@ def main():
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            if p.poll() is not None:
+            if p.poll() is not None or silent():
                 break
             stopped.wait(min(left, 0.5))
         resets = [e for e in events if e["event"] == "SHUTDOWN" and
@@ -239,7 +246,10 @@ def main():
 
     rc = 0
     if not stopped.is_set() and p.poll() is None:
-        put("@host TIMEOUT after %.0f s: guest hung, killed" % a.timeout)
+        if silent():
+            put("@host SILENT for %.0f s: guest hung, killed" % a.silence)
+        else:
+            put("@host TIMEOUT after %.0f s: guest hung, killed" % a.timeout)
         p.kill()
         rc = 124
     elif p.poll() is not None and not events:

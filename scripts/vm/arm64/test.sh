@@ -8,8 +8,9 @@
 #
 # Same runner, guest and scenario format as the x86 lab (run-scenarios.sh,
 # qemu-run.py --arch arm64, guest/, scenarios/README.md); the scenario header
-# line "# kernel: series|stock" picks the kernel. Outputs under
-# build/lab/arm64/NN-NAME/RUN/.
+# line "# kernel: KERNEL..." names the kernels it runs on, each a run of its
+# own: stock, v4 (patches/linux) and park (patches/linux-park). Outputs under
+# build/lab/arm64/NN-NAME/RUN/ (NN-NAME-KERNEL/RUN/ with several kernels).
 SW_LAB_OUT=${SW_LAB_OUT:-$(cd "$(dirname "$0")/../../.." && pwd)/build/lab/arm64}
 . "$(dirname "$0")/../lib.sh"
 . "$SW_VM_DIR/run-scenarios.sh"
@@ -22,7 +23,28 @@ SW_SCEN_DIR=$SW_VM_DIR/scenarios/arm64
 SW_LAB_DEPS_TARGET=arm64-lab-deps
 BASE_APPEND="console=ttyAMA0 earlycon printk.time=1 printk.devkmsg=on nmi_watchdog=0 panic=-1"
 
+# lab_kernels FILE: the kernels of FILE's "# kernel:" line, one a line
+lab_kernels() {
+	local k
+	k=$(sed -n 's/^# kernel: *//p' "$1" | head -1)
+	printf '%s\n' ${k:-v4}
+}
+
+# kernel_flavor KERNEL: build-kernel.sh's name of a scenario's kernel
+kernel_flavor() {
+	case $1 in
+	v4) echo series ;;
+	stock | park) echo "$1" ;;
+	*) return 1 ;;
+	esac
+}
+
 sw_pick_scenarios "$@"
+for f in "${SW_FILES[@]}"; do
+	for k in $(lab_kernels "$f"); do
+		kernel_flavor "$k" >/dev/null || sw_die "$f: unknown kernel '$k' (stock, v4 or park)"
+	done
+done
 sw_need_tools qemu-system-aarch64 python3 fdtput cpio gzip bc aarch64-linux-gnu-gcc
 
 sw_artifacts_begin "$GUEST_SW"
@@ -30,23 +52,22 @@ sw_artifacts_begin "$GUEST_SW"
 tfa=$("$ARM64_DIR/build-tfa.sh") || sw_fail_all "TF-A build failed (see stderr)"
 declare -A KIMAGE INITRD
 for f in "${SW_FILES[@]}"; do
-	k=$(meta "$f" kernel)
-	k=${k:-series}
-	[ -n "${KIMAGE[$k]:-}" ] && continue
-	kout=$("$ARM64_DIR/build-kernel.sh" "$k") || sw_fail_all "$k kernel build failed (see stderr)"
-	ko=$("$ARM64_DIR/build-module.sh" "$kout") || sw_fail_all "wedge.ko build for $k failed"
-	sw=()
-	[ $SW_HAVE_GUEST_SW = 1 ] && sw=("$GUEST_SW")
-	INITRD[$k]=$("$ARM64_DIR/mkinitramfs.sh" "$kout" "$ko" "${sw[@]}") ||
-		sw_fail_all "initramfs for $k failed"
-	KIMAGE[$k]=$kout/Image
+	for k in $(lab_kernels "$f"); do
+		[ -n "${KIMAGE[$k]:-}" ] && continue
+		kout=$("$ARM64_DIR/build-kernel.sh" "$(kernel_flavor "$k")") ||
+			sw_fail_all "$k kernel build failed (see stderr)"
+		ko=$("$ARM64_DIR/build-module.sh" "$kout") || sw_fail_all "wedge.ko build for $k failed"
+		sw=()
+		[ $SW_HAVE_GUEST_SW = 1 ] && sw=("$GUEST_SW")
+		INITRD[$k]=$("$ARM64_DIR/mkinitramfs.sh" "$kout" "$ko" "${sw[@]}") ||
+			sw_fail_all "initramfs for $k failed"
+		KIMAGE[$k]=$kout/Image
+	done
 done
 sw_artifacts_ready
 
-lab_boot() { # FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args]
-	local k d=$3 timeout=$4 mem=$5 append=$6
-	k=$(meta "$1" kernel)
-	k=${k:-series}
+lab_boot() { # FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args] (kernel: SW_KERNEL)
+	local k=$SW_KERNEL d=$3 timeout=$4 mem=$5 append=$6
 	shift 6
 	"$SW_VM_DIR/qemu-run.py" --arch arm64 --bios "$tfa/flash.bin" \
 		--kernel "${KIMAGE[$k]}" --initrd "${INITRD[$k]}" \

@@ -93,12 +93,13 @@ wedge() {
 }
 
 # load_crash_kernel [EXTRA_CMDLINE]: kexec -p this kernel and this initramfs
-# (kept by retain_initrd) as the kdump capture kernel. x86_64 uses
-# kexec-tools, arm64 kexec-file-load (see scripts/vm/arm64/kexec-file-load.c).
+# (kept by retain_initrd) as the kdump capture kernel, with SW_CAPTURE_CPUS
+# CPUs (default 1, as kdump-tools boots it). x86_64 uses kexec-tools, arm64
+# kexec-file-load (see scripts/vm/arm64/kexec-file-load.c).
 load_crash_kernel() {
 	cp /sys/firmware/initrd /tmp/initrd.img || { mark "kdump: no /sys/firmware/initrd (retain_initrd?)"; return 1; }
 	_con=$(tr ' ' '\n' < /proc/cmdline | grep '^console=' | tail -1)
-	_cl="$_con printk.time=1 printk.devkmsg=on nmi_watchdog=0 panic=-1 nr_cpus=1 irqpoll reset_devices sw.scenario=$SW_SCENARIO sw.run=$SW_RUN $*"
+	_cl="$_con printk.time=1 printk.devkmsg=on nmi_watchdog=0 panic=-1 nr_cpus=${SW_CAPTURE_CPUS:-1} irqpoll reset_devices sw.scenario=$SW_SCENARIO sw.run=$SW_RUN $*"
 	if [ -x /sbin/kexec ]; then
 		kexec -p /boot/vmlinuz --initrd=/tmp/initrd.img --append="$_cl"
 	else

@@ -1,7 +1,7 @@
 # Scenario 1: clean reboot (reboot -f, nothing wedged) on the series kernel,
 # stopwatch armed. The guest's memory is dumped by QMP after the reset and
 # the record read back on the host: every other CPU stopped by the IPI.
-# kernel: series
+# kernel: v4
 # needs: stopwatch
 # dump: yes
 # timeout: 180

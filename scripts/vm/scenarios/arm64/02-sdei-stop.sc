@@ -5,8 +5,11 @@
 # record (QMP dump, read on the host) has CPU 2 stopped by the SDEI rung,
 # the rung's escalation delay and CPU 2's SDEI signal-to-handler latency.
 # Run "plain" is the same stop unarmed, for the console's times without the
-# tool (make soak compares them).
-# kernel: series
+# tool (make soak compares them). On both series shapes: `stopwatch probes`
+# names the shape, and the record says how CPU 2 ended: parked inside the
+# event it never completed (v4), or in the park pad with its event completed
+# (park; docs/shapes.md).
+# kernel: v4 park
 # runs: plain armed
 # needs: stopwatch
 # dump: yes
@@ -14,6 +17,7 @@
 
 guest() {
 	if [ "$SW_RUN" = armed ]; then
+		emit probes stopwatch probes
 		arm || return 1
 	fi
 	wedge 2 now daif || return 1
@@ -42,7 +46,9 @@ check() {
 	[ "$(rec armed 'sorted([c["cpu"] for c in r["cpus"] if c["rung"] == "ipi"] + [r["initiator"], 2]) == [0, 1, 2, 3]')" = True ] ||
 		fail "CPUs other than 2 not stopped by the IPI: $(rec armed 'r["cpus"]')" || return
 	[ "$(rec armed 'r["outcome"]')" = escalated ] || fail "outcome $(rec armed 'r["outcome"]'), not escalated" || return
+	shape_probed armed || return
+	sdei_end armed 2 "$(parked_end)" || return
 	timing armed sdei 'sysrq: Resetting' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
 	note "SDEI after (console): $(escalation plain) s plain, $(escalation armed) s armed; stop to reset $(stop_time plain) s plain, $(stop_time armed) s armed"
-	note "record: SDEI rung fired at $(rec armed '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us after the stop began; CPU 2 SDEI signal to handler $(rec armed '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
+	note "record: CPU 2 ended $(parked_end); SDEI rung fired at $(rec armed '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us after the stop began; CPU 2 SDEI signal to handler $(rec armed '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
 }

@@ -2,8 +2,9 @@
 # masked at DAIF, which a pseudo-NMI cannot reach either: the ladder goes
 # IPI, NMI (10 ms), SDEI, all three in the record. Run "irq": CPU 2 masked
 # only by local_irq_disable() (the GIC priority mask): the NMI rung stops it.
-# Both stop by sysrq b; records read from QMP dumps on the host.
-# kernel: series
+# Both stop by sysrq b; records read from QMP dumps on the host. On both
+# series shapes: the daif run's record says how CPU 2 ended (scenario 2).
+# kernel: v4 park
 # runs: daif irq
 # needs: stopwatch
 # dump: yes
@@ -38,6 +39,7 @@ check() {
 		fail "daif: rungs fired $(rec daif 'r["rungs"]'), not ipi, nmi, sdei" || return
 	[ "$(rec daif '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = '["sdei"]' ] ||
 		fail "daif: CPU 2 not stopped by SDEI: $(rec daif 'r["cpus"]')" || return
+	sdei_end daif 2 "$(parked_end)" || return
 	expect_not irq 'SMP: retry stop with SDEI NMI' || return
 	[ "$(rec irq '[x["rung"] for x in r["rungs"]]')" = '["ipi", "nmi"]' ] ||
 		fail "irq: rungs fired $(rec irq 'r["rungs"]'), not ipi then nmi" || return

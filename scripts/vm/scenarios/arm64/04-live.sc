@@ -8,7 +8,7 @@
 # delivery a CPU counted (-C) is that CPU's event, with no drop (scenario 8
 # forces drops). The guest then resets with sysrq b (a wedged CPU hangs
 # reboot -f).
-# kernel: series
+# kernel: v4
 # needs: stopwatch
 # timeout: 180
 

@@ -5,8 +5,9 @@
 # the guest's memory at the reset, then resets it with RAM kept: TF-A boots
 # cold again (BL1, BL2, BL31) and enters the same kernel. Boot 2 finds the
 # previous boot's lines and runs stopwatch recover --trace; on the host its
-# record must equal the core's.
-# kernel: series
+# record must equal the core's, how CPU 2 ended (v4: inside its event;
+# park: in the park pad, a "cpuend" line) included.
+# kernel: v4 park
 # needs: stopwatch
 # dump: yes
 # warm_reboots: 1
@@ -28,5 +29,6 @@ check() {
 		fail "CPU 2 not stopped by SDEI: $(rec default 'r["cpus"]')" || return
 	[ "$(rec default '[x["rung"] for x in r["rungs"]]')" = '["ipi", "sdei"]' ] ||
 		fail "rungs fired $(rec default 'r["rungs"]'), not ipi then sdei" || return
+	sdei_end default 2 "$(parked_end)" || return
 	timing default sdei 'sysrq: Resetting' 'SMP: retry stop with SDEI NMI for CPUs 2'
 }

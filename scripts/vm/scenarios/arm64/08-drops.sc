@@ -6,7 +6,7 @@
 # try-lock in NMI context does: the event is dropped and counted on its
 # CPU. After SIGCONT, per CPU: events + drops = deliveries, and the CPUs
 # that got more deliveries than a ring holds dropped the rest.
-# kernel: series
+# kernel: v4
 # needs: stopwatch
 # timeout: 400
 

@@ -4,7 +4,7 @@
 # then an emergency restart (sysrq b) whose SDEI rung stops CPU 2. check()
 # keeps live's output (live.txt) and the record recovered on the host from
 # the guest's memory (recover.txt).
-# kernel: series
+# kernel: v4
 # needs: stopwatch
 # dump: yes
 # timeout: 180

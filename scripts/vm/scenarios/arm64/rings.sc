@@ -5,7 +5,7 @@
 # each emitting an event from NMI-like context); check() notes the
 # deliveries counted, the events that arrived and the drops counted, per
 # CPU when live has -C. STOPWATCH_BIN=... compares another build.
-# kernel: series
+# kernel: v4
 # needs: stopwatch
 # timeout: 400
 
