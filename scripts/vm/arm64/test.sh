@@ -27,6 +27,7 @@ BASE_APPEND="console=ttyAMA0 earlycon printk.time=1 printk.devkmsg=on nmi_watchd
 lab_kernels() {
 	local k
 	k=$(sed -n 's/^# kernel: *//p' "$1" | head -1)
+	# shellcheck disable=SC2086 # split: one word a kernel
 	printf '%s\n' ${k:-v4}
 }
 
