@@ -7,7 +7,7 @@
 # previous boot's lines and runs stopwatch recover --trace; on the host its
 # record must equal the core's, how CPU 2 ended (v4: inside its event;
 # park: in the park pad, a "cpuend" line) included.
-# kernel: v4 park
+# kernel: v4
 # needs: stopwatch
 # dump: yes
 # warm_reboots: 1
