@@ -9,12 +9,11 @@
 set -u
 DEB=$(realpath "$1") DEB_ARM64=${2:+$(realpath "$2")}
 here=$(cd "$(dirname "$0")" && pwd)
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "deb $1: PASS"; }
-bad() { fail=$((fail + 1)); echo "deb $1: FAIL $2"; }
+TALLY_STAGE=deb
+. "$here/../lib/tally.sh"
 if [ "$(id -u)" != 0 ]; then
-  echo "deb tests need root (debootstrap, chroot): run 'sudo make deb-test'"
-  echo "deb: 0 passed, 1 failed"; exit 1
+  skipped "all" "needs root (debootstrap, chroot, mounts): run 'sudo make deb-test'" root
+  tally_end; exit
 fi
 SUITE=bookworm MIRROR=http://deb.debian.org/debian
 # systemd: the unit is enabled at install, and the root can boot (nspawn)
@@ -24,10 +23,13 @@ key=$(printf '%s\n' "$SUITE" "$MIRROR" minbase "$INCLUDE" amd64 "$(dpkg-query -W
       sha256sum | cut -c1-16)
 tarball=$CACHE/$SUITE-amd64-$key.tar.gz
 root=$(mktemp -d /tmp/sw-deb-root.XXXXXX)
+bpffs=$root.bpffs
 mounted=()
 cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null; done
-  rm -rf --one-file-system "$root" "$root.bpffs"
+  mountpoint -q "$bpffs" && umount -l "$bpffs"
+  rm -rf --one-file-system "$root" "$bpffs"
+  rm -f "$root.boot.log"
 }
 trap cleanup EXIT
 t0=$SECONDS
@@ -51,41 +53,89 @@ if [ ! -f "$tarball" ]; then
   echo "deb: no cached root ($tarball): debootstrap $SUITE from $MIRROR"
   mkdir -p "$CACHE"
   if debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$root" "$MIRROR" > "$root.log" 2>&1 &&
-     tar -C "$root" --one-file-system -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"; then
+     tar -C "$root" --one-file-system -czf "$tarball.tmp.$$" . && mv "$tarball.tmp.$$" "$tarball"; then
     echo "deb: root cached in $tarball ($(du -m "$tarball" | cut -f1) MB, $((SECONDS - t0)) s)"
   else
-    bad debootstrap "$(tail -5 "$root.log")"; rm -f "$tarball.tmp" "$root.log"
-    echo "deb: $pass passed, $fail failed"; exit 1
+    bad debootstrap "$(tail -5 "$root.log")"; rm -f "$tarball.tmp.$$" "$root.log"
+    tally_end; exit 1
   fi
   rm -f "$root.log"
   rm -rf --one-file-system "$root" && mkdir -p "$root"
 fi
-tar -C "$root" -xzf "$tarball" || { bad "root" "cannot unpack $tarball"; exit 1; }
+tar -C "$root" -xzf "$tarball" || { bad "root" "cannot unpack $tarball"; tally_end; exit 1; }
 cat > "$root/etc/apt/sources.list" <<EOF
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
 deb http://deb.debian.org/debian-security $SUITE-security main
 EOF
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-# services never start in the root (the test is not booting it)
+# services never start from apt in the root (the boots below start them)
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
-for m in proc sys dev; do
-  mount --rbind "/$m" "$root/$m" && mount --make-rslave "$root/$m" && mounted+=("$root/$m")
-done
+echo sw-deb-test > "$root/etc/hostname"
+mkdir -p "$root/var/log/journal"
+# a bpffs for the root alone, in the chroot and in the container: the
+# package's pins (and the purge that removes them) never touch the host's
+mkdir -p "$bpffs" && mount -t bpf bpf "$bpffs" || { bad "bpffs" "cannot mount a bpffs on $bpffs"; tally_end; exit 1; }
+host_pins=$(ls -A /sys/fs/bpf 2>&1)
+# chroot_mounts / chroot_umount: the host's proc, sys and dev for apt and
+# `stopwatch probes` in the chroot, with the root's own bpffs over /sys/fs/bpf
+chroot_mounts() {
+  for m in proc sys dev; do
+    mount --rbind "/$m" "$root/$m" && mount --make-rslave "$root/$m" && mounted+=("$root/$m")
+  done
+  mount --bind "$bpffs" "$root/sys/fs/bpf" && mounted+=("$root/sys/fs/bpf")
+}
+chroot_umount() {
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}"; done
+  mounted=()
+}
+chroot_mounts
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 # the files of the root that a package may leave behind (apt's own state aside)
 snapshot() {
   (cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./tmp -o -path ./var/cache \
      -o -path ./var/log -o -path ./var/lib/apt -o -path ./var/lib/dpkg \) -prune -o -print | sort)
 }
+# boot_root MATCH PATTERN: boot the root with systemd-nspawn (the chroot's
+# mounts off meanwhile) until the journal's MATCH (journalctl's: -u UNIT,
+# _PID=1) shows PATTERN, power it off and leave that journal in
+# $root/tmp/journal.txt. The container gets the BPF
+# syscalls and capabilities and the root's own bpffs; its PID 1 is systemd,
+# this machine's is not (--register=no --keep-unit). Fails after 30 s.
+boot_root() {
+  local match=$1 pattern=$2 ns up=1
+  chroot_umount
+  # shellcheck disable=SC2086 # MATCH is one or two words
+  jr() { journalctl -D "$root/var/log/journal" $match --no-pager -o cat 2>/dev/null; }
+  timeout 120 systemd-nspawn -D "$root" --register=no --keep-unit --boot --quiet --capability=all \
+    --system-call-filter='bpf perf_event_open' --bind="$bpffs:/sys/fs/bpf" > "$root.boot.log" 2>&1 & ns=$!
+  for _ in $(seq 150); do
+    jr | grep -q "$pattern" && { up=0; break; }
+    sleep 0.2
+  done
+  sleep 2
+  kill -TERM $ns 2>/dev/null   # nspawn asks the container's systemd to power off
+  timeout 60 tail --pid=$ns -f /dev/null || kill -KILL $ns 2>/dev/null
+  wait $ns 2>/dev/null
+  jr > "$root/tmp/journal.txt"
+  chroot_mounts
+  return $up
+}
 
-# 2. dependencies first (so the purge can be compared with this), then the package
+# 2. dependencies first, and a first boot without stopwatch (systemd's
+#    first-boot files), so the purge can be compared with this; then the package
 cp "$DEB" "$root/tmp/"
 deps=$(dpkg-deb -f "$DEB" Depends)
 if in_root apt-get update -qq > "$root/tmp/apt.log" 2>&1 &&
    in_root apt-get satisfy -y -qq --no-install-recommends "$deps" >> "$root/tmp/apt.log" 2>&1; then
   ok "Debian 12 root: runtime dependencies from the mirror ($deps)"
 else bad "dependencies" "$(tail -5 "$root/tmp/apt.log")"; fi
+if ! command -v systemd-nspawn > /dev/null; then
+  bad "systemd-nspawn" "no systemd-nspawn: make deps (systemd-container, packaging.list)"
+  tally_end; exit 1
+fi
+boot_root _PID=1 'Reached target basic.target' ||
+  bad "first boot" "no 'Reached target basic.target' in 30 s: $(grep -i 'fail\|error' "$root.boot.log" | head -5)"
 before=$(snapshot)
 if in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$DEB")" >> "$root/tmp/apt.log" 2>&1 &&
    [ "$(in_root dpkg-query -W -f '${Status}' stopwatch)" = "install ok installed" ]; then
@@ -111,15 +161,7 @@ if in_root stopwatch --version | grep -q '^stopwatch ' &&
   ok "unit enabled, recover-boot, a man page per command and stopwatch(8), alert rules"
 else bad "installed files" "$(in_root systemctl is-enabled stopwatch.service 2>&1)"; fi
 
-# 4. purge: every file it brought is gone
-if in_root apt-get purge -y -qq stopwatch >> "$root/tmp/apt.log" 2>&1 &&
-   ! in_root dpkg-query -W -f '${Status}' stopwatch 2>/dev/null | grep -q installed; then
-  left=$(comm -13 <(echo "$before") <(snapshot))
-  if [ -z "$left" ]; then ok "apt purge leaves no file behind"
-  else bad "purge" "left: $(echo "$left" | head -10 | tr '\n' ' ')"; fi
-else bad "purge" "$(tail -5 "$root/tmp/apt.log")"; fi
-
-# 5. the arm64 package: its contents and dependencies match (it cannot run here)
+# 4. the arm64 package: its contents and dependencies match (it cannot run here)
 if [ -n "$DEB_ARM64" ]; then
   a=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sort) b=$(dpkg-deb -c "$DEB_ARM64" | awk '{print $6}' | sort)
   if [ "$(dpkg-deb -f "$DEB_ARM64" Architecture)" = arm64 ] && [ "$a" = "$b" ] &&
@@ -128,42 +170,41 @@ if [ -n "$DEB_ARM64" ]; then
     ok "arm64 package: aarch64 binary, same files and dependencies as amd64"
   else bad "arm64 package" "$(diff <(echo "$a") <(echo "$b") | head -5)"; fi
 fi
-# 6. the unit for real: reinstall, boot the root with systemd-nspawn, and the
-#    journal shows recover-boot, arm and live. The container gets the BPF
-#    syscalls and capabilities, and a bpffs of its own (pins stay private).
-boot_log=$root.boot.log bpffs=$root.bpffs
-if ! command -v systemd-nspawn > /dev/null; then
-  bad "systemd-nspawn boot" "no systemd-nspawn: make deps (systemd-container, packaging.list)"
-elif in_root dpkg -i "/tmp/$(basename "$DEB")" >> "$root/tmp/apt.log" 2>&1; then
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}"; done
-  mounted=()
-  rm -f "$root/usr/sbin/policy-rc.d"
-  mkdir -p "$root/var/log/journal" "$bpffs" && mount -t bpf bpf "$bpffs" && mounted+=("$bpffs")
-  echo sw-deb-test > "$root/etc/hostname"
-  timeout 120 systemd-nspawn -D "$root" --register=no --keep-unit --boot --quiet --capability=all \
-    --system-call-filter='bpf perf_event_open' --bind="$bpffs:/sys/fs/bpf" > "$boot_log" 2>&1 & ns=$!
-  jr() { journalctl -D "$root/var/log/journal" -u stopwatch.service --no-pager -o cat 2>/dev/null; }
-  for _ in $(seq 150); do
-    jr | grep -q 'Tracing IPI delivery latency' && break
-    sleep 0.2
-  done
-  sleep 2
-  kill -TERM $ns 2>/dev/null   # nspawn asks the container's systemd to power off
-  timeout 60 tail --pid=$ns -f /dev/null || kill -KILL $ns 2>/dev/null
-  wait $ns 2>/dev/null
-  jr > "$root/tmp/journal.txt"
-  if grep -q '^Starting stopwatch.service' "$root/tmp/journal.txt" &&
-     grep -q '^recover-boot: no persistent trace instance records' "$root/tmp/journal.txt" &&
-     grep -q '^armed: [0-9]* attach points pinned under /sys/fs/bpf/stopwatch' "$root/tmp/journal.txt" &&
-     grep -q '^locator: pfn=' "$root/tmp/journal.txt" &&
-     grep -q '^Tracing IPI delivery latency' "$root/tmp/journal.txt" &&
-     grep -q 'delivery latency$' "$root/tmp/journal.txt" &&
-     [ -f "$root/var/lib/prometheus/node-exporter/stopwatch_cumulative.prom" ] && [ -e "$bpffs/stopwatch" ]; then
-    ok "systemd-nspawn --boot: the enabled unit ran recover-boot, arm and live (journal); pins in the container's bpffs"
-  else bad "systemd-nspawn boot" "$(head -c 600 "$root/tmp/journal.txt") $(grep -i 'fail\|error' "$boot_log" | head -5)"; fi
-else bad "reinstall for the boot" "$(tail -5 "$root/tmp/apt.log")"; fi
-[ -n "${KEEP_BOOT_LOG:-}" ] && cp "$boot_log" "$root/tmp/journal.txt" "$KEEP_BOOT_LOG/" 2>/dev/null
-rm -f "$boot_log"
+
+# 5. the unit for real: boot the root, and the journal shows recover-boot,
+#    arm and live; the state, textfiles and pins it made are there, with
+#    their modes
+TF=var/lib/prometheus/node-exporter
+boot_root '-u stopwatch.service' 'Tracing IPI delivery latency'
+j=$root/tmp/journal.txt
+if grep -q '^Starting stopwatch.service' "$j" &&
+   grep -q '^recover-boot: no persistent trace instance records' "$j" &&
+   grep -q '^armed: [0-9]* attach points pinned under /sys/fs/bpf/stopwatch' "$j" &&
+   grep -q '^locator: pfn=' "$j" &&
+   grep -q '^Tracing IPI delivery latency' "$j" &&
+   grep -q 'delivery latency$' "$j" &&
+   [ -f "$root/$TF/stopwatch_cumulative.prom" ] && [ -e "$bpffs/stopwatch" ]; then
+  ok "systemd-nspawn --boot: the enabled unit ran recover-boot, arm and live (journal); pins in the root's bpffs"
+else bad "systemd-nspawn boot" "$(head -c 600 "$j") $(grep -i 'fail\|error' "$root.boot.log" | head -5)"; fi
+# what it made: the state directory 0750 and its files 0640 (systemd's
+# StateDirectoryMode and recover-boot's files included), the pins root-only
+modes="$(stat -c %a "$root/var/lib/stopwatch" 2>&1) $(stat -c %a "$bpffs/stopwatch" 2>&1)"
+loose=$(find "$root/var/lib/stopwatch" -mindepth 1 ! -perm 0640 -printf '%m %P\n' 2>&1 | paste -sd' ')
+nstate=$(find "$root/var/lib/stopwatch" -mindepth 1 -type f 2>/dev/null | wc -l)
+if [ "$modes" = "750 700" ] && [ -z "$loose" ] && [ "$nstate" -gt 0 ]; then
+  ok "after the unit ran: /var/lib/stopwatch 0750 and its $nstate files 0640, pin directory 0700"
+else bad "modes after the unit ran" "state dir, pin dir: $modes; not 0640: $loose"; fi
+
+# 6. purge, after the unit has really run: the state, the textfiles and the
+#    directories the unit made, the pins (in the root's bpffs) are gone with
+#    every file the package brought; the host's pins are as they were
+if in_root apt-get purge -y -qq stopwatch >> "$root/tmp/apt.log" 2>&1 &&
+   ! in_root dpkg-query -W -f '${Status}' stopwatch 2>/dev/null | grep -q installed; then
+  left=$(comm -13 <(echo "$before") <(snapshot))
+  if [ -z "$left" ] && [ ! -e "$bpffs/stopwatch" ] && [ "$(ls -A /sys/fs/bpf 2>&1)" = "$host_pins" ]; then
+    ok "apt purge after a boot leaves no file behind (state, textfiles, their directory, pins: gone; host's pins untouched)"
+  else bad "purge" "left: $(echo "$left" | head -10 | tr '\n' ' ')$([ -e "$bpffs/stopwatch" ] && echo " pins in the root's bpffs")"; fi
+else bad "purge" "$(tail -5 "$root/tmp/apt.log")"; fi
+[ -n "${KEEP_BOOT_LOG:-}" ] && cp "$root.boot.log" "$root/tmp/journal.txt" "$KEEP_BOOT_LOG/" 2>/dev/null
 echo "deb: took $((SECONDS - t0)) s"
-echo "deb: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+tally_end
