@@ -4,7 +4,7 @@
 # only by local_irq_disable() (the GIC priority mask): the NMI rung stops it.
 # Both stop by sysrq b; records read from QMP dumps on the host. On both
 # series shapes: the daif run's record says how CPU 2 ended (scenario 2).
-# kernel: v4
+# kernel: v4 park
 # runs: daif irq
 # needs: stopwatch
 # dump: yes
