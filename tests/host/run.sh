@@ -6,7 +6,8 @@ SW=$(realpath "$1")
 PIN=/sys/fs/bpf/stopwatch-test-$$   # bpffs refuses "." in names
 TALLY_STAGE=host
 . "$(dirname "$0")/../lib/tally.sh"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"; "$SW" disarm --pin-dir "$PIN" >/dev/null 2>&1' EXIT
+tmp=$(mktemp -d)
+trap 'mountpoint -q "$tmp/ro" && umount -l "$tmp/ro"; rm -rf "$tmp"; "$SW" disarm --pin-dir "$PIN" >/dev/null 2>&1' EXIT
 
 if [ "$(id -u)" != 0 ]; then
   skipped "all" "host tests need root (BPF, bpffs, tracefs): run 'sudo make host-test'" root
@@ -182,11 +183,50 @@ assert len(hists) < int(sys.argv[2]) * 3 or int(sys.argv[2]) == 1, hists
 PY
 then ok "live -C exports only CPUs and kinds that saw events ($(grep -c 'cpu="' "$tmp/c.prom") per-CPU series)"
 else bad "live -C only what counted" "rc=$rc $(cat "$tmp/promtool-c.out" | head -3)"; fi
-"$SW" live --textfile "$tmp/nodir/sw.prom" 1 1 > "$tmp/tf.out" 2> "$tmp/tf.err"; rc=$?
-if [ $rc -eq 2 ] && [ ! -s "$tmp/tf.out" ] && [ "$(wc -l < "$tmp/tf.err")" -eq 1 ] && [ ! -e "$tmp/nodir" ] &&
-   grep -q "cannot write textfile $tmp/nodir/sw.prom: directory $tmp/nodir: No such file" "$tmp/tf.err"
-then ok "live --textfile into a missing directory: one line, exit 2"
-else bad "live --textfile missing directory" "rc=$rc $(cat "$tmp/tf.err")"; fi
+# textfile_refused WHAT DIR WHY [RUNNER...]: live --textfile DIR/sw.prom (run
+# through RUNNER, e.g. setpriv) refuses at start: exit 2, nothing on stdout,
+# one line on stderr saying WHY, and DIR as it was (not made, nothing left)
+textfile_refused() {
+  local what=$1 dir=$2 why=$3 rc before; shift 3
+  before=$(ls -A "$dir" 2>&1)
+  "$@" "$SW" live --textfile "$dir/sw.prom" 1 1 > "$tmp/tf.out" 2> "$tmp/tf.err"; rc=$?
+  if [ $rc -eq 2 ] && [ ! -s "$tmp/tf.out" ] && [ "$(wc -l < "$tmp/tf.err")" -eq 1 ] &&
+     [ "$(ls -A "$dir" 2>&1)" = "$before" ] && grep -qF "cannot write textfile $dir/sw.prom: $why" "$tmp/tf.err"
+  then ok "live --textfile into $what: one line, exit 2"
+  else bad "live --textfile $what" "rc=$rc $(cat "$tmp/tf.err")"; fi
+}
+textfile_refused "a missing directory" "$tmp/nodir" "directory $tmp/nodir: No such file"
+# root writes through any mode bits, so for root the unwritable directory is
+# a read-only mount (the trap unmounts it if a test dies on the way)
+mkdir "$tmp/ro"
+if mount -t tmpfs -o ro,size=64k sw-host-ro "$tmp/ro"; then
+  textfile_refused "a read-only directory (root)" "$tmp/ro" "directory $tmp/ro is not writable: Read-only file system"
+  # and one that turns read-only while live runs: the next write fails with
+  # one line and exit 1, the last complete textfile stays, no temporary file
+  mount -o remount,rw "$tmp/ro"
+  "$SW" live --textfile "$tmp/ro/sw.prom" 1 30 > /dev/null 2> "$tmp/tf.err" & live=$!
+  for _ in $(seq 100); do [ -s "$tmp/ro/sw.prom" ] && break; sleep 0.1; done
+  for _ in $(seq 20); do mount -o remount,ro "$tmp/ro" 2>/dev/null && break; sleep 0.05; done
+  timeout 10 tail --pid=$live -f /dev/null || kill $live
+  wait $live; rc=$?
+  if [ $rc -eq 1 ] && [ "$(wc -l < "$tmp/tf.err")" -eq 1 ] && [ "$(ls -A "$tmp/ro")" = sw.prom ] &&
+     grep -q '^# TYPE ' "$tmp/ro/sw.prom" && grep -qF "failed to write $tmp/ro/sw.prom: Read-only file system" "$tmp/tf.err"
+  then ok "live --textfile whose directory turns read-only: one line, exit 1, last textfile kept"
+  else bad "live --textfile turned read-only" "rc=$rc files: $(ls -A "$tmp/ro" | paste -sd' ') $(cat "$tmp/tf.err")"; fi
+  umount "$tmp/ro"
+else
+  bad "live --textfile read-only directory" "cannot mount a read-only tmpfs on $tmp/ro"
+fi
+# not root: the textfile's directory is checked first, so a user who cannot
+# write it hears that (not "needs root")
+if id nobody >/dev/null 2>&1; then
+  mkdir -m 755 "$tmp/rootonly" && chmod 711 "$tmp"
+  textfile_refused "a directory it may not write (nobody)" "$tmp/rootonly" \
+    "directory $tmp/rootonly is not writable: Permission denied" setpriv --reuid=nobody --regid=nogroup --clear-groups
+  chmod 700 "$tmp"
+else
+  skipped "live --textfile a directory it may not write" "no user 'nobody' to run stopwatch as" nobody
+fi
 
 # 6. arm / dump / disarm round trip through bpffs, bpftool reads the pins
 if (umask 000; exec "$SW" arm --pin-dir "$PIN") > "$tmp/arm" 2>&1 && grep -q '^locator: pfn=' "$tmp/arm" &&
