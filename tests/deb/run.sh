@@ -151,15 +151,35 @@ in_root stopwatch probes > "$root/tmp/probes.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q '^POINT ' "$root/tmp/probes.out" && grep -q 'rungs on this kernel' "$root/tmp/probes.out"; then
   ok "stopwatch probes in the root ($(grep -c ' attached$' "$root/tmp/probes.out") points attached)"
 else bad "stopwatch probes" "rc=$rc $(head -5 "$root/tmp/probes.out")"; fi
+cmds=$(in_root stopwatch --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\)  .*/\1/p')
 if in_root stopwatch --version | grep -q '^stopwatch ' &&
    [ "$(in_root systemctl is-enabled stopwatch.service 2>&1)" = enabled ] &&
    in_root test -x /usr/libexec/stopwatch/recover-boot &&
-   [ "$(in_root sh -c 'ls /usr/share/man/man8/stopwatch*.8.gz | wc -l')" -eq $((1 + $(in_root stopwatch --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]'))) ] &&
+   [ "$(in_root sh -c 'ls /usr/share/man/man8/stopwatch*.8.gz | wc -l')" -eq $((1 + $(wc -w <<<"$cmds"))) ] &&
    in_root sh -c 'zcat /usr/share/man/man8/stopwatch-stats.8.gz' | grep -q 'Accept header' &&
    in_root test -f /usr/share/stopwatch/prometheus/stopwatch.rules.yml &&
    grep -q '^ExecStart=/usr/sbin/stopwatch live' "$root/lib/systemd/system/stopwatch.service"; then
   ok "unit enabled, recover-boot, a man page per command and stopwatch(8), alert rules"
 else bad "installed files" "$(in_root systemctl is-enabled stopwatch.service 2>&1)"; fi
+# the man pages say what --help says: for stopwatch and each command its
+# --help lists, every non-empty line of the installed binary's --help is a
+# line of what man renders of the installed page (whitespace normalised).
+# The root has no man-db: the host's man renders the root's file.
+norm() { sed 's/[[:space:]]\+/ /g; s/^ //; s/ $//; /^$/d'; }
+differ=()
+command -v man > /dev/null || differ+=("no man on this host: make deps (man-db, packaging.list)")
+for c in "" $cmds; do
+  page=/usr/share/man/man8/stopwatch${c:+-$c}.8.gz
+  in_root stopwatch ${c:+"$c"} --help | norm > "$root/tmp/help.txt"
+  MANWIDTH=200 man -l -P cat "$root$page" 2>/dev/null | norm > "$root/tmp/man.txt"
+  missing=$(grep -vxFf "$root/tmp/man.txt" "$root/tmp/help.txt")
+  if [ "$(wc -l < "$root/tmp/help.txt")" -lt 5 ] || [ -n "$missing" ]; then
+    differ+=("$page: $(wc -l < "$root/tmp/help.txt") lines of --help, not in the page: $(head -3 <<<"$missing" | paste -sd'|')")
+  fi
+done
+if [ -z "$cmds" ]; then bad "man pages = --help" "no commands in 'stopwatch --help'"
+elif [ ${#differ[@]} -eq 0 ]; then ok "man renders every line of --help in stopwatch(8) and the $(wc -w <<<"$cmds") command pages"
+else bad "man pages = --help" "${differ[*]}"; fi
 
 # 4. the arm64 package: its contents and dependencies match (it cannot run here)
 if [ -n "$DEB_ARM64" ]; then
