@@ -40,6 +40,16 @@ else
   bad verifier "$(grep -m3 FAILED "$tmp/verify" | tr '\n' ' ')"
 fi
 
+# 1b. ... and sized for big hosts: the mask loops' verifier cost must not grow
+# with the CPU count (ipi_raise went past the limit at 256, 257 and 1000)
+bigbad=
+for n in 65 256 257 1000 1024 4096 8192; do
+  STOPWATCH_SIZE_CPUS=$n "$SW" probes --verify > "$tmp/verify.$n" 2>&1
+  grep -q "^[0-9]* verified, 0 failed, [0-9]* skipped (sized for $n CPUs)$" "$tmp/verify.$n" ||
+    bigbad="$bigbad $n: $(grep -m2 FAILED "$tmp/verify.$n" | tr -s ' ' | tr '\n' ' ')"
+done
+if [ -z "$bigbad" ]; then ok "verifier sized for 65 to 8192 CPUs"; else bad "verifier at size" "$bigbad"; fi
+
 # 2. probes attaches the live points and says why the rest is unavailable
 "$SW" probes > "$tmp/probes" 2>&1
 if grep -q 'reschedule_entry .* attached' "$tmp/probes" &&
