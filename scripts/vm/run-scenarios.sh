@@ -31,12 +31,14 @@ nretry=0
 retried=()
 
 # Known boot flakes of the emulator, each "NAME ERE": a guest that dies
-# before /init with ERE on its console is booted again (up to three boots).
+# before /init, or after it but before its action (no "SWLAB: action:"
+# line), with ERE on its console is booted again (up to three boots).
 # Any other early death fails the scenario: a boot regression (the series'
 # code runs before /init too) must not pass as a flake.
 #   tcg-int3-text-patch: "Oops: int3" while the kernel patched a static key
 #     (text_poke_bp) in sched_clock_cpu, x86 under TCG; once in about 50
-#     boots, once twice in a row on a loaded machine.
+#     boots, once twice in a row on a loaded machine; also after /init, while
+#     stopwatch arm attached (ttwu_do_activate, loaded machine, 2026-12-02).
 SW_BOOT_FLAKES=(
 	'tcg-int3-text-patch Oops: int3'
 )
@@ -258,11 +260,17 @@ sw_run_one() {
 			re=$(date +%s.%N)
 			sw_log "scenario $num $label: run $r took $(sw_elapsed "$rs" "$re") s (rc $rc)"
 			[ -f "$SW_SCEN_OUT/$r/console.log" ] || break
-			grep -q 'SWLAB: init:' "$SW_SCEN_OUT/$r/console.log" && break
-			# died before /init: booted again only for a known flake
+			# died before /init, or before its action (sysrq, panic, reboot) with a
+			# known flake's signature: booted again only for a known flake
+			where="before /init"
+			if grep -q 'SWLAB: init:' "$SW_SCEN_OUT/$r/console.log"; then
+				grep -q 'SWLAB: action:' "$SW_SCEN_OUT/$r/console.log" && break
+				sw_boot_flake "$SW_SCEN_OUT/$r/console.log" >/dev/null || break
+				where="before its action"
+			fi
 			mv "$SW_SCEN_OUT/$r/console.log" "$SW_SCEN_OUT/$r/console.boot-failed-$try.log"
 			if ! flake=$(sw_boot_flake "$SW_SCEN_OUT/$r/console.boot-failed-$try.log"); then
-				[ -n "$SW_FAIL" ] || SW_FAIL="$r: guest died before /init with no known flake's signature (rc $rc), see $SW_SCEN_OUT/$r/console.boot-failed-$try.log"
+				[ -n "$SW_FAIL" ] || SW_FAIL="$r: guest died $where with no known flake's signature (rc $rc), see $SW_SCEN_OUT/$r/console.boot-failed-$try.log"
 				rc=0
 				break
 			fi
@@ -273,8 +281,8 @@ sw_run_one() {
 			fi
 			nretry=$((nretry + 1))
 			retried+=("$num/$r:$flake")
-			sw_log "scenario $num $label: run $r died before /init: known flake $flake, booting it again"
-			SW_NOTES+=("run $r: boot $try died before /init ($flake), booted again")
+			sw_log "scenario $num $label: run $r died $where: known flake $flake, booting it again"
+			SW_NOTES+=("run $r: boot $try died $where ($flake), booted again")
 		done
 		if [ $rc != 0 ] && kf=$(sw_known_match "$f" "$r" "$SW_SCEN_OUT/$r/console.log"); then
 			SW_KNOWN+=("$r $kf")
