@@ -123,10 +123,14 @@ struct {
 	__type(value, __u32);
 } sample_tick SEC(".maps");
 
-/* Per-CPU scratch: how deep this CPU is in nested stop functions. */
+/*
+ * Per-CPU scratch: [NEST_DEPTH] how deep this CPU is in nested stop
+ * functions; [NEST_PANIC] 1 once this CPU entered panic().
+ */
+enum { NEST_DEPTH, NEST_PANIC, NEST_SLOTS };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, NEST_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } nest SEC(".maps");
@@ -507,9 +511,16 @@ static __always_inline void emit(__u32 type, __u32 cpu, __u64 ts, __u64 lat,
 
 static __always_inline __u32 *nest_depth(void)
 {
-	__u32 zero = 0;
+	__u32 key = NEST_DEPTH;
 
-	return bpf_map_lookup_elem(&nest, &zero);
+	return bpf_map_lookup_elem(&nest, &key);
+}
+
+static __always_inline __u32 *entered_panic(void)
+{
+	__u32 key = NEST_PANIC;
+
+	return bpf_map_lookup_elem(&nest, &key);
 }
 
 /*
@@ -616,6 +627,43 @@ static __always_inline void fire_online(struct sw_store_hdr *st, struct sw_rec_h
 }
 
 /*
+ * Open record @seq's slot for a stop of @kind begun by @cpu: reset, then
+ * valid (its seq set). The caller publishes it as active, or not.
+ */
+static __always_inline struct sw_rec_head *rec_open(struct sw_store_hdr *st, __u64 seq,
+						     __u32 kind, __u32 cpu, __u64 now)
+{
+	struct sw_rec_head *r = rec_at(st, seq - 1);
+	struct online_walk reset = { .st = st, .r = r };
+
+	r->seq = 0; /* invalid while it is being reset */
+	r->state = SW_REC_RUNNING;
+	r->kind = kind;
+	r->initiator = cpu;
+	r->nr_cpus = nr_cpus;
+	r->t_start = now;
+	r->t_end = 0;
+	for (__u32 i = 0; i < SW_FIRE_RUNGS; i++)
+		r->t_fire[i] = 0;
+	for_each_mask_word(reset_word, &reset);
+	r->seq = seq;
+	count(SW_CNT_STOPS);
+	if (trace_lines && sw_tl_begin(seq, kind, cpu, nr_cpus, now, rec_online(r), mask_words()) < 0)
+		count(SW_CNT_TRACE_DROPS);
+	return r;
+}
+
+/* Close a record: done at @now (the caller unpublished it, if it was active). */
+static __always_inline void rec_close(struct sw_rec_head *r, __u32 cpu, __u64 now)
+{
+	r->t_end = now;
+	r->state = SW_REC_DONE;
+	if (trace_lines && sw_tl_end(r->seq, now) < 0)
+		count(SW_CNT_TRACE_DROPS);
+	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq, 0);
+}
+
+/*
  * A stop function was entered. Nested calls on the same CPU
  * (crash_smp_send_stop -> smp_send_stop) stay one sequence; a crash stop
  * marks it a crash.
@@ -625,11 +673,9 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
-	__u32 *depth = nest_depth();
-	struct online_walk reset = {};
+	__u32 *depth = nest_depth(), *panicked;
 	struct sw_rec_head *r;
 	__u64 seq;
-	__u32 slot;
 
 	if (!st || !depth)
 		return 0;
@@ -648,30 +694,17 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 		/* another CPU's stop is running: the kernel lets only one proceed */
 		return 0;
 	}
-	seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
-	slot = (seq - 1) & (SW_STOP_SLOTS - 1);
-	r = rec_at(st, slot);
-	r->seq = 0; /* invalid while it is being reset */
-	r->state = SW_REC_RUNNING;
-	if (kind == SW_KIND_STOP && st->panic_cpu == cpu + 1)
+	/*
+	 * This CPU's own flag, not st->panic_cpu: on a parallel panic the loser
+	 * may mark that last, before it stops itself.
+	 */
+	if (kind == SW_KIND_STOP && (panicked = entered_panic()) && *panicked)
 		kind = SW_KIND_PANIC;
-	r->kind = kind;
-	r->initiator = cpu;
-	r->nr_cpus = nr_cpus;
-	r->t_start = now;
-	r->t_end = 0;
-	for (__u32 i = 0; i < SW_FIRE_RUNGS; i++)
-		r->t_fire[i] = 0;
-	reset.st = st;
-	reset.r = r;
-	for_each_mask_word(reset_word, &reset);
-	r->seq = seq;
+	seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
+	r = rec_open(st, seq, kind, cpu, now);
 	*depth = 1;
 	/* publish: handlers on other CPUs look the sequence up through this */
-	__sync_lock_test_and_set(&st->active, slot + 1);
-	count(SW_CNT_STOPS);
-	if (trace_lines && sw_tl_begin(seq, kind, cpu, nr_cpus, now, rec_online(r), mask_words()) < 0)
-		count(SW_CNT_TRACE_DROPS);
+	__sync_lock_test_and_set(&st->active, ((seq - 1) & (SW_STOP_SLOTS - 1)) + 1);
 	if (fire_rung)
 		fire_online(st, r, fire_rung, now, false);
 	emit(SW_EV_STOP_BEGIN, cpu, now, 0, kind, 0, seq, 0);
@@ -694,12 +727,8 @@ static __always_inline int stop_end(void)
 	r = active_record(st);
 	if (!r || r->initiator != cpu)
 		return 0;
-	r->t_end = now;
-	r->state = SW_REC_DONE;
 	__sync_lock_test_and_set(&st->active, 0);
-	if (trace_lines && sw_tl_end(r->seq, now) < 0)
-		count(SW_CNT_TRACE_DROPS);
-	emit(SW_EV_STOP_END, cpu, now, 0, r->kind, 0, r->seq, 0);
+	rec_close(r, cpu, now);
 	return 0;
 }
 
@@ -711,6 +740,37 @@ static __always_inline void fire_nmi_unacked(void)
 
 	if (r)
 		fire_online(st, r, SW_RUNG_NMI, bpf_ktime_get_ns(), true);
+}
+
+/*
+ * A CPU stopped itself with no stop running (the loser of a parallel panic,
+ * before the winner stops the others): a record of its own, closed at once.
+ * It is never published as active: this CPU never returns to end it, and
+ * an open record would make the winner's stop, moments later, record
+ * nothing ("another CPU's stop is running").
+ */
+static __always_inline void self_stop(struct sw_store_hdr *st, __u32 cpu, __u64 now, __u32 irqs)
+{
+	__u64 seq = st->next_seq;
+	struct sw_rec_head *r;
+	struct sw_cpu_stop *c;
+
+	/* arm64's self-stop passes two probes (panic_smp_self_stop, arm64_nmi_cpu_stop) */
+	r = seq ? rec_at(st, seq - 1) : NULL;
+	if (r && r->seq == seq && r->kind == SW_KIND_SELF && r->initiator == cpu)
+		return;
+	seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
+	r = rec_open(st, seq, SW_KIND_SELF, cpu, now);
+	c = rec_cpu(r, cpu);
+
+	emit(SW_EV_STOP_BEGIN, cpu, now, 0, SW_KIND_SELF, 0, seq, 0);
+	c->rung = SW_RUNG_SELF;
+	c->t_handler = now;
+	c->irqs = irqs;
+	count(SW_CNT_STOP_HANDLERS);
+	if (trace_lines && sw_tl_handler(cpu, SW_RUNG_SELF, now, irqs, seq) < 0)
+		count(SW_CNT_TRACE_DROPS);
+	rec_close(r, cpu, now);
 }
 
 /*
@@ -740,11 +800,8 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 			count(SW_CNT_ORPHAN_HANDLERS);
 			return;
 		}
-		/* a CPU stopping itself with no stop running: its own record */
-		stop_begin(SW_KIND_SELF, 0);
-		r = active_record(st);
-		if (!r)
-			return;
+		self_stop(st, cpu, now, irqs);
+		return;
 	}
 	if (cpu == r->initiator && rung != SW_RUNG_SELF)
 		return; /* the x86 stop NMI handler also runs on the initiator */
@@ -797,9 +854,12 @@ static __always_inline void mark_panic(void)
 {
 	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 *panicked = entered_panic();
 	struct sw_rec_head *r;
 	__u64 last;
 
+	if (panicked)
+		*panicked = 1;
 	if (!st)
 		return;
 	st->panic_cpu = cpu + 1;

@@ -135,7 +135,7 @@ struct sw_store_hdr {
 	/* mutable, written by the BPF side: */
 	__u64 next_seq;		/* last sequence number handed out */
 	__u32 active;		/* slot + 1 of the sequence in progress, 0 = none */
-	__u32 panic_cpu;	/* CPU + 1 that entered panic(), 0 = none */
+	__u32 panic_cpu;	/* CPU + 1 that last entered panic(), 0 = none (on a parallel panic, maybe the loser) */
 	__u64 drops;		/* records lost (no slot, CPU out of range) */
 	__u64 orphans;		/* stop handlers that ran outside a sequence */
 	__u32 flags;		/* SW_STORE_F_* */

@@ -103,7 +103,8 @@ const struct sw_point sw_points[] = {
 	{ "ipi_cpu_crash_stop", "CPU stopped by a crash stop", A_ARM, G_STOP, SW_RUNG_IPI, false,
 	  false, "inlined (arm64 6.12), or folded into arm64_nmi_cpu_stop by the series",
 	  FN(ipi_cpu_crash_stop, "ipi_cpu_crash_stop") },
-	{ "panic_smp_self_stop", "CPU stopped itself", A_ARM, G_STOP, SW_RUNG_SELF, false, false,
+	/* arm64's own, or the generic __weak loop (x86): the loser of a parallel panic */
+	{ "panic_smp_self_stop", "CPU stopped itself", A_ALL, G_STOP, SW_RUNG_SELF, false, false,
 	  NULL, FN(panic_smp_self_stop, "panic_smp_self_stop") },
 	/*
 	 * v3/v4 pass die_on_crash (true from the IPI handlers); the park shape

@@ -341,6 +341,29 @@ timing() {
 }
 
 # ---- the SDEI NMI series' shapes (arm64, SW_KERNEL: v4 or park; docs/shapes.md) ----
+# parallel_panic R RUNG ESCALATION: run R's CPUs 1 and 3 panicked at once
+# (panic_pair) with CPU 2 wedged. The loser has a record of its own (kind
+# self, only itself, rung self), the last record is the winner's panic with
+# CPU 2 stopped by RUNG, and the console shows ESCALATION. Sets $winner and
+# $loser for the caller's further checks.
+parallel_panic() {
+	local r=$1
+	stopped "$r" || return
+	expect "$r" 'wedge: CPUs 1 and 3 panic at once' || return
+	winner=$(payload "$r" | sed -n 's/.*Kernel panic - not syncing: wedge: parallel panic on CPU \([0-9]*\).*/\1/p' | head -1)
+	[ "$winner" = 1 ] || [ "$winner" = 3 ] || fail "$r: no panic message from CPU 1 or 3" || return
+	loser=$((4 - winner))
+	expect "$r" "$3" || return
+	recover "$r" || return
+	[ "$(rec "$r" '[(x["kind"], x["initiator"], [(c["cpu"], c["rung"]) for c in x["cpus"]]) for x in recs if x["kind"] == "self"]')" = "[[\"self\", $loser, [[$loser, \"self\"]]]]" ] ||
+		fail "$r: not one self record of CPU $loser: $(rec "$r" '[x for x in recs if x["kind"] == "self"]')" || return
+	[ "$(rec "$r" '(r["kind"], r["initiator"])')" = "('panic', $winner)" ] ||
+		fail "$r: last record not CPU $winner's panic: $(rec "$r" '(r["kind"], r["initiator"])')" || return
+	[ "$(rec "$r" '[c["rung"] for c in r["cpus"] if c["cpu"] == 2]')" = "[\"$2\"]" ] ||
+		fail "$r: CPU 2 not stopped by $2 in the panic: $(rec "$r" 'r["cpus"]')" || return
+	note "CPU $winner won, CPU $loser stopped itself; the panic record's CPUs: $(rec "$r" '[(c["cpu"], c["rung"]) for c in r["cpus"]]'), outcome $(rec "$r" 'r["outcome"]')"
+}
+
 
 # parked_end: how a CPU the SDEI rung stopped ends outside a crash stop, on
 # SW_KERNEL: inside the event it never completes (v4), or in the park pad

@@ -185,6 +185,14 @@ do_sysrq_reboot() {
 	sleep 30
 }
 
+# panic_pair A B: CPUs A and B call panic() at once (wedge.ko, loaded by an
+# earlier `wedge`): one wins, the other stops itself (the self rung)
+panic_pair() {
+	mark "action: parallel panic on CPUs $1 and $2"
+	echo "$1,$2" > /sys/module/wedge/parameters/panic_pair || { mark "panic_pair: write failed"; return 1; }
+	sleep 30
+}
+
 do_panic() {
 	mark "action: sysrq c"
 	echo c > /proc/sysrq-trigger

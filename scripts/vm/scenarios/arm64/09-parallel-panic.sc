@@ -1,0 +1,26 @@
+# Scenario 9: the self rung (x86 scenario 7 on arm64). CPU 2 is wedged with
+# all of DAIF masked, then CPUs 1 and 3 call panic() at once
+# (tests/module/wedge.c, panic_pair). The loser stops itself
+# (panic_smp_self_stop -> arm64_nmi_cpu_stop(NULL): the series' self path,
+# regs NULL) and goes offline before the winner's stop begins; the winner's
+# stop needs SDEI for CPU 2. The memory is dumped by QMP after panic=-1
+# resets the guest. The store must hold the loser's own record (kind self,
+# rung self) and, after it, the winner's panic record with CPU 2 stopped by
+# SDEI. No kdump is loaded: the crash stop's NULL-regs path (v4's fix) is
+# not reached, as the self-stop comes before any crash stop.
+# kernel: v4 park
+# needs: stopwatch
+# dump: yes
+# timeout: 180
+
+guest() {
+	arm || return 1
+	wedge 2 now daif || return 1
+	panic_pair 1 3
+}
+
+check() {
+	local winner loser
+	parallel_panic default sdei 'SMP: retry stop with SDEI NMI for CPUs 2' || return
+	sdei_end default 2 "$(parked_end)"
+}
