@@ -849,6 +849,9 @@ static __always_inline void cpu_ended(__u32 end)
 		count(SW_CNT_TRACE_DROPS);
 }
 
+/* records back that mark_panic() looks for this CPU's own (one per other panicking CPU) */
+#define SW_PANIC_LOOKBACK	4
+
 /* The CPU that entered panic: stops it begins (or just began) are panics. */
 static __always_inline void mark_panic(void)
 {
@@ -866,11 +869,20 @@ static __always_inline void mark_panic(void)
 	last = st->next_seq;
 	if (!last)
 		return;
-	r = rec_at(st, last - 1);
-	if (r->seq == last && r->initiator == cpu && r->kind == SW_KIND_STOP) {
-		r->kind = SW_KIND_PANIC;
-		if (trace_lines && sw_tl_kind(r->seq, SW_KIND_PANIC) < 0)
-			count(SW_CNT_TRACE_DROPS);
+	/*
+	 * This CPU's newest record, not just the newest: a parallel panic's
+	 * loser may have taken a sequence number for its self record since.
+	 */
+	for (__u32 i = 0; i < SW_PANIC_LOOKBACK && i < last; i++) {
+		r = rec_at(st, last - 1 - i);
+		if (r->seq != last - i || r->initiator != cpu)
+			continue;
+		if (r->kind == SW_KIND_STOP) {
+			r->kind = SW_KIND_PANIC;
+			if (trace_lines && sw_tl_kind(r->seq, SW_KIND_PANIC) < 0)
+				count(SW_CNT_TRACE_DROPS);
+		}
+		break;
 	}
 }
 

@@ -5,9 +5,9 @@
 # regs NULL) and goes offline before the winner's stop begins; the winner's
 # stop needs SDEI for CPU 2. The memory is dumped by QMP after panic=-1
 # resets the guest. The store must hold the loser's own record (kind self,
-# rung self) and, after it, the winner's panic record with CPU 2 stopped by
-# SDEI. No kdump is loaded: the crash stop's NULL-regs path (v4's fix) is
-# not reached, as the self-stop comes before any crash stop.
+# rung self) and the winner's panic record with CPU 2 stopped by SDEI. No
+# kdump is loaded: the crash stop's NULL-regs path (v4's fix) is not
+# reached, as the self-stop comes before any crash stop.
 # kernel: v4 park
 # needs: stopwatch
 # dump: yes
