@@ -764,6 +764,14 @@ static __always_inline void self_stop(struct sw_store_hdr *st, __u32 cpu, __u64 
 	c = rec_cpu(r, cpu);
 
 	emit(SW_EV_STOP_BEGIN, cpu, now, 0, SW_KIND_SELF, 0, seq, 0);
+#if defined(__TARGET_ARCH_arm64)
+	/*
+	 * arm64's self-stop takes the CPU offline (set_cpu_online(false)), so
+	 * the winner's stop does not target it: later records must not expect
+	 * it either. x86's generic loop stays online and is stopped again.
+	 */
+	__sync_fetch_and_and(&store_online(st)[cpu / 64], ~(1ULL << (cpu % 64)));
+#endif
 	c->rung = SW_RUNG_SELF;
 	c->t_handler = now;
 	c->irqs = irqs;

@@ -22,5 +22,7 @@ guest() {
 check() {
 	local winner loser
 	parallel_panic default sdei 'SMP: retry stop with SDEI NMI for CPUs 2' || return
-	sdei_end default 2 "$(parked_end)"
+	# in the panic's record, not the restart's that follows it
+	[ "$(rec default '[c["sdei_end"] for c in [x for x in recs if x["kind"] == "panic"][0]["cpus"] if c["cpu"] == 2]')" = "[\"$(parked_end)\"]" ] ||
+		fail "CPU 2 did not end $(parked_end) in the panic: $(rec default '[x["cpus"] for x in recs]')"
 }
