@@ -186,6 +186,17 @@ assert core and trace, "records: %d from the core, %d from the trace" % (len(cor
 c, t = core[-1], trace[-1]
 for o in (c, t):
     o.pop("source")
+# The park shape ends an SDEI-stopped CPU after its ack, once it is offline
+# (completing its event into the park pad), and the kernel's tracepoints do
+# nothing on an offline CPU (DECLARE_TRACE's cpu_online() condition): the
+# "cpuend" line never reaches the trace, only the store. The trace record
+# says unknown (null), never another end.
+late = []
+for tc in t["cpus"]:
+    cc = [x for x in c["cpus"] if x["cpu"] == tc["cpu"]]
+    if cc and cc[0]["sdei_end"] == "completed_parked" and tc["sdei_end"] is None:
+        tc["sdei_end"] = cc[0]["sdei_end"]
+        late.append(tc["cpu"])
 assert c == t, "core and trace records differ:\ncore  %s\ntrace %s" % (c, t)
 # the events stopwatch decoded = the kernel's text of the buffer (trace-cmd show)
 # (a previous boot's events are printed as fields: "bpf_string=...", "buf=...")
@@ -200,8 +211,10 @@ for l in trec:
         ev.append((int(cpu), "%d.%06d" % (us // 10**6, us % 10**6), text))
 ev.sort()
 assert ev == show, "decoded events differ from the trace text:\n%s\n%s" % (ev, show)
-print("agree: %d events, record seq %d, CPU 2 %s" % (len(ev), t["seq"],
-      [x["rung"] for x in t["cpus"] if x["cpu"] == 2]))
+print("agree: %d events, record seq %d, CPU 2 %s%s" % (len(ev), t["seq"],
+      [x["rung"] for x in t["cpus"] if x["cpu"] == 2],
+      "; CPU %s's completed_parked end is in the core only (written offline: no tracepoint fires there)" % late
+      if late else ""))
 PY
 	note "$(tail -1 "$d/trace-compare.txt")"
 }
