@@ -20,12 +20,19 @@
 #include "dump.h"
 #include "dump_regs.h"
 
-/* CPUs of @s that must have saved registers: the initiator and every CPU that stopped. */
-static unsigned int savers(const struct sw_stop *s, struct sw_cpuset *out)
+/*
+ * CPUs of @s that must have saved registers: the initiator and every CPU
+ * that stopped; with @self false, not those that stopped themselves. No
+ * panic_smp_self_stop() saves registers (the series' NULL-regs path skips
+ * crash_save_cpu()), and on arm64 nothing stops such a CPU again; on x86
+ * the crash NMI still reaches it and saves them. So both are tried.
+ */
+static unsigned int savers(const struct sw_stop *s, struct sw_cpuset *out, bool self)
 {
 	sw_cpuset_clear(out);
 	for (unsigned int c = 0; c < s->nr_cpus; c++)
-		if (c == s->initiator || s->cpu[c].rung != SW_RUNG_NONE)
+		if (c == s->initiator ||
+		    (s->cpu[c].rung != SW_RUNG_NONE && (self || s->cpu[c].rung != SW_RUNG_SELF)))
 			sw_cpuset_set(out, c);
 	return sw_cpuset_count(out);
 }
@@ -64,10 +71,11 @@ int sw_dump_fill_regs(const struct sw_dump *d, struct sw_stop *s, char *why, siz
 		goto out;
 	}
 	sw_dump_prstatus(d, notes, n);
-	nsave = savers(s, cpus);
+	nsave = savers(s, cpus, true);
 	if (!n)			/* no CPU's registers at all */
 		sw_cpuset_clear(cpus);
-	if (!n || (unsigned int)n == nsave) {
+	/* else the CPUs that stopped themselves saved nothing (cpus becomes them) */
+	if (!n || (unsigned int)n == nsave || (unsigned int)n == savers(s, cpus, false)) {
 		give(s, cpus, notes);
 		goto out;
 	}

@@ -30,6 +30,9 @@
  * panic_smp_self_stop() (with interrupts disabled, before the winner's stop).
  *
  *   echo 1,3 > /sys/module/wedge/parameters/panic_pair
+ *   echo 1,3,500 > ...panic_pair   CPU 3 panics 500 ms after CPU 1, with
+ *                                  interrupts off: it stops itself inside
+ *                                  CPU 1's stop (a crash stop under kdump)
  *
  * mask_all=1 (arm64): mask every DAIF exception, not just IRQs, so that not
  * even a pseudo-NMI reaches the CPU. On x86 NMIs cannot be masked: same as
@@ -227,13 +230,21 @@ module_param_cb(trigger, &trigger_ops, NULL, 0600);
 MODULE_PARM_DESC(trigger, "now|1: wedge the CPU named by cpu= now; shutdown: at reboot/halt");
 
 static atomic_t racers = ATOMIC_INIT(0);
+static unsigned int panic_delay_ms;	/* the second CPU's, interrupts off */
 
 static int panic_kthread(void *arg)
 {
+	bool second = arg != NULL;
+
 	preempt_disable();
 	atomic_inc(&racers);
 	while (atomic_read(&racers) < 2)	/* both at the line: then go */
 		cpu_relax();
+	if (second && panic_delay_ms) {
+		/* off, so that the first CPU's stop IPI cannot stop this one */
+		local_irq_disable();
+		mdelay(panic_delay_ms);
+	}
 	panic("wedge: parallel panic on CPU %d", smp_processor_id());
 	return 0;
 }
@@ -243,13 +254,14 @@ static int panic_pair_set(const char *val, const struct kernel_param *kp)
 	struct task_struct *t[2];
 	unsigned int a, b;
 
-	if (sscanf(val, "%u,%u", &a, &b) != 2 || a == b || a >= nr_cpu_ids ||
+	panic_delay_ms = 0;
+	if (sscanf(val, "%u,%u,%u", &a, &b, &panic_delay_ms) < 2 || a == b || a >= nr_cpu_ids ||
 	    b >= nr_cpu_ids || !cpu_online(a) || !cpu_online(b))
 		return -EINVAL;
 	if (!try_module_get(THIS_MODULE))	/* never unloaded from now on */
 		return -ENODEV;
 	t[0] = kthread_create_on_cpu(panic_kthread, NULL, a, "wedge-panic/%u");
-	t[1] = kthread_create_on_cpu(panic_kthread, NULL, b, "wedge-panic/%u");
+	t[1] = kthread_create_on_cpu(panic_kthread, (void *)1, b, "wedge-panic/%u");
 	if (IS_ERR(t[0]) || IS_ERR(t[1])) {
 		/* the one made never ran: stop it before it panics alone */
 		if (!IS_ERR(t[0]))
@@ -259,7 +271,10 @@ static int panic_pair_set(const char *val, const struct kernel_param *kp)
 		module_put(THIS_MODULE);
 		return -ENOMEM;
 	}
-	pr_emerg("wedge: CPUs %u and %u panic at once\n", a, b);
+	if (panic_delay_ms)
+		pr_emerg("wedge: CPU %u panics, CPU %u %u ms later\n", a, b, panic_delay_ms);
+	else
+		pr_emerg("wedge: CPUs %u and %u panic at once\n", a, b);
 	wake_up_process(t[0]);
 	wake_up_process(t[1]);
 	return 0;
@@ -269,7 +284,7 @@ static const struct kernel_param_ops panic_pair_ops = {
 	.set = panic_pair_set,
 };
 module_param_cb(panic_pair, &panic_pair_ops, NULL, 0200);
-MODULE_PARM_DESC(panic_pair, "A,B: CPUs A and B call panic() at once (the loser stops itself)");
+MODULE_PARM_DESC(panic_pair, "A,B[,MS]: CPUs A and B call panic() at once, or B MS ms later with interrupts off (the loser stops itself)");
 
 static int __init wedge_init(void)
 {

@@ -336,6 +336,13 @@ static void test_regs_to_cpus(void **state)
 	for (unsigned int c = 0; c < 4; c++)
 		assert_int_equal(s->cpu[c].regs.state, SW_REGS_UNKNOWN);
 	sw_stop_free(s);
+	/* CPU 2 stopped itself: it saved nothing, the 3 notes are CPUs 0, 1, 3 */
+	s = crash_stop(SW_RUNG_SELF);
+	assert_int_equal(fill(kd_path, s, why, sizeof(why)), 0);
+	assert_int_equal(s->cpu[2].regs.state, SW_REGS_MISSING);
+	assert_int_equal(s->cpu[3].regs.state, SW_REGS_KNOWN);
+	assert_int_equal(s->cpu[3].regs.pc, core_cpu_pc(EM_X86_64, 3));
+	sw_stop_free(s);
 	/* a dump with no registers at all: every CPU's are missing */
 	none.regs_cpus = 0;
 	assert_int_equal(core_write(elf_path, &none, st, -1), 0);

@@ -185,11 +185,12 @@ do_sysrq_reboot() {
 	sleep 30
 }
 
-# panic_pair A B: CPUs A and B call panic() at once (wedge.ko, loaded by an
-# earlier `wedge`): one wins, the other stops itself (the self rung)
+# panic_pair A B [MS]: CPUs A and B call panic() at once, or B MS ms after A
+# with interrupts off (wedge.ko, loaded by an earlier `wedge`): one wins,
+# the other stops itself (the self rung)
 panic_pair() {
-	mark "action: parallel panic on CPUs $1 and $2"
-	echo "$1,$2" > /sys/module/wedge/parameters/panic_pair || { mark "panic_pair: write failed"; return 1; }
+	mark "action: parallel panic on CPUs $1 and $2${3:+, $2 $3 ms later}"
+	echo "$1,$2${3:+,$3}" > /sys/module/wedge/parameters/panic_pair || { mark "panic_pair: write failed"; return 1; }
 	sleep 30
 }
 
