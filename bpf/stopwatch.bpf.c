@@ -744,25 +744,23 @@ static __always_inline void fire_nmi_unacked(void)
 
 /*
  * A CPU stopped itself with no stop running (the loser of a parallel panic,
- * before the winner stops the others): a record of its own, closed at once.
- * It is never published as active: this CPU never returns to end it, and
- * an open record would make the winner's stop, moments later, record
- * nothing ("another CPU's stop is running").
+ * before the winner stops the others): a record of its own, which the
+ * caller fills like any and closes at once. It is never published as
+ * active: this CPU never returns to end it, and an open record would make
+ * the winner's stop, moments later, record nothing ("another CPU's stop is
+ * running"). NULL when this CPU's self record is the newest already.
  */
-static __always_inline void self_stop(struct sw_store_hdr *st, __u32 cpu, __u64 now, __u32 irqs)
+static __always_inline struct sw_rec_head *self_open(struct sw_store_hdr *st, __u32 cpu, __u64 now)
 {
 	__u64 seq = st->next_seq;
 	struct sw_rec_head *r;
-	struct sw_cpu_stop *c;
 
 	/* arm64's self-stop passes two probes (panic_smp_self_stop, arm64_nmi_cpu_stop) */
 	r = seq ? rec_at(st, seq - 1) : NULL;
 	if (r && r->seq == seq && r->kind == SW_KIND_SELF && r->initiator == cpu)
-		return;
+		return NULL;
 	seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
 	r = rec_open(st, seq, SW_KIND_SELF, cpu, now);
-	c = rec_cpu(r, cpu);
-
 	emit(SW_EV_STOP_BEGIN, cpu, now, 0, SW_KIND_SELF, 0, seq, 0);
 #if defined(__TARGET_ARCH_arm64)
 	/*
@@ -772,13 +770,7 @@ static __always_inline void self_stop(struct sw_store_hdr *st, __u32 cpu, __u64 
 	 */
 	__sync_fetch_and_and(&store_online(st)[cpu / 64], ~(1ULL << (cpu % 64)));
 #endif
-	c->rung = SW_RUNG_SELF;
-	c->t_handler = now;
-	c->irqs = irqs;
-	count(SW_CNT_STOP_HANDLERS);
-	if (trace_lines && sw_tl_handler(cpu, SW_RUNG_SELF, now, irqs, seq) < 0)
-		count(SW_CNT_TRACE_DROPS);
-	rec_close(r, cpu, now);
+	return r;
 }
 
 /*
@@ -791,7 +783,7 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 now = bpf_ktime_get_ns();
-	struct sw_rec_head *r;
+	struct sw_rec_head *r, *self = NULL;
 	struct sw_cpu_stop *c;
 	__u32 irqs = have_regs ? sw_regs_irqs(regs, pseudo_nmi) : SW_IRQS_UNKNOWN;
 
@@ -808,8 +800,9 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 			count(SW_CNT_ORPHAN_HANDLERS);
 			return;
 		}
-		self_stop(st, cpu, now, irqs);
-		return;
+		r = self = self_open(st, cpu, now);
+		if (!r)
+			return;
 	}
 	if (cpu == r->initiator && rung != SW_RUNG_SELF)
 		return; /* the x86 stop NMI handler also runs on the initiator */
@@ -826,6 +819,8 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 		if (trace_lines && sw_tl_irqs(cpu, irqs, r->seq) < 0)
 			count(SW_CNT_TRACE_DROPS);
 	}
+	if (self)
+		rec_close(self, cpu, now);
 }
 
 /*
