@@ -11,7 +11,11 @@
   --silence S once the console has printed nothing for S seconds;
 - --warm-reboots N: the first N guest resets boot the guest again (QMP
   system_reset + cont) with its RAM kept, as a warm reboot does; --dump then
-  writes the core at the first reset, before the next boot.
+  writes the core at the first reset, before the next boot. With
+  --warm-after TEXT a reset is a warm reboot only once the console printed
+  TEXT since the boot began: a guest that died before its action (an
+  emulator flake resets it early too) ends the run as it is, with no core,
+  rather than pass its early death off as the stop under test.
 
 x86_64: QEMU loads --kernel/--initrd and passes --append.
 arm64: -M virt,secure=on with TF-A (--bios flash.bin, the kernel entered as
@@ -76,6 +80,7 @@ def main():
     ap.add_argument("--smp", default="4")
     ap.add_argument("--mem", default="1G")
     ap.add_argument("--warm-reboots", type=int, default=0)
+    ap.add_argument("--warm-after", help="a reset is a warm reboot only after a console line with this text")
     ap.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
     ap.add_argument("--bios", help="arm64: TF-A flash image")
     ap.add_argument("--share", help="host directory the guest mounts over 9p (tag swshare)")
@@ -103,6 +108,7 @@ def main():
     lock = threading.Lock()
     t0 = time.monotonic()
     last_out = [t0]     # when the console last printed
+    marked = threading.Event()  # --warm-after's text seen since the boot began
 
     def put(line):
         with lock:
@@ -125,7 +131,10 @@ def main():
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
                 last_out[0] = time.monotonic()
-                put(line.rstrip(b"\r").decode("utf-8", "replace"))
+                text = line.rstrip(b"\r").decode("utf-8", "replace")
+                if a.warm_after and a.warm_after in text:
+                    marked.set()
+                put(text)
         if buf:
             put(buf.decode("utf-8", "replace"))
 
@@ -225,6 +234,11 @@ def main():
         end = time.monotonic() + 5
         while time.monotonic() < end and not any(e["event"] == "STOP" for e in events):
             time.sleep(0.05)
+        # the console may trail the QMP event by a little
+        if a.warm_after and not marked.wait(2):
+            put("@host reset before the console printed %r: not a warm reboot, the run ends here"
+                % a.warm_after)
+            break
         if a.dump and warm_left == a.warm_reboots:
             s = time.monotonic()
             r = command("dump-guest-memory", {"paging": False, "protocol": "file:" + a.dump})
@@ -234,6 +248,7 @@ def main():
         warm_left -= 1
         events.clear()
         stopped.clear()
+        marked.clear()
         # reboot=shutdown would turn this reset into another pause, and so
         # would the reset requests the guest's reboot loop left pending: from
         # now on guest resets just reset (the run ends at the power-off)

@@ -247,9 +247,11 @@ sw_run_one() {
 		sw_log "scenario $num $label: run $r"
 		dumparg=()
 		[ "$dump" = yes ] && dumparg=(--dump "$SW_SCEN_OUT/$r/vmcore.elf")
-		[ -n "$warm" ] && dumparg+=(--warm-reboots "$warm")
-		# the guest writes into the run's directory (the kdump capture's dumps)
-		[ "$share" = yes ] && dumparg+=(--share "$SW_SCEN_OUT/$r")
+		# only a reset after the guest's action is the warm reboot under test
+		[ -n "$warm" ] && dumparg+=(--warm-reboots "$warm" --warm-after 'SWLAB: action:')
+		# the guest writes into the run's directory (the kdump capture's dumps):
+		# every run's with "share: yes", else only the runs it names
+		case " $share " in *" yes "* | *" $r "*) dumparg+=(--share "$SW_SCEN_OUT/$r") ;; esac
 		# a guest silent this long has hung (a known hang need not wait for the timeout)
 		[ -n "$silence" ] && dumparg+=(--silence "$silence")
 		for try in 1 2 3; do
