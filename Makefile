@@ -42,7 +42,7 @@ KDUMP_LIBS := -lkdumpfile
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak bench bench-dump clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak bench bench-tools bench-dump clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -168,7 +168,9 @@ metrics-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/tests/mkcore $(OU
 bench: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
 	@bench/run.sh $(OUT)/stopwatch $(BENCH)
 
-# state work through the state API (bench/state-bench.c), for the bench and scale-test
+# state work through the state API (bench/state-bench.c), for the bench and scale-test;
+# built by make check's build stage, so that an API change cannot leave it broken
+bench-tools: $(OUT)/bench/state-bench
 $(OUT)/bench/state-bench: bench/state-bench.c $(USER_OBJS) $(STATIC_ONLY)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
