@@ -22,6 +22,7 @@
  */
 #include <argp.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -136,28 +137,61 @@ struct sw_state {
  * identical stop of another boot: those are told apart by the occurrence,
  * the count of identical ones before it in the same ingest.
  */
-static void hash_u64(XXH3_state_t *h, __u64 v)
-{
-	__u8 le[8];
+/*
+ * A key's bytes go through a buffer: XXH3's streaming update costs a call
+ * and a copy per field, and a key has dozens of small fields (it was half of
+ * a re-ingest's time). XXH3 gives the same digest for the same bytes however
+ * they are fed, so the keys are those of one update per field: most fit the
+ * buffer and take one one-shot XXH3_128bits(); longer ones stream.
+ */
+struct key_hash {
+	bool streaming;
+	size_t n;
+	unsigned char buf[4096];
+	XXH3_state_t st;
+};
 
-	for (int i = 0; i < 8; i++)
-		le[i] = v >> (8 * i);
-	XXH3_128bits_update(h, le, sizeof(le));
+/* Bytes past the buffer: stream what it holds, then them */
+static void hash_long(struct key_hash *h, const void *p, size_t len)
+{
+	if (!h->streaming)
+		XXH3_128bits_reset(&h->st);
+	h->streaming = true;
+	XXH3_128bits_update(&h->st, h->buf, h->n);
+	h->n = 0;
+	XXH3_128bits_update(&h->st, p, len);
 }
 
-static void hash_str(XXH3_state_t *h, const char *s, size_t max)
+static inline void hash_bytes(struct key_hash *h, const void *p, size_t len)
 {
-	XXH3_128bits_update(h, s, strnlen(s, max) + 1);
+	if (__builtin_expect(len > sizeof(h->buf) - h->n, 0)) {
+		hash_long(h, p, len);
+		return;
+	}
+	memcpy(h->buf + h->n, p, len);
+	h->n += len;
 }
 
-static void hash_time(XXH3_state_t *h, const struct sw_time *t)
+static void hash_u64(struct key_hash *h, __u64 v)
+{
+	__u64 le = htole64(v);
+
+	hash_bytes(h, &le, sizeof(le));
+}
+
+static void hash_str(struct key_hash *h, const char *s, size_t max)
+{
+	hash_bytes(h, s, strnlen(s, max) + 1);
+}
+
+static void hash_time(struct key_hash *h, const struct sw_time *t)
 {
 	hash_u64(h, t->has_after | t->has_by << 1);
 	hash_u64(h, t->has_after ? t->after : 0);
 	hash_u64(h, t->has_by ? t->by : 0);
 }
 
-static void hash_set(XXH3_state_t *h, bool known, const struct sw_cpuset *set)
+static void hash_set(struct key_hash *h, bool known, const struct sw_cpuset *set)
 {
 	char buf[SW_CPUSET_TEXT_MAX];
 
@@ -166,18 +200,25 @@ static void hash_set(XXH3_state_t *h, bool known, const struct sw_cpuset *set)
 	hash_str(h, known ? buf : "?", sizeof(buf));
 }
 
-static void key_from_hash(XXH3_state_t *h, unsigned int occurrence, struct sw_state_key *k)
+static void key_from_hash(struct key_hash *h, unsigned int occurrence, struct sw_state_key *k)
 {
-	XXH128_hash_t d = XXH3_128bits_digest(h);
+	XXH128_hash_t d;
 
+	if (h->streaming) {
+		XXH3_128bits_update(&h->st, h->buf, h->n);
+		d = XXH3_128bits_digest(&h->st);
+	} else {
+		d = XXH3_128bits(h->buf, h->n);
+	}
 	memcpy(k->id, &d.low64, 8);
 	memcpy(k->id + 8, &d.high64, 8);
 	k->seq = LOG_KEY_BIT | occurrence;
 }
 
-static void hash_meta(XXH3_state_t *h, const struct sw_record_meta *m)
+static void hash_meta(struct key_hash *h, const struct sw_record_meta *m)
 {
-	XXH3_128bits_reset(h);
+	h->streaming = false;
+	h->n = 0;
 	hash_str(h, sw_source_name(m->source), 16);
 	hash_str(h, m->host, sizeof(m->host));
 	hash_str(h, m->boot_id, sizeof(m->boot_id));
@@ -195,7 +236,7 @@ static bool store_key(const struct sw_record_meta *m, __u64 seq, struct sw_state
 
 void sw_state_key_of(const struct sw_stop *r, unsigned int occurrence, struct sw_state_key *k)
 {
-	XXH3_state_t h;
+	struct key_hash h;
 
 	if (store_key(&r->meta, r->seq, k))
 		return;
@@ -231,14 +272,14 @@ void sw_state_key_v1(const struct sw_record_meta *m, const struct sw_v1_stop_rec
 		     unsigned int occurrence, struct sw_state_key *k)
 {
 	static const __u64 zero_seq;
-	XXH3_state_t h;
+	struct key_hash h;
 
 	if (store_key(m, r->seq, k))
 		return;
-	/* release 1: the bytes of its record with seq as 0 (fed in two pieces, no copy) */
+	/* release 1: the bytes of its record with seq as 0 */
 	hash_meta(&h, m);
-	XXH3_128bits_update(&h, &zero_seq, sizeof(zero_seq));
-	XXH3_128bits_update(&h, (const char *)r + sizeof(r->seq), sizeof(*r) - sizeof(r->seq));
+	hash_bytes(&h, &zero_seq, sizeof(zero_seq));
+	hash_long(&h, (const char *)r + sizeof(r->seq), sizeof(*r) - sizeof(r->seq));
 	key_from_hash(&h, occurrence, k);
 }
 

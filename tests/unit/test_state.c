@@ -33,6 +33,9 @@ static const char *const log_files[] = {
 };
 #define NLOGS (sizeof(log_files) / sizeof(log_files[0]))
 #define BOOT_A "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+/* test_log_keys_stable: the sample logs' records and their keys as shipped */
+#define KEYS_RECORDS 21
+#define KEYS_CRC 0x4aa7ed2aUL
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -350,6 +353,50 @@ static void test_keys(void **state)
 	free(r);
 }
 
+/*
+ * Log records' keys are in every state directory in the field: a key that
+ * changes makes the next ingest count every known log stop again. This pins
+ * them: the keys of every record of the sample logs (bounds, unknown rungs
+ * and sets, many CPUs), folded into one crc32, as the key code of state v2
+ * made them when it shipped (commit 934a803). A faster key function must
+ * give the same bytes; a new key needs a new state version and a migration.
+ */
+struct key_fold {
+	uLong crc;
+	unsigned int records;
+};
+
+static void fold_key(void *ctx, const struct sw_stop *r)
+{
+	struct key_fold *f = ctx;
+	struct sw_state_key k;
+
+	sw_state_key_of(r, f->records % 3, &k);
+	f->crc = crc32(f->crc, (const Bytef *)&k, sizeof(k));
+	f->records++;
+}
+
+static void test_log_keys_stable(void **state)
+{
+	struct key_fold f = { .crc = crc32(0, Z_NULL, 0) };
+
+	static const char *const more[] = { "arm64-320-cpus.log", "garbage-truncated.log" };
+
+	(void)state;
+	for (unsigned int i = 0; i < NLOGS + 2; i++) {
+		const char *name = i < NLOGS ? log_files[i] : more[i - NLOGS];
+		size_t len;
+		char *buf = log_data(name, &len);
+
+		sw_logscan_buffer(buf, len, name, fold_key, &f);
+		free(buf);
+	}
+	assert_int_equal(f.records, KEYS_RECORDS);
+	if (f.crc != KEYS_CRC)
+		fail_msg("log record keys changed: crc32 %#lx over %u records, shipped %#lx",
+			 f.crc, f.records, (uLong)KEYS_CRC);
+}
+
 /* Two identical boots in one untimed log are two stops; read again, still two. */
 static void test_untimed_log_occurrences(void **state)
 {
@@ -597,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_store_next_seq_wrap),
 		cmocka_unit_test(test_logs_counted_once),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_log_keys_stable),
 		cmocka_unit_test(test_untimed_log_occurrences),
 		cmocka_unit_test(test_sdei_per_boot),
 		cmocka_unit_test(test_truncated),
