@@ -365,10 +365,13 @@ timing() {
 
 # ---- the SDEI NMI series' shapes (arm64, SW_KERNEL: v4 or park; docs/shapes.md) ----
 # parallel_panic R RUNG ESCALATION: run R's CPUs 1 and 3 panicked at once
-# (panic_pair) with CPU 2 wedged. The loser has a record of its own (kind
-# self, only itself, rung self), the other records are the winner's panic,
-# the first with CPU 2 stopped by RUNG and outcome escalated, and the console shows ESCALATION. Sets $winner and
-# $loser for the caller's further checks.
+# (panic_pair) with CPU 2 wedged. The loser stopped itself: before the
+# winner's stop began, in a record of its own (kind self, only itself, rung
+# self), or once it had begun, inside the winner's record (rung self there,
+# no record of its own), as a vCPU's turn falls; the check says which. The
+# other records are the winner's panic, the first with CPU 2 stopped by
+# RUNG and outcome escalated, and the console shows ESCALATION. Sets
+# $winner and $loser for the caller's further checks.
 parallel_panic() {
 	local r=$1
 	stopped "$r" || return
@@ -378,8 +381,16 @@ parallel_panic() {
 	loser=$((4 - winner))
 	expect "$r" "$3" || return
 	recover "$r" || return
-	[ "$(rec "$r" '[(x["kind"], x["initiator"], [(c["cpu"], c["rung"]) for c in x["cpus"]]) for x in recs if x["kind"] == "self"]')" = "[[\"self\", $loser, [[$loser, \"self\"]]]]" ] ||
-		fail "$r: not one self record of CPU $loser: $(rec "$r" '[x for x in recs if x["kind"] == "self"]')" || return
+	local own inside when
+	own=$(rec "$r" '[(x["kind"], x["initiator"], [(c["cpu"], c["rung"]) for c in x["cpus"]]) for x in recs if x["kind"] == "self"]')
+	inside=$(rec "$r" "[c[\"rung\"] for c in [x for x in recs if x[\"kind\"] == \"panic\"][0][\"cpus\"] if c[\"cpu\"] == $loser]")
+	if [ "$own" = "[[\"self\", $loser, [[$loser, \"self\"]]]]" ]; then
+		when="before the winner's stop, in a record of its own"
+	elif [ "$own" = "[]" ] && [ "$inside" = '["self"]' ]; then
+		when="inside the winner's stop (rung self in its record)"
+	else
+		fail "$r: CPU $loser's self-stop neither in one self record of its own nor in the winner's record: self records $own; in the panic $inside" || return
+	fi
 	# the panic: every other record is the winner's (the first its panic's
 	# stop; arm64's restart after panic=-1 stops again, with no CPU left).
 	# Their sequence numbers may come before or after the self record's.
@@ -390,7 +401,7 @@ parallel_panic() {
 	# no CPU is missing: the loser is stopped again (x86) or was not expected (arm64: offline)
 	[ "$(rec "$r" '[x["outcome"] for x in recs if x["kind"] == "panic"][0]')" = escalated ] ||
 		fail "$r: the panic's outcome is not escalated: $(rec "$r" '[x for x in recs if x["kind"] == "panic"][0]')" || return
-	note "CPU $winner won, CPU $loser stopped itself; records in sequence order $(rec "$r" '[x["kind"] for x in recs]'); the panic record's CPUs: $(rec "$r" '[(c["cpu"], c["rung"]) for c in [x for x in recs if x["kind"] == "panic"][0]["cpus"]]')"
+	note "CPU $winner won, CPU $loser stopped itself $when; records in sequence order $(rec "$r" '[x["kind"] for x in recs]'); the panic record's CPUs: $(rec "$r" '[(c["cpu"], c["rung"]) for c in [x for x in recs if x["kind"] == "panic"][0]["cpus"]]')"
 }
 
 

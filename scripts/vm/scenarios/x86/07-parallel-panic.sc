@@ -1,11 +1,13 @@
 # Scenario 7: the self rung. CPU 2 is wedged (interrupts disabled), then
 # CPUs 1 and 3 call panic() at once (tests/module/wedge.c, panic_pair). The
 # kernel lets one through; the loser stops itself in panic_smp_self_stop()
-# with interrupts disabled, before the winner's stop begins, so the
+# with interrupts disabled, usually before the winner's stop begins, so the
 # winner's stop needs the NMI for CPU 2 and for the loser. The memory is
 # dumped by QMP after panic=-1 resets the guest. The store must hold the
-# loser's own record (kind self, rung self) and the winner's panic record
-# (a self record left open made the winner's record nothing). Their
+# loser's own record (kind self, rung self), or its rung self inside the
+# winner's record when its vCPU got there after the winner's stop began,
+# and the winner's panic record (a self record left open made the winner's
+# record nothing). Their
 # sequence numbers come in either order: a vCPU may be descheduled
 # between its clock reading and taking its number.
 # needs: stopwatch
