@@ -40,6 +40,24 @@ sw_artifacts_ready
 [ $art_ok = 1 ] || sw_fail_all "could not build the guest (see stderr)"
 kernel=$pkgs/root/boot/vmlinuz-$(cat "$pkgs/krel")
 
+# The guest's delay loop. Under TCG each secondary CPU calibrates its own
+# loops_per_jiffy against jiffies ("Probably due to long platform
+# interrupts. Consider using lpj=") and gets anything from a tenth to ten
+# times the right value: 4 CPUs of 3,992 BogoMIPS each added up to 8,515
+# to 34,757. A crash initiator whose mdelay(1) took microseconds gave up
+# nmi_shootdown_cpus' one-second wait after 2.2 ms, before any NMI landed,
+# and its record rightly said the CPUs never stopped (x86 scenario 4, cold
+# make check, 2026-12-02); the "kernel waits 1 s" of every escalation
+# depends on it too. TCG's guest TSC is the host's, so lpj comes from the
+# host's own TSC-based calibration: on x86 BogoMIPS = 2 x TSC MHz, and
+# lpj = TSC Hz / HZ.
+guest_hz=$(sed -n 's/^CONFIG_HZ=//p' "$pkgs/root/boot/config-$(cat "$pkgs/krel")" 2>/dev/null)
+host_bogomips=$(awk -F': *' '/^bogomips/ { print $2; exit }' /proc/cpuinfo)
+guest_lpj=$(awk -v b="$host_bogomips" -v hz="$guest_hz" 'BEGIN { if (b > 0 && hz > 0) printf "%d", b / 2 * 1e6 / hz }')
+[ -n "$guest_lpj" ] ||
+	sw_fail_all "no lpj= for the guest: host bogomips '$host_bogomips', guest CONFIG_HZ '$guest_hz'"
+BASE_APPEND+=" lpj=$guest_lpj"
+
 lab_boot() { # FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args]
 	local d=$3 timeout=$4 mem=$5 append=$6
 	shift 6
