@@ -52,8 +52,9 @@ stage build build
 # x86 lab, on the CPU time they leave idle; the arm64 stage waits for it and
 # prints its log. Warm, everything is cached and it ends at once. If it
 # fails, the arm64 stage builds again and fails with the build's own error.
+labs=$(make -s print-ci-labs)
 prebuild_pid= prebuild_log=
-if [[ " $(make -s print-ci-labs) " == *" vm-test-arm64 "* ]]; then
+if [[ " $labs " == *" vm-test-arm64 "* ]]; then
   prebuild_log=$(mktemp)
   # its own process group, so that a suite that stops early stops it all
   NICE="nice -n 19" setsid make -s arm64-lab-firmware arm64-lab-kernels >"$prebuild_log" 2>&1 &
@@ -75,7 +76,7 @@ stage host make -s host-test
 stage metrics make -s metrics-test
 stage deb make -s deb-test
 stage fuzz make -s fuzz-check
-for lab in $(make -s print-ci-labs); do
+for lab in $labs; do
   [ "$lab" = vm-test-arm64 ] && prebuild_wait
   stage "$lab" make -s "$lab"
 done

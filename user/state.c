@@ -151,14 +151,20 @@ struct key_hash {
 	XXH3_state_t st;
 };
 
-/* Bytes past the buffer: stream what it holds, then them */
-static void hash_long(struct key_hash *h, const void *p, size_t len)
+/* Stream what the buffer holds (from now on the key streams) */
+static void hash_flush(struct key_hash *h)
 {
 	if (!h->streaming)
 		XXH3_128bits_reset(&h->st);
 	h->streaming = true;
 	XXH3_128bits_update(&h->st, h->buf, h->n);
 	h->n = 0;
+}
+
+/* Bytes past the buffer: stream what it holds, then them */
+static void hash_long(struct key_hash *h, const void *p, size_t len)
+{
+	hash_flush(h);
 	XXH3_128bits_update(&h->st, p, len);
 }
 
@@ -205,7 +211,7 @@ static void key_from_hash(struct key_hash *h, unsigned int occurrence, struct sw
 	XXH128_hash_t d;
 
 	if (h->streaming) {
-		XXH3_128bits_update(&h->st, h->buf, h->n);
+		hash_flush(h);
 		d = XXH3_128bits_digest(&h->st);
 	} else {
 		d = XXH3_128bits(h->buf, h->n);

@@ -160,7 +160,7 @@ recover() {
 # source, and the events it decoded the kernel's text of the buffer. Notes
 # where reserve_mem put the buffer in each boot (KASLR may move it).
 trace_vs_core() {
-	local r=$1 d=$SW_SCEN_OUT/$1 maps boots extra
+	local r=$1 d=$SW_SCEN_OUT/$1 maps nmaps boots extra
 	expect "$r" 'SWOUT arm: .*trace instance stopwatch: record lines on \(persistent\)' || return
 	expect "$r" 'SWLAB: warm boot: the trace instance holds' 'a second boot that found the lines' || return
 	expect "$r" 'SWRC trec: 0' 'stopwatch recover --trace exit 0' || return
@@ -173,8 +173,8 @@ trace_vs_core() {
 	boots=$(payload "$r" | grep -o 'Linux version' | wc -l)
 	extra=$(payload "$r" | sed -n '/^@host warm reboot:/,$p' | grep -c '^@qmp RESET .*"guest": true')
 	[ "$boots" -ge 2 ] || fail "$r: $boots kernel boot(s), not the two of a warm reboot" || return
-	[ "$(echo "$maps" | wc -w)" = "$boots" ] ||
-		fail "$r: $(echo "$maps" | wc -w) mapped-instance lines for $boots kernel boots: '$maps'" || return
+	nmaps=$(echo "$maps" | wc -w)
+	[ "$nmaps" = "$boots" ] || fail "$r: $nmaps mapped-instance lines for $boots kernel boots: '$maps'" || return
 	note "instance at $maps (boot 1, boot 2$([ "$boots" -gt 2 ] && echo "; $((boots - 2)) more boot(s), $extra guest reset(s) left pending after the warm reboot"));" \
 		"$(payload "$r" | grep -c 'is from previous boot') CPU buffers from the previous boot"
 	recover "$r" || return

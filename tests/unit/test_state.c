@@ -379,7 +379,6 @@ static void fold_key(void *ctx, const struct sw_stop *r)
 static void test_log_keys_stable(void **state)
 {
 	struct key_fold f = { .crc = crc32(0, Z_NULL, 0) };
-
 	static const char *const more[] = { "arm64-320-cpus.log", "garbage-truncated.log" };
 
 	(void)state;
