@@ -236,15 +236,18 @@ static int panic_kthread(void *arg)
 {
 	bool second = arg != NULL;
 
-	preempt_disable();
+	/*
+	 * Interrupts off before the line, so that neither CPU can be stopped by
+	 * the other's stop IPI before it calls panic(): the loser must reach
+	 * panic_smp_self_stop() (CI, arm64 v4, 2026-12-02: with interrupts on,
+	 * the winner's IPI stopped the loser's kthread first, about 1 run in 8).
+	 */
+	local_irq_disable();
 	atomic_inc(&racers);
 	while (atomic_read(&racers) < 2)	/* both at the line: then go */
 		cpu_relax();
-	if (second && panic_delay_ms) {
-		/* off, so that the first CPU's stop IPI cannot stop this one */
-		local_irq_disable();
+	if (second && panic_delay_ms)
 		mdelay(panic_delay_ms);
-	}
 	panic("wedge: parallel panic on CPU %d", smp_processor_id());
 	return 0;
 }
@@ -284,7 +287,7 @@ static const struct kernel_param_ops panic_pair_ops = {
 	.set = panic_pair_set,
 };
 module_param_cb(panic_pair, &panic_pair_ops, NULL, 0200);
-MODULE_PARM_DESC(panic_pair, "A,B[,MS]: CPUs A and B call panic() at once, or B MS ms later with interrupts off (the loser stops itself)");
+MODULE_PARM_DESC(panic_pair, "A,B[,MS]: CPUs A and B call panic() at once, or B MS ms later, both with interrupts off (the loser stops itself)");
 
 static int __init wedge_init(void)
 {
