@@ -1178,9 +1178,17 @@ SW_FUNC(sdei_nmi_backtrace, sdei_nmi_trigger_cpumask_backtrace,
 /* the series' event-0 callback ... */
 SW_FUNC(sdei_nmi_handler, sdei_nmi_handler,
 	on_sdei_event(event, regs), __u32 event, struct pt_regs *regs, void *arg)
-/* ... or the generic dispatcher every SDEI event goes through */
-SW_FUNC(sdei_event_handler, sdei_event_handler,
-	on_sdei_event(sdei_event_num(arg), regs), struct pt_regs *regs, void *arg)
+/*
+ * ... or the generic dispatcher every SDEI event goes through: fentry only,
+ * as it is NOKPROBE_SYMBOL (drivers/firmware/arm_sdei.c), so a kprobe form
+ * could never attach
+ */
+SEC("fentry/sdei_event_handler")
+int BPF_PROG(fentry_sdei_event_handler, struct pt_regs *regs, void *arg)
+{
+	on_sdei_event(sdei_event_num(arg), regs);
+	return 0;
+}
 
 /* Tracepoints: arm64 IPIs */
 SW_TP(ipi_raise, on_ipi_raise(mask, reason), const struct cpumask *mask, const char *reason)

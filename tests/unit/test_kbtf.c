@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kbtf.h"
+#include "points.h"
 #include "stopwatch.skel.h"
 
 #define VMLINUX "/sys/kernel/btf/vmlinux"
@@ -275,6 +276,36 @@ static void test_relocations_match_vmlinux(void **state)
 	close(sfd);
 }
 
+/*
+ * The attach table and the BPF object are one list: user/points.c's PROG()
+ * makes a name the object lacks a compile error, and this is the other
+ * way, a program the table does not name (it would never be loaded).
+ */
+static void test_every_program_in_the_table(void **state)
+{
+	struct stopwatch_bpf *skel = stopwatch_bpf__open();
+	struct bpf_program *p;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(skel);
+	bpf_object__for_each_program(p, skel->obj) {
+		const char *name = bpf_program__name(p);
+		bool found = false;
+
+		for (int i = 0; i < sw_nr_points && !found; i++)
+			for (int v = 0; v < SW_MAX_VARIANTS && sw_points[i].v[v].prog; v++)
+				found |= strcmp(sw_points[i].v[v].prog, name) == 0;
+		if (!found)
+			print_error("BPF program %s is in no point of user/points.c\n", name);
+		assert_true(found);
+		n++;
+	}
+	print_message("%d BPF programs, each named in the attach table\n", n);
+	assert_true(n > 0);
+	stopwatch_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_btf),
 		cmocka_unit_test(test_subset_of_this_kernel),
 		cmocka_unit_test(test_relocations_match_vmlinux),
+		cmocka_unit_test(test_every_program_in_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
