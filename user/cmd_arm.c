@@ -223,6 +223,7 @@ int cmd_dump(int argc, char **argv)
 		return ret;
 	}
 	sw_store_meta(st, &meta);
+	sw_store_say_counts(st, env.pin_dir, stderr);
 	if (env.format != SW_FMT_OPENMETRICS && env.format != SW_FMT_PROMETHEUS) {
 		struct sw_sinks k = { .out = stdout, .json = env.format == SW_FMT_JSON,
 				      .per_cpu = env.per_cpu };

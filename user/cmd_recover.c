@@ -279,6 +279,7 @@ int cmd_recover(int argc, char **argv)
 		free(st);
 		return ret;
 	}
+	sw_store_say_counts(st, env.vmcore, stderr);
 	w.d = d;
 	sw_store_walk(st, &meta, newest_crash, &w.crash_seq);
 	n = sw_store_walk(st, &meta, take_with_regs, &w);

@@ -20,6 +20,16 @@ void sw_store_meta(const struct sw_store *st, struct sw_record_meta *m)
 		m->mono_to_real_ns = 0;
 }
 
+bool sw_store_say_counts(const struct sw_store *st, const char *what, FILE *f)
+{
+	if (!st->hdr.drops && !st->hdr.orphans)
+		return false;
+	fprintf(f, "stopwatch: %s: the store dropped %llu records (no free slot, or a CPU past "
+		"its size) and saw %llu stop handlers run with no stop open\n", what,
+		(unsigned long long)st->hdr.drops, (unsigned long long)st->hdr.orphans);
+	return true;
+}
+
 int sw_store_walk(const struct sw_store *st, const struct sw_record_meta *m,
 		  sw_stop_fn fn, void *ctx)
 {

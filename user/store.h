@@ -8,6 +8,8 @@
 #ifndef STOPWATCH_STORE_H
 #define STOPWATCH_STORE_H
 
+#include <stdbool.h>
+#include <stdio.h>
 #include "stop.h"
 
 /* A sink of decoded records: 0 to go on, negative errno to stop the walk. */
@@ -26,6 +28,14 @@ void sw_store_meta(const struct sw_store *st, struct sw_record_meta *m);
  * steps. Returns how many records @fn took, or the first negative return
  * of @fn, or -ENOMEM.
  */
+/*
+ * Say on @f what the store counted beside its records, when it counted
+ * anything: records it had to drop, and stop handlers that ran with no
+ * stop open (the record of such a stop may be missing or cut short).
+ * @what names the source. Returns whether it said anything.
+ */
+bool sw_store_say_counts(const struct sw_store *st, const char *what, FILE *f);
+
 int sw_store_walk(const struct sw_store *st, const struct sw_record_meta *m,
 		  sw_stop_fn fn, void *ctx);
 

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include "record.h"
 #include "stop.h"
+#include "store.h"
 #include "wire.h"
 #include "vmcore.h"
 
@@ -339,6 +340,29 @@ static void test_forged_headers(void **state)
  * 64 KiB pages (arm64), where the highest CPU never stopped and the one
  * below it needed the NMI. Read back whole, with and without a locator.
  */
+/* what recover and dump say of the store's counters: nothing when none */
+static void say_counts_of(const struct sw_store *st, __u64 drops, __u64 orphans)
+{
+	char *text = NULL, want[160];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(sw_store_say_counts(st, "core", f), drops || orphans);
+	fclose(f);
+	if (drops || orphans) {
+		snprintf(want, sizeof(want), "stopwatch: core: the store dropped %llu records",
+			 (unsigned long long)drops);
+		assert_non_null(strstr(text, want));
+		snprintf(want, sizeof(want), "saw %llu stop handlers run with no stop open\n",
+			 (unsigned long long)orphans);
+		assert_non_null(strstr(text, want));
+	} else {
+		assert_int_equal(len, 0);
+	}
+	free(text);
+}
+
 static void big_store_roundtrip(__u32 ncpu, __u32 page)
 {
 	struct core_layout big = { .machine = page == PAGE ? EM_X86_64 : EM_AARCH64, .page = page,
@@ -385,6 +409,8 @@ static void big_store_roundtrip(__u32 ncpu, __u32 page)
 	r->cpu[ncpu - 2].rung = SW_RUNG_NMI;
 	r->cpu[ncpu - 2].t_handler = 1003000;
 	r->cpu[ncpu - 2].irqs = SW_IRQS_MASKED;
+	st->hdr.drops = 2;
+	st->hdr.orphans = ncpu;
 	core_store_csum(st);
 	assert_int_equal(core_write(path, &big, st, -1), 0);
 	for (int scan = 0; scan < 2; scan++) {
@@ -392,6 +418,7 @@ static void big_store_roundtrip(__u32 ncpu, __u32 page)
 		if (sw_vmcore_read_store(path, scan ? 0 : st->hdr.pfn[0], got, err, sizeof(err)))
 			fail_msg("%u CPUs, %u-byte pages: %s", ncpu, page, err);
 		assert_memory_equal(got, st, sizeof(*st));
+		say_counts_of(got, 2, ncpu);
 		/* the decoded record names the highest CPU, the one never stopped */
 		s = sw_stop_from_wire(&meta, &got->rec[0]);
 		assert_non_null(s);
@@ -410,7 +437,12 @@ static void big_store_roundtrip(__u32 ncpu, __u32 page)
 
 static void test_store_1024_cpus(void **state)
 {
+	struct sw_store *none = calloc(1, sizeof(*none));
+
 	(void)state;
+	assert_non_null(none);
+	say_counts_of(none, 0, 0);
+	free(none);
 	big_store_roundtrip(1024, PAGE);
 	big_store_roundtrip(1024, 65536);
 }
