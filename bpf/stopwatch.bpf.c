@@ -823,32 +823,40 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 		rec_close(self, cpu, now);
 }
 
+/* records back that cpu_ended() looks for the stop a CPU stopped in */
+#define SW_END_LOOKBACK		4
+
 /*
  * How this stopped CPU ends (enum sw_cpu_end). It runs after the CPU acked
- * its stop, often once the initiator has returned: the record is the last
- * one begun, whatever its state, and only a CPU that stopped in it counts.
- * Only the CPU itself writes its entry; a later end (powered off after
- * parking) replaces an earlier one.
+ * its stop, often once the initiator has returned, and sometimes once the
+ * initiator has begun another stop (panic=-1: the restart's, with this CPU
+ * already offline; arm64 lab scenario 9, park): the record is the newest of
+ * the last few in which this CPU stopped, whatever its state. Only the CPU
+ * itself writes its entry; a later end (powered off after parking)
+ * replaces an earlier one.
  */
 static __always_inline void cpu_ended(__u32 end)
 {
 	struct sw_store_hdr *st = store();
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct sw_rec_head *r;
-	struct sw_cpu_stop *c;
+	struct sw_rec_head *r = NULL;
+	struct sw_cpu_stop *c = NULL;
 	__u64 seq;
 
 	if (!st || cpu >= nr_cpus)
 		return;
 	seq = st->next_seq;
-	if (!seq)
-		return;
-	r = rec_at(st, seq - 1);
-	c = rec_cpu(r, cpu);
-	if (r->seq != seq || !c->rung || c->end >= end)
+	for (__u32 i = 0; i < SW_END_LOOKBACK && i < seq; i++) {
+		r = rec_at(st, seq - 1 - i);
+		c = rec_cpu(r, cpu);
+		if (r->seq == seq - i && c->rung)
+			break;
+		c = NULL;
+	}
+	if (!c || c->end >= end)
 		return;
 	c->end = end;
-	if (trace_lines && sw_tl_cpu_end(cpu, end, seq) < 0)
+	if (trace_lines && sw_tl_cpu_end(cpu, end, r->seq) < 0)
 		count(SW_CNT_TRACE_DROPS);
 }
 
