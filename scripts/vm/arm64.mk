@@ -1,6 +1,9 @@
 # arm64 SDEI lab targets; -include'd by the top-level Makefile.
 #   make vm-test-arm64        run the arm64 scenarios (builds what is missing)
 #   make vm-test-arm64 VM_ARM64_SCENARIOS="2 4"   run these (numbers or names)
+#   make vm-test-arm64-big    the big guest: 260 CPUs on v4 built for 512, on
+#                             QEMU's PSCI (scenarios/arm64/big.sc; minutes,
+#                             not part of make check)
 #   make arm64-kexec-off      build-only: both series shapes with KEXEC_CORE=n
 #                             (not part of make check or the scenarios)
 #   make demo                 boot the series kernel, wedge a CPU, reboot,
@@ -16,7 +19,7 @@
 ARM64_LAB_DIR := $(dir $(lastword $(MAKEFILE_LIST)))arm64
 VM_ARM64_SCENARIOS ?=
 
-.PHONY: vm-test-arm64 demo arm64-lab-deps arm64-lab-firmware arm64-lab-kernels arm64-kexec-off
+.PHONY: vm-test-arm64 vm-test-arm64-big demo arm64-lab-deps arm64-lab-firmware arm64-lab-kernels arm64-kexec-off
 
 arm64-lab-deps:
 	scripts/deps.sh lab-arm64
@@ -45,6 +48,10 @@ ARM64_LAB_STOPWATCH = @$(MAKE) -s ARCH=arm64 stopwatch-static || \
 vm-test-arm64:
 	$(ARM64_LAB_STOPWATCH)
 	@$(ARM64_LAB_DIR)/test.sh $(VM_ARM64_SCENARIOS)
+
+vm-test-arm64-big:
+	$(ARM64_LAB_STOPWATCH)
+	@$(ARM64_LAB_DIR)/test.sh big
 
 demo:
 	$(ARM64_LAB_STOPWATCH)

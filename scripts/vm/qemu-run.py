@@ -23,7 +23,9 @@ BL33 at 0x60000000); QEMU's loader places the kernel and the initrd, and
 the device tree is QEMU's own (-machine dumpdtb with the same -M, -cpu,
 -smp, -m and -bios: a dump without -bios lists devices QEMU does not create
 with secure=on), plus the bootargs, the initrd range and the /firmware/sdei
-node, added with fdtput; it is written next to --log.
+node, added with fdtput; it is written next to --log. Without --bios,
+-M virt without secure=on: QEMU's own PSCI brings up the CPUs (no SDEI),
+for guests with more CPUs than TF-A's qemu platform has cores.
 
 Exit: 0 after a guest shutdown/reset, 124 on timeout, 1 on other errors.
 Only the Python standard library is used.
@@ -46,8 +48,17 @@ ARM64_INITRD_ADDR = 0x48000000
 ARM64_MACHINE = ["-M", "virt,secure=on,gic-version=3,virtualization=off", "-cpu", "cortex-a57"]
 
 
+# without --bios: QEMU's own PSCI (no EL3, no SDEI), for guests past the
+# core count TF-A's qemu platform is built for; QEMU loads the kernel and
+# makes the device tree itself
+ARM64_MACHINE_NOFW = ["-M", "virt,gic-version=3,virtualization=off", "-cpu", "cortex-a57"]
+
+
 def arm64_args(a, cmd):
     """QEMU arguments of the arm64 guest; writes its DTB next to the log."""
+    if not a.bios:
+        return cmd + ARM64_MACHINE_NOFW + ["-kernel", a.kernel, "-initrd", a.initrd,
+                                           "-append", a.append]
     dtb = os.path.splitext(a.log)[0] + ".dtb"
     machine = ARM64_MACHINE + ["-smp", a.smp, "-m", a.mem, "-bios", a.bios]
     subprocess.run(["qemu-system-aarch64"] + machine +
@@ -82,7 +93,7 @@ def main():
     ap.add_argument("--warm-reboots", type=int, default=0)
     ap.add_argument("--warm-after", help="a reset is a warm reboot only after a console line with this text")
     ap.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
-    ap.add_argument("--bios", help="arm64: TF-A flash image")
+    ap.add_argument("--bios", help="arm64: TF-A flash image (without: QEMU's PSCI, no SDEI)")
     ap.add_argument("--share", help="host directory the guest mounts over 9p (tag swshare)")
     a = ap.parse_args()
 
@@ -101,8 +112,6 @@ def main():
     if a.arch == "x86_64":
         cmd += ["-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append]
     else:
-        if not a.bios:
-            ap.error("arm64 needs --bios")
         cmd = arm64_args(a, cmd)
     log = open(a.log, "w", buffering=1, errors="replace")
     lock = threading.Lock()

@@ -9,6 +9,9 @@
 #                            -> FLAVOR with CONFIG_KEXEC_CORE=n (no kexec, no
 #                               crash dump): a build-only check that the series'
 #                               #ifdef CONFIG_KEXEC_CORE holds (make arm64-kexec-off)
+#   build-kernel.sh FLAVOR big
+#                            -> FLAVOR with NR_CPUS=512, for guests past 256
+#                               CPUs (scenarios/arm64/big.sc, make vm-test-arm64-big)
 # Prints the output directory (Image, vmlinux, config, build -> tree) on stdout.
 # Cache key: source package version, patches, config fragment, toolchain, variant.
 # A series build starts from a timestamp-preserving copy of the stock tree so
@@ -19,7 +22,8 @@ flavor=${1:-stock}
 variant=${2:-}
 [[ $flavor == stock || $flavor == series || $flavor == park ]] ||
 	die "usage: $0 stock|series|park [nokexec]"
-[[ -z $variant || $variant == nokexec ]] || die "usage: $0 stock|series|park [nokexec]"
+[[ -z $variant || $variant == nokexec || $variant == big ]] ||
+	die "usage: $0 stock|series|park [nokexec|big]"
 
 frag=$ARM64_DIR/kernel.config
 patches=()
@@ -30,6 +34,16 @@ esac
 # what a nokexec build turns off, after the fragment: KEXEC_FILE and
 # CRASH_DUMP are what select KEXEC_CORE in this config
 NOKEXEC_ARGS=(--disable KEXEC_FILE --disable KEXEC --disable CRASH_DUMP --disable PROC_VMCORE)
+# a big build: room for the largest guest QEMU's virt machine takes with GICv3,
+# and idle CPUs without a tick: 260 vCPUs each taking 250 ticks a second kept
+# both host CPUs busy, and the guest had not reached /init after 7 minutes
+BIG_ARGS=(--set-val NR_CPUS 512 --disable HZ_PERIODIC --enable NO_HZ_IDLE
+	  --disable HZ_250 --enable HZ_100)
+variant_args=()
+case $variant in
+nokexec) variant_args=("${NOKEXEC_ARGS[@]}") ;;
+big) variant_args=("${BIG_ARGS[@]}") ;;
+esac
 
 stock_key=$( { linux_src_version; cat "$frag"; toolchain_id; } | key_of)
 key=$stock_key
@@ -38,7 +52,7 @@ if [[ $flavor != stock ]]; then
 fi
 name=$flavor
 if [[ -n $variant ]]; then
-	key=$( { echo "$key"; echo "${NOKEXEC_ARGS[*]}"; } | key_of)
+	key=$( { echo "$key"; echo "${variant_args[*]}"; } | key_of)
 	name=$flavor-$variant
 fi
 out=$CACHE/kernel/$name-$key
@@ -67,10 +81,8 @@ mkconfig() {
 		"$1"/scripts/config --file "$1/.config" --enable ARM_SDEI_NMI
 	fi
 	local want=(KEXEC_FILE CRASH_DUMP)
-	if [[ $variant == nokexec ]]; then
-		"$1"/scripts/config --file "$1/.config" "${NOKEXEC_ARGS[@]}"
-		want=()
-	fi
+	[[ -n $variant ]] && "$1"/scripts/config --file "$1/.config" "${variant_args[@]}"
+	[[ $variant == nokexec ]] && want=()
 	$NICE make -C "$1" -s ARCH=arm64 CROSS_COMPILE="$CROSS" olddefconfig
 	# check that what we asked for stuck
 	local miss=0 sym
@@ -85,6 +97,12 @@ mkconfig() {
 	fi
 	if [[ $variant == nokexec ]] && grep -q '^CONFIG_KEXEC_CORE=y' "$1/.config"; then
 		log "config: CONFIG_KEXEC_CORE still set"; miss=1
+	fi
+	if [[ $variant == big ]] && ! grep -q '^CONFIG_NR_CPUS=512$' "$1/.config"; then
+		log "config: CONFIG_NR_CPUS is not 512"; miss=1
+	fi
+	if [[ $variant == big ]] && ! grep -q '^CONFIG_NO_HZ_IDLE=y$' "$1/.config"; then
+		log "config: CONFIG_NO_HZ_IDLE not set"; miss=1
 	fi
 	[[ $miss == 0 ]] || die "config fragment did not stick"
 }

@@ -9,7 +9,10 @@
 # Same runner, guest and scenario format as the x86 lab (run-scenarios.sh,
 # qemu-run.py --arch arm64, guest/, scenarios/README.md); the scenario header
 # line "# kernel: KERNEL..." names the kernels it runs on, each a run of its
-# own: stock, v4 (patches/linux) and park (patches/linux-park). Outputs under
+# own: stock, v4 (patches/linux) and park (patches/linux-park); big is v4
+# built for 512 CPUs (big.sc). "# smp: N" boots N CPUs (default 4), and
+# "# firmware: none" boots without TF-A, on QEMU's own PSCI (no SDEI), as
+# TF-A's qemu platform has a fixed core count. Outputs under
 # build/lab/arm64/NN-NAME/RUN/ (NN-NAME-KERNEL/RUN/ with several kernels).
 SW_LAB_OUT=${SW_LAB_OUT:-$(cd "$(dirname "$0")/../../.." && pwd)/build/lab/arm64}
 . "$(dirname "$0")/../lib.sh"
@@ -31,10 +34,11 @@ lab_kernels() {
 	printf '%s\n' ${k:-v4}
 }
 
-# kernel_flavor KERNEL: build-kernel.sh's name of a scenario's kernel
+# kernel_flavor KERNEL: build-kernel.sh's arguments for a scenario's kernel
 kernel_flavor() {
 	case $1 in
 	v4) echo series ;;
+	big) echo series big ;;
 	stock | park) echo "$1" ;;
 	*) return 1 ;;
 	esac
@@ -43,7 +47,7 @@ kernel_flavor() {
 sw_pick_scenarios "$@"
 for f in "${SW_FILES[@]}"; do
 	for k in $(lab_kernels "$f"); do
-		kernel_flavor "$k" >/dev/null || sw_die "$f: unknown kernel '$k' (stock, v4 or park)"
+		kernel_flavor "$k" >/dev/null || sw_die "$f: unknown kernel '$k' (stock, v4, park or big)"
 	done
 done
 sw_need_tools qemu-system-aarch64 python3 fdtput cpio gzip bc aarch64-linux-gnu-gcc
@@ -55,7 +59,8 @@ declare -A KIMAGE INITRD
 for f in "${SW_FILES[@]}"; do
 	for k in $(lab_kernels "$f"); do
 		[ -n "${KIMAGE[$k]:-}" ] && continue
-		kout=$("$ARM64_DIR/build-kernel.sh" "$(kernel_flavor "$k")") ||
+		# shellcheck disable=SC2046 # split: flavor [variant]
+		kout=$("$ARM64_DIR/build-kernel.sh" $(kernel_flavor "$k")) ||
 			sw_fail_all "$k kernel build failed (see stderr)"
 		ko=$("$ARM64_DIR/build-module.sh" "$kout") || sw_fail_all "wedge.ko build for $k failed"
 		sw=()
@@ -68,9 +73,11 @@ done
 sw_artifacts_ready
 
 lab_boot() { # FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args] (kernel: SW_KERNEL)
-	local k=$SW_KERNEL d=$3 timeout=$4 mem=$5 append=$6
+	local k=$SW_KERNEL d=$3 timeout=$4 mem=$5 append=$6 smp fw=(--bios "$tfa/flash.bin")
+	smp=$(meta "$1" smp)
+	[ "$(meta "$1" firmware)" = none ] && fw=()
 	shift 6
-	"$SW_VM_DIR/qemu-run.py" --arch arm64 --bios "$tfa/flash.bin" \
+	"$SW_VM_DIR/qemu-run.py" --arch arm64 "${fw[@]}" --smp "${smp:-4}" \
 		--kernel "${KIMAGE[$k]}" --initrd "${INITRD[$k]}" \
 		--append "$BASE_APPEND $append" \
 		--log "$d/console.log" --qmp "$d/qmp.sock" \

@@ -69,13 +69,16 @@ live_started() {
 
 wedge() {
 	_n=$(grep -c ^processor /proc/cpuinfo)
-	_m=$(printf %x $(( ((1 << _n) - 1) & ~(1 << $1) )))
-	taskset -p "$_m" 1 >/dev/null && taskset -p "$_m" $$ >/dev/null ||
+	# every CPU but $1, as a list: a shell's mask arithmetic ends at 64 CPUs
+	_m=
+	[ "$1" -gt 0 ] && _m=0-$(($1 - 1))
+	[ "$1" -lt $((_n - 1)) ] && _m=${_m:+$_m,}$(($1 + 1))-$((_n - 1))
+	taskset -p -c "$_m" 1 >/dev/null && taskset -p -c "$_m" $$ >/dev/null ||
 		{ mark "wedge: taskset failed"; return 1; }
 	# and every other user task, e.g. a stopwatch live in the background
 	# (per-CPU kernel threads refuse, which is fine)
 	for _p in /proc/[0-9]*; do
-		taskset -p "$_m" "${_p#/proc/}" >/dev/null 2>&1
+		taskset -p -c "$_m" "${_p#/proc/}" >/dev/null 2>&1
 	done
 	_all=0
 	[ "${3:-}" = daif ] && _all=1
