@@ -16,7 +16,7 @@
 # needs: stopwatch
 # dump: yes
 # append: irqchip.gicv3_pseudo_nmi=1 nosoftlockup rcupdate.rcu_cpu_stall_suppress=1
-# timeout: 1500
+# timeout: 2400
 # silence: 600
 
 guest() {
