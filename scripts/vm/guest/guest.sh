@@ -188,9 +188,9 @@ do_sysrq_reboot() {
 	sleep 30
 }
 
-# panic_pair A B [MS]: CPUs A and B call panic() at once, or B MS ms after A
-# with interrupts off (wedge.ko, loaded by an earlier `wedge`): one wins,
-# the other stops itself (the self rung)
+# panic_pair A B [MS]: CPUs A and B call panic() at once, or B MS ms after A,
+# both with interrupts off (wedge.ko, loaded by an earlier `wedge`): one
+# wins, the other stops itself (the self rung)
 panic_pair() {
 	mark "action: parallel panic on CPUs $1 and $2${3:+, $2 $3 ms later}"
 	echo "$1,$2${3:+,$3}" > /sys/module/wedge/parameters/panic_pair || { mark "panic_pair: write failed"; return 1; }
