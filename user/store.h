@@ -21,14 +21,6 @@ void sw_boot_id_text(const __u8 id[16], char *text, int len);
 void sw_store_meta(const struct sw_store *st, struct sw_record_meta *m);
 
 /*
- * Every valid record of @st, oldest first, decoded with metadata @m, to
- * @fn. The ring holds the newest SW_STOP_SLOTS sequence numbers; the walk
- * counts slots, never compares with next_seq, so a torn store (next_seq
- * near 2^64: it lies outside the header checksum) ends in SW_STOP_SLOTS
- * steps. Returns how many records @fn took, or the first negative return
- * of @fn, or -ENOMEM.
- */
-/*
  * Say on @f what the store counted beside its records, when it counted
  * anything: records it had to drop, and stop handlers that ran with no
  * stop open (the record of such a stop may be missing or cut short).
@@ -36,6 +28,14 @@ void sw_store_meta(const struct sw_store *st, struct sw_record_meta *m);
  */
 bool sw_store_say_counts(const struct sw_store *st, const char *what, FILE *f);
 
+/*
+ * Every valid record of @st, oldest first, decoded with metadata @m, to
+ * @fn. The ring holds the newest SW_STOP_SLOTS sequence numbers; the walk
+ * counts slots, never compares with next_seq, so a torn store (next_seq
+ * near 2^64: it lies outside the header checksum) ends in SW_STOP_SLOTS
+ * steps. Returns how many records @fn took, or the first negative return
+ * of @fn, or -ENOMEM.
+ */
 int sw_store_walk(const struct sw_store *st, const struct sw_record_meta *m,
 		  sw_stop_fn fn, void *ctx);
 

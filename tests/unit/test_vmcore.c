@@ -334,12 +334,6 @@ static void test_forged_headers(void **state)
 	free(got);
 }
 
-/*
- * Hosts past the old 256-CPU limit: a store sized for @ncpu CPUs, its pages
- * scattered backwards over one big segment (4 KiB pages) or in order over
- * 64 KiB pages (arm64), where the highest CPU never stopped and the one
- * below it needed the NMI. Read back whole, with and without a locator.
- */
 /* what recover and dump say of the store's counters: nothing when none */
 static void say_counts_of(const struct sw_store *st, __u64 drops, __u64 orphans)
 {
@@ -363,6 +357,12 @@ static void say_counts_of(const struct sw_store *st, __u64 drops, __u64 orphans)
 	free(text);
 }
 
+/*
+ * Hosts past the old 256-CPU limit: a store sized for @ncpu CPUs, its pages
+ * scattered backwards over one big segment (4 KiB pages) or in order over
+ * 64 KiB pages (arm64), where the highest CPU never stopped and the one
+ * below it needed the NMI. Read back whole, with and without a locator.
+ */
 static void big_store_roundtrip(__u32 ncpu, __u32 page)
 {
 	struct core_layout big = { .machine = page == PAGE ? EM_X86_64 : EM_AARCH64, .page = page,
