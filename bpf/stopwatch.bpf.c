@@ -125,9 +125,10 @@ struct {
 
 /*
  * Per-CPU scratch: [NEST_DEPTH] how deep this CPU is in nested stop
- * functions; [NEST_PANIC] 1 once this CPU entered panic().
+ * functions; [NEST_PANIC] 1 once this CPU entered panic(); [NEST_SELF] 1
+ * once this CPU stopped itself (a self-stop never returns).
  */
-enum { NEST_DEPTH, NEST_PANIC, NEST_SLOTS };
+enum { NEST_DEPTH, NEST_PANIC, NEST_SELF, NEST_SLOTS };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NEST_SLOTS);
@@ -524,6 +525,23 @@ static __always_inline __u32 *entered_panic(void)
 }
 
 /*
+ * True the first time this CPU's self-stop is seen. arm64's passes two
+ * probes (panic_smp_self_stop, arm64_nmi_cpu_stop); the second adds nothing
+ * and must not open a record. The newest record is no guide: the winner's
+ * stop may take a sequence number between the two (arm64 lab scenario 9,
+ * park, CI 2026-12-02: two self records of CPU 1).
+ */
+static __always_inline bool first_self_stop(void)
+{
+	__u32 key = NEST_SELF, *stopped = bpf_map_lookup_elem(&nest, &key);
+
+	if (!stopped || *stopped)
+		return false;
+	*stopped = 1;
+	return true;
+}
+
+/*
  * Rung @rung fired: the first firing is the escalation, repeats add
  * targets. Returns the targets to OR this firing's CPUs into, or NULL.
  */
@@ -748,18 +766,13 @@ static __always_inline void fire_nmi_unacked(void)
  * caller fills like any and closes at once. It is never published as
  * active: this CPU never returns to end it, and an open record would make
  * the winner's stop, moments later, record nothing ("another CPU's stop is
- * running"). NULL when this CPU's self record is the newest already.
+ * running").
  */
 static __always_inline struct sw_rec_head *self_open(struct sw_store_hdr *st, __u32 cpu, __u64 now)
 {
-	__u64 seq = st->next_seq;
+	__u64 seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
 	struct sw_rec_head *r;
 
-	/* arm64's self-stop passes two probes (panic_smp_self_stop, arm64_nmi_cpu_stop) */
-	r = seq ? rec_at(st, seq - 1) : NULL;
-	if (r && r->seq == seq && r->kind == SW_KIND_SELF && r->initiator == cpu)
-		return NULL;
-	seq = __sync_fetch_and_add(&st->next_seq, 1) + 1;
 	r = rec_open(st, seq, SW_KIND_SELF, cpu, now);
 	emit(SW_EV_STOP_BEGIN, cpu, now, 0, SW_KIND_SELF, 0, seq, 0);
 #if defined(__TARGET_ARCH_arm64)
@@ -793,6 +806,8 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 		__sync_fetch_and_add(&st->drops, 1);
 		return;
 	}
+	if (rung == SW_RUNG_SELF && !first_self_stop())
+		return;
 	r = active_record(st);
 	if (!r) {
 		if (rung != SW_RUNG_SELF) {
@@ -801,8 +816,6 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 			return;
 		}
 		r = self = self_open(st, cpu, now);
-		if (!r)
-			return;
 	}
 	if (cpu == r->initiator && rung != SW_RUNG_SELF)
 		return; /* the x86 stop NMI handler also runs on the initiator */
