@@ -42,7 +42,7 @@ KDUMP_LIBS := -lkdumpfile
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak bench bench-tools bench-dump clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak mutants bench bench-tools bench-dump clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -233,6 +233,15 @@ soak:
 	$(X86_LAB_STOPWATCH)
 	$(ARM64_LAB_STOPWATCH)
 	@SOAK_N=$(SOAK_N) scripts/vm/soak.sh $(SOAK_SCENARIOS)
+
+# Does the lab catch a broken recorder? Each tests/mutants/*.patch breaks one
+# thing and names the scenarios that must then fail (scripts/vm/mutants.sh;
+# minutes per mutant, not in CI: docs/lab.md). MUTANTS="sdei-rung-as-ipi" picks.
+MUTANTS ?=
+mutants:
+	$(X86_LAB_STOPWATCH)
+	$(ARM64_LAB_STOPWATCH)
+	@scripts/vm/mutants.sh $(MUTANTS)
 
 # The whole suite, as the README and .ci/run call it.
 check: deps

@@ -50,6 +50,16 @@ const volatile bool trace_lines = false;
  * verified away).
  */
 const volatile __u32 sample_every = 1;
+
+/*
+ * arm64: CPUs that stopped themselves (self_open). The kernel keeps such a
+ * CPU online until its arm64_nmi_cpu_stop() takes it out, so a stop that
+ * begins meanwhile still sends it a rung it will never take: fire_end()
+ * claims it there as stopped by itself. nr_self_stopped skips that walk
+ * when no CPU ever stopped itself.
+ */
+__u64 self_stopped[SW_MASK_WORDS];
+__u32 nr_self_stopped;
 #define SW_UNSAMPLED	1ULL	/* a pending slot's mark: no ktime is ever 1 ns */
 
 /*
@@ -555,12 +565,42 @@ static __always_inline __u64 *fire_begin(struct sw_rec_head *r, __u32 rung, __u6
 	return rec_target(r, i);
 }
 
+static __always_inline bool claim_cpu(struct sw_rec_head *r, __u32 cpu, __u32 rung,
+				      __u64 now, __u32 irqs);
+
+struct self_walk {
+	struct sw_rec_head *r;
+	__u64 *target;
+};
+
+static long claim_self_target_cb(__u32 cpu, void *ctx)
+{
+	struct self_walk *s = ctx;
+	__u32 w = (cpu / 64) & (SW_MASK_WORDS - 1);
+	__u64 bit = 1ULL << (cpu % 64);
+
+	if (cpu >= nr_cpus)
+		return 1;
+	/* its time is its self record's: here it is only known to be before */
+	if ((self_stopped[w] & bit) && (s->target[w] & bit))
+		claim_cpu(s->r, cpu, SW_RUNG_SELF, 0, SW_IRQS_UNKNOWN);
+	return 0;
+}
+
 static __always_inline void fire_end(struct sw_rec_head *r, __u32 rung, __u64 now)
 {
 	__u32 i = rung - 1;
 
-	if (trace_lines && i < SW_FIRE_RUNGS &&
-	    sw_tl_fire(r->seq, rung, now, rec_target(r, i), mask_words()) < 0)
+	if (i >= SW_FIRE_RUNGS)
+		return;
+#if defined(__TARGET_ARCH_arm64)
+	if (nr_self_stopped) {
+		struct self_walk s = { .r = r, .target = rec_target(r, i) };
+
+		bpf_loop(nr_cpus, claim_self_target_cb, &s, 0);
+	}
+#endif
+	if (trace_lines && sw_tl_fire(r->seq, rung, now, rec_target(r, i), mask_words()) < 0)
 		count(SW_CNT_TRACE_DROPS);
 }
 
@@ -645,6 +685,31 @@ static __always_inline void fire_online(struct sw_store_hdr *st, struct sw_rec_h
 }
 
 /*
+ * arm64: a CPU that stopped itself (self_open) while this record was being
+ * opened leaves its online word once published; else it sees this record
+ * active and claims its slot itself (self_join).
+ */
+static __always_inline long recheck_online_word(__u32 w, struct online_walk *o)
+{
+	if (w >= mask_words())
+		return 1;
+	rec_online(o->r)[w] &= store_online(o->st)[w];
+	return 0;
+}
+
+static long recheck_online_word_cb(__u32 w, void *o)
+{
+	return recheck_online_word(w, o);
+}
+
+static __always_inline void recheck_online(struct sw_store_hdr *st, struct sw_rec_head *r)
+{
+	struct online_walk o = { .st = st, .r = r };
+
+	for_each_mask_word(recheck_online_word, &o);
+}
+
+/*
  * Open record @seq's slot for a stop of @kind begun by @cpu: reset, then
  * valid (its seq set). The caller publishes it as active, or not.
  */
@@ -723,6 +788,9 @@ static __always_inline int stop_begin(__u32 kind, __u32 fire_rung)
 	*depth = 1;
 	/* publish: handlers on other CPUs look the sequence up through this */
 	__sync_lock_test_and_set(&st->active, ((seq - 1) & (SW_STOP_SLOTS - 1)) + 1);
+#if defined(__TARGET_ARCH_arm64)
+	recheck_online(st, r);
+#endif
 	if (fire_rung)
 		fire_online(st, r, fire_rung, now, false);
 	emit(SW_EV_STOP_BEGIN, cpu, now, 0, kind, 0, seq, 0);
@@ -782,8 +850,45 @@ static __always_inline struct sw_rec_head *self_open(struct sw_store_hdr *st, __
 	 * it either. x86's generic loop stays online and is stopped again.
 	 */
 	__sync_fetch_and_and(&store_online(st)[cpu / 64], ~(1ULL << (cpu % 64)));
+	__sync_fetch_and_or(&self_stopped[(cpu / 64) & (SW_MASK_WORDS - 1)], 1ULL << (cpu % 64));
+	__sync_fetch_and_add(&nr_self_stopped, 1);
 #endif
 	return r;
+}
+
+/* The first probe on this CPU's path names its rung in @r: true if this one did. */
+static __always_inline bool claim_cpu(struct sw_rec_head *r, __u32 cpu, __u32 rung,
+				      __u64 now, __u32 irqs)
+{
+	struct sw_cpu_stop *c = rec_cpu(r, cpu);
+
+	if (__sync_val_compare_and_swap(&c->rung, 0, rung) != 0)
+		return false;
+	c->t_handler = now;
+	/* a maskable IPI is only taken with interrupts enabled */
+	c->irqs = irqs ? irqs : (rung == SW_RUNG_IPI ? SW_IRQS_ENABLED : SW_IRQS_UNKNOWN);
+	if (trace_lines && sw_tl_handler(cpu, rung, now, c->irqs, r->seq) < 0)
+		count(SW_CNT_TRACE_DROPS);
+	return true;
+}
+
+/*
+ * arm64: a stop published since this CPU's self record was opened may have
+ * copied it as online or sent it a rung before self_open() marked it
+ * (arm64 lab scenario 9, park, under host load: "never stopped" in the
+ * winner's record). The CPU then stopped itself during that stop. This
+ * CPU writes (self_open), then reads the active stop; the stop's initiator
+ * publishes it, then reads the marks (recheck_online(), fire_end()). With
+ * fully ordered atomics on both sides, one of them sees the other.
+ */
+static __always_inline void self_join(struct sw_store_hdr *st, __u32 cpu)
+{
+#if defined(__TARGET_ARCH_arm64)
+	struct sw_rec_head *r = active_record(st);
+
+	if (r && r->state == SW_REC_RUNNING && r->initiator != cpu)
+		claim_cpu(r, cpu, SW_RUNG_SELF, bpf_ktime_get_ns(), SW_IRQS_UNKNOWN);
+#endif
 }
 
 /*
@@ -820,20 +925,17 @@ static __always_inline void stop_handler(__u32 rung, struct pt_regs *regs, bool 
 	if (cpu == r->initiator && rung != SW_RUNG_SELF)
 		return; /* the x86 stop NMI handler also runs on the initiator */
 	c = rec_cpu(r, cpu);
-	if (__sync_val_compare_and_swap(&c->rung, 0, rung) == 0) {
-		c->t_handler = now;
-		/* a maskable IPI is only taken with interrupts enabled */
-		c->irqs = irqs ? irqs : (rung == SW_RUNG_IPI ? SW_IRQS_ENABLED : SW_IRQS_UNKNOWN);
+	if (claim_cpu(r, cpu, rung, now, irqs)) {
 		count(SW_CNT_STOP_HANDLERS);
-		if (trace_lines && sw_tl_handler(cpu, rung, now, c->irqs, r->seq) < 0)
-			count(SW_CNT_TRACE_DROPS);
 	} else if (irqs && c->irqs == SW_IRQS_UNKNOWN) {
 		c->irqs = irqs;
 		if (trace_lines && sw_tl_irqs(cpu, irqs, r->seq) < 0)
 			count(SW_CNT_TRACE_DROPS);
 	}
-	if (self)
+	if (self) {
 		rec_close(self, cpu, now);
+		self_join(st, cpu);
+	}
 }
 
 /* records back that cpu_ended() looks for the stop a CPU stopped in */

@@ -386,6 +386,9 @@ parallel_panic() {
 	inside=$(rec "$r" "[c[\"rung\"] for c in [x for x in recs if x[\"kind\"] == \"panic\"][0][\"cpus\"] if c[\"cpu\"] == $loser]")
 	if [ "$own" = "[[\"self\", $loser, [[$loser, \"self\"]]]]" ]; then
 		when="before the winner's stop, in a record of its own"
+		# also in the winner's record when that stop still counted it online
+		# or sent it a rung (bpf/stopwatch.bpf.c, self_join and fire_end)
+		[ "$inside" = '["self"]' ] && when+=", and rung self in the winner's record (at_us $(rec "$r" "[c[\"at_us\"] for c in [x for x in recs if x[\"kind\"] == \"panic\"][0][\"cpus\"] if c[\"cpu\"] == $loser]"): the kernel still had it online)"
 	elif [ "$own" = "[]" ] && [ "$inside" = '["self"]' ]; then
 		when="inside the winner's stop (rung self in its record)"
 	else

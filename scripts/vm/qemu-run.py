@@ -90,6 +90,8 @@ def main():
     ap.add_argument("--silence", type=float, help="a guest whose console is silent this long has hung")
     ap.add_argument("--smp", default="4")
     ap.add_argument("--mem", default="1G")
+    ap.add_argument("--tcg-thread", choices=("multi", "single"),
+                    help="single: every vCPU on one host thread (round-robin TCG); default QEMU's")
     ap.add_argument("--warm-reboots", type=int, default=0)
     ap.add_argument("--warm-after", help="a reset is a warm reboot only after a console line with this text")
     ap.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
@@ -100,7 +102,7 @@ def main():
     if os.path.exists(a.qmp):
         os.unlink(a.qmp)
     cmd = ["qemu-system-x86_64" if a.arch == "x86_64" else "qemu-system-aarch64",
-           "-accel", "tcg",
+           "-accel", "tcg" + (",thread=" + a.tcg_thread if a.tcg_thread else ""),
            "-smp", a.smp, "-m", a.mem, "-nographic", "-net", "none",
            "-no-user-config", "-nodefaults", "-serial", "stdio", "-monitor", "none",
            "-action", "reboot=shutdown,shutdown=pause",

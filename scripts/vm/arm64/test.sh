@@ -12,7 +12,8 @@
 # own: stock, v4 (patches/linux) and park (patches/linux-park); big is v4
 # built for 512 CPUs (big.sc). "# smp: N" boots N CPUs (default 4), and
 # "# firmware: none" boots without TF-A, on QEMU's own PSCI (no SDEI), as
-# TF-A's qemu platform has a fixed core count. Outputs under
+# TF-A's qemu platform has a fixed core count. "# tcg: single" runs every
+# vCPU on one host thread (QEMU's round-robin TCG). Outputs under
 # build/lab/arm64/NN-NAME/RUN/ (NN-NAME-KERNEL/RUN/ with several kernels).
 SW_LAB_OUT=${SW_LAB_OUT:-$(cd "$(dirname "$0")/../../.." && pwd)/build/lab/arm64}
 . "$(dirname "$0")/../lib.sh"
@@ -73,11 +74,12 @@ done
 sw_artifacts_ready
 
 lab_boot() { # FILE RUN LOGDIR TIMEOUT MEM APPEND [qemu-run args] (kernel: SW_KERNEL)
-	local k=$SW_KERNEL d=$3 timeout=$4 mem=$5 append=$6 smp fw=(--bios "$tfa/flash.bin")
+	local k=$SW_KERNEL d=$3 timeout=$4 mem=$5 append=$6 smp fw=(--bios "$tfa/flash.bin") tcg
 	smp=$(meta "$1" smp)
+	tcg=$(meta "$1" tcg)
 	[ "$(meta "$1" firmware)" = none ] && fw=()
 	shift 6
-	"$SW_VM_DIR/qemu-run.py" --arch arm64 "${fw[@]}" --smp "${smp:-4}" \
+	"$SW_VM_DIR/qemu-run.py" --arch arm64 "${fw[@]}" --smp "${smp:-4}" ${tcg:+--tcg-thread "$tcg"} \
 		--kernel "${KIMAGE[$k]}" --initrd "${INITRD[$k]}" \
 		--append "$BASE_APPEND $append" \
 		--log "$d/console.log" --qmp "$d/qmp.sock" \

@@ -13,6 +13,7 @@
 # kernel: big
 # smp: 260
 # firmware: none
+# tcg: single
 # needs: stopwatch
 # dump: yes
 # append: irqchip.gicv3_pseudo_nmi=1 nosoftlockup rcupdate.rcu_cpu_stall_suppress=1
