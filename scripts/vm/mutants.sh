@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 set +e
 apply_only=
-[ "$1" = --apply-only ] && { apply_only=1; shift; }
+[ "${1:-}" = --apply-only ] && { apply_only=1; shift; }
 out=${MUTANTS_OUT:-$SW_TOP/build/mutants}
 names=("$@")
 if [ ${#names[@]} = 0 ]; then
