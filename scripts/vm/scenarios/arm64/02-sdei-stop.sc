@@ -50,5 +50,5 @@ check() {
 	sdei_end armed 2 "$(parked_end)" || return
 	timing armed sdei 'sysrq: Resetting' 'SMP: retry stop with SDEI NMI for CPUs 2' || return
 	note "SDEI after (console): $(escalation plain) s plain, $(escalation armed) s armed; stop to reset $(stop_time plain) s plain, $(stop_time armed) s armed"
-	note "record: CPU 2 ended $(parked_end); SDEI rung fired at $(rec armed '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us after the stop began; CPU 2 SDEI signal to handler $(rec armed '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
+	note "record: CPU 2 ended $(rec armed '[c["sdei_end"] for c in r["cpus"] if c["cpu"] == 2][0]'); SDEI rung fired at $(rec armed '[x["fired_us"] for x in r["rungs"] if x["rung"] == "sdei"][0]') us after the stop began; CPU 2 SDEI signal to handler $(rec armed '[c["ack_us"] for c in r["cpus"] if c["cpu"] == 2][0]') us"
 }
