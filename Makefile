@@ -42,7 +42,7 @@ KDUMP_LIBS := -lkdumpfile
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak mutants bench bench-tools bench-dump clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak mutants bench bench-tools bench-dump bench-crash clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -182,6 +182,14 @@ scale-test: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic $(OUT)/bench/state-bench
 # recover from 1-4 GiB dumps with and without the locator, beside drgn (bench/dump-open.sh)
 bench-dump: $(OUT)/stopwatch-dynamic
 	@bench/dump-open.sh $(OUT)/stopwatch-dynamic
+
+# recover beside crash and drgn on a real x86 lab kdump (bench/dump-crash.sh):
+# SW_LAB_KEEP=1 make vm-test-x86 VM_X86_SCENARIOS=4 keeps one; VMLINUX is the
+# lab kernel's, with debug info (linux-image-<krel>-dbg, 1 GB: not in make deps)
+CRASH_RUN ?= build/lab/x86/04-kdump/armed
+VMLINUX ?=
+bench-crash: $(OUT)/stopwatch-dynamic
+	@bench/dump-crash.sh $(CRASH_RUN) $(VMLINUX) $(OUT)/stopwatch-dynamic
 
 # ---- fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c, one per reader (docs/fuzzing.md) ----
 # Every user object is built instrumented and linked into each harness, so a

@@ -10,9 +10,9 @@
 #     physical address, the same job without the decoding;
 #   - by recover without the locator: the page scan, whose cost grows with
 #     the pages the dump holds (the store at the top is its worst case).
-# crash 8.0 is not measured: it opens a dump only with the kernel's vmlinux
-# and its debug info (Debian's linux-image-*-dbg, about 1 GB), which a
-# synthetic dump has none of.
+# crash is not measured here: it opens a dump only with the kernel's vmlinux
+# and its debug info, which a synthetic dump has none of; bench/dump-crash.sh
+# measures it on a real lab kdump.
 # Figures: median wall time of 5 runs, each a new process, ms.
 # Usage: bench/dump-open.sh [STOPWATCH_DYNAMIC] [SIZES_GIB...]
 set -u
