@@ -23,15 +23,15 @@ run=${1:?usage: dump-crash.sh RUN_DIR VMLINUX [STOPWATCH_DYNAMIC] [N]}
 vmlinux=${2:?usage: dump-crash.sh RUN_DIR VMLINUX [STOPWATCH_DYNAMIC] [N]}
 SW=$(realpath "${3:-build/x86_64/stopwatch-dynamic}")
 n=${4:-5}
-py=/usr/bin/python3	# Debian's, where python3-drgn is
 command -v crash >/dev/null || { echo "dump-crash: no crash (apt-get install crash)"; exit 1; }
-"$py" -c 'import drgn' 2>/dev/null || { echo "dump-crash: no python3-drgn (make deps)"; exit 1; }
+# shellcheck source=dump-lib.sh
+. "$(dirname "$0")/dump-lib.sh"
+drgn_needed dump-crash
 [ -f "$vmlinux" ] || { echo "dump-crash: no vmlinux $vmlinux"; exit 1; }
 loc=$(grep -o 'locator: pfn=[0-9]* boot_id=[^ ]* pages=[0-9]*' "$run/console.log" | head -1)
 pfn=$(sed 's/.*pfn=\([0-9]*\).*/\1/' <<<"$loc") pages=$(sed 's/.*pages=//' <<<"$loc")
 [ -n "$pfn" ] || { echo "dump-crash: no locator line in $run/console.log"; exit 1; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { # CMD...: median wall ms of n runs, or "failed (exit N)"
 	local i s e rc times=()
 	for i in $(seq "$n"); do
@@ -41,7 +41,7 @@ ms() { # CMD...: median wall ms of n runs, or "failed (exit N)"
 	done
 	printf '%s\n' "${times[@]}" | median
 }
-crash_open() { # DUMP: "MS answered|failed" per run, then "median ms, k of n answered"
+crash_open() { # DUMP: median wall ms of n crash sessions, and how many answered
 	local i s e ok=0 times=()
 	for i in $(seq "$n"); do
 		s=$(date +%s%N)
@@ -53,14 +53,6 @@ crash_open() { # DUMP: "MS answered|failed" per run, then "median ms, k of n ans
 		times+=("$(echo "scale=1; ($e - $s) / 1000000" | bc)")
 	done
 	echo "$(printf '%s\n' "${times[@]}" | median), $ok of $n answered"
-}
-drgn_read() { # FILE PFN NPAGES
-	"$py" -c '
-import sys, drgn
-p = drgn.Program()
-p.set_core_dump(sys.argv[1])
-for i in range(int(sys.argv[3])):
-    p.read((int(sys.argv[2]) + i) * 4096, 4096, True)' "$@"
 }
 
 echo "machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%F)"

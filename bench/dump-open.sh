@@ -20,29 +20,22 @@ SW=$(realpath "${1:-build/x86_64/stopwatch-dynamic}"); shift $(($# > 0 ? 1 : 0))
 sizes=${*:-1 2 4}
 here=$(cd "$(dirname "$0")" && pwd)
 seed=$here/../tests/fuzz/corpus/vmcore/seed-x86
-py=/usr/bin/python3	# Debian's, where python3-drgn is
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=dump-lib.sh
+. "$here/dump-lib.sh"
 ms() { # CMD...: wall ms of 5 runs
 	for i in 1 2 3 4 5; do
 		s=$(date +%s%N); "$@" >/dev/null 2>&1 || echo "failed: $*" >&2; e=$(date +%s%N)
 		echo "scale=1; ($e - $s) / 1000000" | bc
 	done | median
 }
-drgn_read() { # FILE PFN NPAGES
-	"$py" -c '
-import sys, drgn
-p = drgn.Program()
-p.set_core_dump(sys.argv[1])
-for i in range(int(sys.argv[3])):
-    p.read((int(sys.argv[2]) + i) * 4096, 4096, True)' "$@"
-}
-"$py" -c 'import drgn' 2>/dev/null || { echo "dump-open: no python3-drgn (make deps)"; exit 1; }
+drgn_needed dump-open
 echo "machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%F)"
 echo "baseline: a new process that does nothing: $(ms true) ms; $SW --version: $(ms "$SW" --version) ms"
 printf '%-6s %-6s %10s %12s %10s %12s\n' GiB format "file MB" "recover ms" "drgn ms" "scan ms"
 for g in $sizes; do
-	pfn=$(python3 "$here/mkdump.py" "$seed" "$out/d" "$g" high) || exit 1
+	read -r pfn npages < <(python3 "$here/mkdump.py" "$seed" "$out/d" "$g" high) && [ -n "$npages" ] ||
+		{ echo "dump-open: mkdump.py failed"; exit 1; }
 	for f in kdump elf; do
 		file=$out/d.$f
 		"$SW" recover --vmcore "$file" --pfn "$pfn" >/dev/null 2>&1 ||
@@ -50,7 +43,7 @@ for g in $sizes; do
 		printf '%-6s %-6s %10.1f %12s %10s %12s\n' "$g" "$f" \
 			"$(du -m --apparent-size "$file" | cut -f1)" \
 			"$(ms "$SW" recover --vmcore "$file" --pfn "$pfn")" \
-			"$(ms drgn_read "$file" "$pfn" 9)" \
+			"$(ms drgn_read "$file" "$pfn" "$npages")" \
 			"$(ms "$SW" recover --vmcore "$file")"
 	done
 	rm -f "$out"/d.*

@@ -31,8 +31,10 @@ def note(name, typ, desc):
 
 
 NOTES = note(b"VMCOREINFO", 0, VMCOREINFO)
-HDR_PFN_OFF = 64        # struct sw_store_hdr: magic .. nr_pages, then pfn[16]
-HDR_CSUM_OFF = 192      # crc32 (zlib) of the bytes before it
+# struct sw_store_hdr of layout 3 (bpf/stopwatch.h): magic .. nr_slots, then
+# pfn[SW_MAX_PAGES], then the crc32 (zlib) of the bytes before it
+HDR_PFN_OFF = 72
+HDR_CSUM_OFF = 2632
 NR_PAGES_OFF = 60
 
 
@@ -145,7 +147,7 @@ def main():
     store = place(pages, frames)
     write_elf(prefix + ".elf", npages, store)
     write_kdump(prefix + ".kdump", npages, store)
-    print(frames[0])
+    print(frames[0], len(frames))  # the locator pfn, the store's pages
 
 
 if __name__ == "__main__":
