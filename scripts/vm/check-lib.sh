@@ -232,22 +232,26 @@ PY
 # dumps_agree R: run R's kdump capture kernel saved its crash three ways
 # (save_dumps in guest.sh: vmcore.elf, kdump-tools' dump.flat, RHEL's
 # dump.lzo); the host's makedumpfile makes three more from vmcore.elf
-# (-c -d 31, -F -c -d 31, -l -d 31). stopwatch-dynamic recover on each of the
+# (-c -d 31, -F -c -d 31, -l -d 31; SW_PEER_MAKEDUMPFILE, when set, is the
+# command to run instead of the host's: the arm64 lab runs Debian's arm64
+# makedumpfile under qemu-aarch64-static, as an x86_64 makedumpfile reads
+# x86_64 dumps only). stopwatch-dynamic recover on each of the
 # six, and on dump.flat as a stream on stdin, must give the records the
 # capture kernel read from /proc/vmcore, whole: so -d 31 kept every store
 # page that is not zero. Writes R/recover-<file>.json and R/dumps-agree.txt.
 dumps_agree() {
-	local r=$1 d=$SW_SCEN_OUT/$1 pfn f bin=${SW_STOPWATCH}-dynamic
+	local r=$1 d=$SW_SCEN_OUT/$1 pfn f bin=${SW_STOPWATCH}-dynamic mdf
+	read -r -a mdf <<< "${SW_PEER_MAKEDUMPFILE:-makedumpfile}"
 	pfn=$(locator "$r")
 	[ -n "$pfn" ] || { fail "$r: no locator line from stopwatch arm"; return 1; }
 	for f in elf flat lzo; do
 		expect "$r" "SWRC save-$f: 0" "capture kernel saved the $f dump" || return
 	done
 	[ -x "$bin" ] || { fail "$r: no $bin (make all)"; return 1; }
-	command -v makedumpfile >/dev/null || { fail "$r: no makedumpfile on the host (make deps)"; return 1; }
-	makedumpfile -c -d 31 "$d/vmcore.elf" "$d/dump.peer-zlib" >"$d/dump.peer.log" 2>&1 &&
-		makedumpfile -F -c -d 31 "$d/vmcore.elf" >"$d/dump.peer-flat" 2>>"$d/dump.peer.log" &&
-		makedumpfile -l -d 31 "$d/vmcore.elf" "$d/dump.peer-lzo" >>"$d/dump.peer.log" 2>&1 ||
+	command -v "${mdf[0]}" >/dev/null || { fail "$r: no ${mdf[0]} on the host (make deps)"; return 1; }
+	"${mdf[@]}" -c -d 31 "$d/vmcore.elf" "$d/dump.peer-zlib" >"$d/dump.peer.log" 2>&1 &&
+		"${mdf[@]}" -F -c -d 31 "$d/vmcore.elf" >"$d/dump.peer-flat" 2>>"$d/dump.peer.log" &&
+		"${mdf[@]}" -l -d 31 "$d/vmcore.elf" "$d/dump.peer-lzo" >>"$d/dump.peer.log" 2>&1 ||
 		{ fail "$r: host makedumpfile failed: $(tail -1 "$d/dump.peer.log")"; return 1; }
 	for f in vmcore.elf dump.flat dump.lzo dump.peer-zlib dump.peer-flat dump.peer-lzo stdin; do
 		if [ $f = stdin ]; then

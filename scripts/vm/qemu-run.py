@@ -108,9 +108,12 @@ def main():
            "-action", "reboot=shutdown,shutdown=pause",
            "-qmp", "unix:%s,server=on,wait=off" % a.qmp]
     if a.share:
-        # virtio-9p: the kdump capture kernel writes its dumps to the host here
-        cmd += ["-virtfs", "local,path=%s,mount_tag=swshare,security_model=none,id=swshare"
-                % a.share]
+        # virtio-9p: the kdump capture kernel writes its dumps to the host here;
+        # on arm64 on virtio-mmio (-virtfs would take the virt machine's PCIe,
+        # for which the lab kernel has no driver)
+        cmd += ["-fsdev", "local,id=swshare,path=%s,security_model=none" % a.share,
+                "-device", "%s,fsdev=swshare,mount_tag=swshare"
+                % ("virtio-9p-pci" if a.arch == "x86_64" else "virtio-9p-device")]
     if a.arch == "x86_64":
         cmd += ["-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append]
     else:

@@ -89,7 +89,8 @@ mkconfig() {
 	for sym in ARM_SDE_INTERFACE ARM64_PSEUDO_NMI DEBUG_INFO_BTF KPROBES KPROBE_EVENTS \
 		   BPF_SYSCALL BPF_JIT FUNCTION_TRACER DYNAMIC_FTRACE LKDTM "${want[@]}" \
 		   MODULES MAGIC_SYSRQ SERIAL_AMBA_PL011_CONSOLE RD_GZIP \
-		   BLK_DEV_INITRD DEVTMPFS ARM_GIC_V3 ARM_PSCI_FW BPF_EVENTS; do
+		   BLK_DEV_INITRD DEVTMPFS ARM_GIC_V3 ARM_PSCI_FW BPF_EVENTS \
+		   VIRTIO_MMIO NET_9P_VIRTIO 9P_FS; do
 		grep -q "^CONFIG_$sym=y" "$1/.config" || { log "config: CONFIG_$sym not set"; miss=1; }
 	done
 	if [[ $flavor != stock ]]; then
@@ -104,6 +105,7 @@ mkconfig() {
 	if [[ $variant == big ]] && ! grep -q '^CONFIG_NO_HZ_IDLE=y$' "$1/.config"; then
 		log "config: CONFIG_NO_HZ_IDLE not set"; miss=1
 	fi
+	grep -q '^CONFIG_ARM64_VA_BITS=48$' "$1/.config" || { log "config: CONFIG_ARM64_VA_BITS is not 48"; miss=1; }
 	[[ $miss == 0 ]] || die "config fragment did not stick"
 }
 

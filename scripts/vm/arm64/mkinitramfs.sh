@@ -3,8 +3,10 @@
 # x86 lab's: Debian's busybox-static:arm64 (/bin/busybox, /bin/sh; /init
 # installs the applet links), scripts/vm/guest/init and guest.sh, the
 # scenarios/arm64/*.sc files, wedge.ko, the kernel's Image as /boot/vmlinuz
-# (the kdump capture kernel), kexec-file-load and, if given, the static
-# stopwatch. Cached by its inputs; prints the path.
+# (the kdump capture kernel), kexec-file-load, Debian's makedumpfile:arm64
+# with its library closure (the capture kernel saves its dumps as kdump-tools
+# and RHEL do) and, if given, the static stopwatch. Cached by its inputs;
+# prints the path.
 # Usage: mkinitramfs.sh KERNEL_OUT_DIR WEDGE_KO [STOPWATCH_BIN]
 . "$(dirname "$0")/lib.sh"
 kout=${1:?kernel output dir}
@@ -24,7 +26,9 @@ if [[ ! -x $bb ]]; then
 	install -D -m755 "$tmp/bin/busybox" "$bb"; rm -rf "$tmp"
 fi
 
-inputs=("$bb" "$0" "$kout/Image" "$wedge" "$vm/guest/init" "$vm/guest/guest.sh"
+mdroot=$("$ARM64_DIR/fetch-makedumpfile.sh")
+
+inputs=("$bb" "$0" "$mdroot/packages" "$kout/Image" "$wedge" "$vm/guest/init" "$vm/guest/guest.sh"
 	"$ARM64_DIR/kexec-file-load.c" "$vm"/scenarios/arm64/*.sc "${swbin:-no-stopwatch}")
 key=$(for f in "${inputs[@]}"; do echo "$f"; [[ -f $f ]] && sha256sum < "$f"; done | key_of)
 out=$CACHE/initramfs/initramfs-$key.cpio.gz
@@ -45,6 +49,9 @@ cp "$kout/Image" "$stage/boot/vmlinuz"
 "${CROSS}gcc" -O2 -static -Wall -o "$stage/bin/kexec-file-load" "$ARM64_DIR/kexec-file-load.c" \
 	|| die "kexec-file-load build failed"
 [[ -n $swbin ]] && install -m755 "$swbin" "$stage/bin/stopwatch"
+# makedumpfile and the shared objects it needs, at their Debian paths
+cp "$mdroot/usr/bin/makedumpfile" "$stage/sbin/makedumpfile"
+( cd "$mdroot" && cp -a --parents $(cat closure) "$stage/" )
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3
 mkdir -p "$CACHE/initramfs"

@@ -51,11 +51,14 @@ for f in "${SW_FILES[@]}"; do
 		kernel_flavor "$k" >/dev/null || sw_die "$f: unknown kernel '$k' (stock, v4, park or big)"
 	done
 done
-sw_need_tools qemu-system-aarch64 python3 fdtput cpio gzip bc aarch64-linux-gnu-gcc
+sw_need_tools qemu-system-aarch64 qemu-aarch64-static python3 fdtput cpio gzip bc aarch64-linux-gnu-gcc
 
 sw_artifacts_begin "$GUEST_SW"
 [ -x "$SW_STOPWATCH" ] || sw_fail_all "no host stopwatch $SW_STOPWATCH (make) to read the records"
 tfa=$("$ARM64_DIR/build-tfa.sh") || sw_fail_all "TF-A build failed (see stderr)"
+# the capture kernel's makedumpfile, which the host also runs (dumps_agree)
+mdroot=$("$ARM64_DIR/fetch-makedumpfile.sh") || sw_fail_all "makedumpfile:arm64 fetch failed (see stderr)"
+SW_PEER_MAKEDUMPFILE="qemu-aarch64-static -L $mdroot $mdroot/usr/bin/makedumpfile"
 declare -A KIMAGE INITRD
 for f in "${SW_FILES[@]}"; do
 	for k in $(lab_kernels "$f"); do

@@ -153,11 +153,15 @@ capture() {
 # kdump-tools' makedumpfile -F -c -d 31 as dump.flat, RHEL's makedumpfile -l
 # -d 31 as dump.lzo. Each step's exit code goes to the console
 # ("SWRC save-NAME: N"), makedumpfile's messages to NAME.log there.
+# 9p: Debian's x86 kernel has it as modules (in the initramfs), the arm64
+# lab kernel built in; without a share the mount fails and nothing is saved.
 save_dumps() {
-	[ -d /lib/modules/9p ] || return 0
-	for _m in netfs 9pnet 9pnet_virtio 9p; do
-		insmod /lib/modules/9p/$_m.ko 2>/dev/null
-	done
+	if [ -d /lib/modules/9p ]; then
+		for _m in netfs 9pnet 9pnet_virtio 9p; do
+			insmod /lib/modules/9p/$_m.ko 2>/dev/null
+		done
+	fi
+	grep -qw 9p /proc/filesystems && command -v makedumpfile >/dev/null || return 0
 	mkdir -p /mnt/share
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 swshare /mnt/share 2>/dev/null ||
 		{ mark "save: no 9p share"; return 0; }

@@ -5,7 +5,12 @@
 # (crash_smp_send_stop()), whose SDEI rung stops CPU 2 and saves its
 # registers. The capture kernel runs stopwatch recover --vmcore /proc/vmcore
 # and prints the record on the console, with CPU 2's registers from the
-# dump (its PRSTATUS note) showing interrupts masked.
+# dump (its PRSTATUS note) showing interrupts masked. In one run per kernel
+# it then saves the crash to the host over 9p as fleets keep it (vmcore.elf,
+# kdump-tools' makedumpfile -F -c -d 31, RHEL's -l -d 31, with Debian's
+# arm64 makedumpfile: save_dumps in guest.sh), and the host's stopwatch must
+# read each, and makedumpfile's own dumps of vmcore.elf, to the same record
+# (dumps_agree). 1 GiB of guest memory: the dumps are of all of it.
 # On the park shape (docs/shapes.md) a crash stop powers the SDEI-stopped
 # CPU off from the park pad (run "off"), unless sdei_nmi_crash_cpu_off=0
 # (run "parked": it stays completed-and-parked); whether the capture kernel
@@ -14,7 +19,9 @@
 # runs[park]: off parked
 # needs: stopwatch
 # append: crashkernel=256M retain_initrd
-# timeout: 300
+# share: default parked
+# mem: 1G
+# timeout: 480
 
 guest() {
 	if [ "$SW_RUN" = parked ]; then
@@ -34,6 +41,10 @@ check() {
 	for r in $runs; do
 		check_run "$r" || return
 	done
+	case $SW_KERNEL in
+	park) dumps_agree parked ;;
+	*) dumps_agree default ;;
+	esac
 }
 
 # check_run R: one run's crash, capture and record
