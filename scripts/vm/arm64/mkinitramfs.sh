@@ -51,6 +51,7 @@ cp "$kout/Image" "$stage/boot/vmlinuz"
 [[ -n $swbin ]] && install -m755 "$swbin" "$stage/bin/stopwatch"
 # makedumpfile and the shared objects it needs, at their Debian paths
 cp "$mdroot/usr/bin/makedumpfile" "$stage/sbin/makedumpfile"
+# shellcheck disable=SC2046 # split: one path a line, none with spaces
 ( cd "$mdroot" && cp -a --parents $(cat closure) "$stage/" )
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3
