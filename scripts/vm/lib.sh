@@ -59,11 +59,16 @@ sw_timed() {
 	sw_log "$label: $(printf '%.1f' "$(echo "$e - $s" | bc)") s"
 }
 
-# sw_pkg_spec PKG...: "PKG=VERSION ..." with apt's candidate versions (one
-# apt-cache call: each costs about a second here).
+# sw_pkg_spec [:ARCH] PKG...: "PKG=VERSION ..." with apt's candidate versions
+# (one apt-cache call: each costs about a second here); with :ARCH (a foreign
+# architecture, e.g. :arm64) each name and each PKG in the answer carries it.
+# A package apt does not know is left out (apt-cache exits 100 when it knows
+# none): the caller names it.
 sw_pkg_spec() {
-	apt-cache show --no-all-versions "$@" 2>/dev/null |
-		awk '/^Package:/ {p=$2} /^Version:/ {printf "%s=%s ", p, $2}'
+	local arch=
+	case ${1:-} in :*) arch=$1; shift ;; esac
+	{ apt-cache show --no-all-versions "${@/%/$arch}" 2>/dev/null || true; } |
+		awk -v a="$arch" '/^Package:/ {p=$2} /^Version:/ {printf "%s%s=%s ", p, a, $2}'
 }
 
 # sw_elapsed START END: END - START in seconds, one decimal

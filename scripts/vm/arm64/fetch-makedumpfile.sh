@@ -7,27 +7,31 @@
 # The host's QEMU user mode runs the same binary in dumps_agree
 # (check-lib.sh): qemu-aarch64-static -L ROOT ROOT/usr/bin/makedumpfile.
 . "$(dirname "$0")/lib.sh"
+. "$ARM64_DIR/../lib.sh"	# sw_pkg_spec, as fetch-x86.sh
 
 # makedumpfile's Depends, and libdw1's (bzip2, xz)
 pkgs=(makedumpfile libc6 libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5)
-key=$( { cat "$0"; echo "${pkgs[*]}"; } | key_of)
+# the versions apt would fetch; only when it knows none, add arm64 to apt
+# (ensure_arm64_apt costs another apt-cache call)
+spec=$(sw_pkg_spec :arm64 "${pkgs[@]}")
+[[ -n $spec ]] || { ensure_arm64_apt; spec=$(sw_pkg_spec :arm64 "${pkgs[@]}"); }
+for p in "${pkgs[@]}"; do
+	case " $spec" in *" $p:arm64="*) ;; *) die "apt knows no package $p:arm64 (run apt-get update)" ;; esac
+done
+key=$( { cat "$0"; echo "$spec"; } | key_of)
 root=$CACHE/makedumpfile/$key
 if [[ -f $root/closure ]]; then echo "$root"; exit 0; fi
 
 log "fetching makedumpfile:arm64 and its libraries"
-ensure_arm64_apt
-mkdir -p "$CACHE/debs"
-rm -rf "$root.tmp"; mkdir -p "$root.tmp"
-for p in "${pkgs[@]}"; do
-	deb=$(cd "$CACHE/debs" && ls "${p}"_*_arm64.deb 2>/dev/null | head -1) || true
-	if [[ -z $deb ]]; then
-		( cd "$CACHE/debs" && apt-get download -q "$p:arm64" >/dev/null 2>&1 ) ||
-			die "apt-get download $p:arm64 failed"
-		deb=$(cd "$CACHE/debs" && ls "${p}"_*_arm64.deb | head -1)
-	fi
-	dpkg-deb -x "$CACHE/debs/$deb" "$root.tmp"
-	echo "$deb" >> "$root.tmp/packages"
+rm -rf "$root.tmp"; mkdir -p "$root.tmp/debs"
+# shellcheck disable=SC2086 # split: one PKG:arm64=VERSION a word
+(cd "$root.tmp/debs" && apt-get download -q -o APT::Sandbox::User=root $spec >&2) ||
+	die "apt-get download $spec failed"
+for d in "$root.tmp"/debs/*.deb; do
+	dpkg-deb -x "$d" "$root.tmp"
 done
+rm -rf "$root.tmp/debs"
+echo "$spec" > "$root.tmp/packages"
 
 # the closure: a soname is found where Debian's loader looks without a cache
 find_so() {
@@ -60,4 +64,6 @@ while ((${#todo[@]})); do
 done
 sort -u <<< "$out" > "$root.tmp/closure"
 rm -rf "$root"; mv "$root.tmp" "$root"
+# keep the cache small: the newest two roots (about 26 MB each)
+ls -dt "$CACHE"/makedumpfile/*/ | tail -n +3 | xargs -r rm -rf
 echo "$root"

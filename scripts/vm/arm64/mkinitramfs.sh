@@ -7,11 +7,13 @@
 # with its library closure (the capture kernel saves its dumps as kdump-tools
 # and RHEL do) and, if given, the static stopwatch. Cached by its inputs;
 # prints the path.
-# Usage: mkinitramfs.sh KERNEL_OUT_DIR WEDGE_KO [STOPWATCH_BIN]
+# Usage: mkinitramfs.sh KERNEL_OUT_DIR WEDGE_KO MAKEDUMPFILE_ROOT [STOPWATCH_BIN]
+# (MAKEDUMPFILE_ROOT: what fetch-makedumpfile.sh printed)
 . "$(dirname "$0")/lib.sh"
 kout=${1:?kernel output dir}
 wedge=${2:?wedge.ko}
-swbin=${3:-}
+mdroot=${3:?makedumpfile root (fetch-makedumpfile.sh)}
+swbin=${4:-}
 vm=$ARM64_DIR/..
 
 bb=$CACHE/busybox/bin/busybox
@@ -25,8 +27,6 @@ if [[ ! -x $bb ]]; then
 	dpkg-deb -x "$(ls "$CACHE"/debs/busybox-static_*_arm64.deb | head -1)" "$tmp"
 	install -D -m755 "$tmp/bin/busybox" "$bb"; rm -rf "$tmp"
 fi
-
-mdroot=$("$ARM64_DIR/fetch-makedumpfile.sh")
 
 inputs=("$bb" "$0" "$mdroot/packages" "$kout/Image" "$wedge" "$vm/guest/init" "$vm/guest/guest.sh"
 	"$ARM64_DIR/kexec-file-load.c" "$vm"/scenarios/arm64/*.sc "${swbin:-no-stopwatch}")

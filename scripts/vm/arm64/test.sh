@@ -69,7 +69,7 @@ for f in "${SW_FILES[@]}"; do
 		ko=$("$ARM64_DIR/build-module.sh" "$kout") || sw_fail_all "wedge.ko build for $k failed"
 		sw=()
 		[ $SW_HAVE_GUEST_SW = 1 ] && sw=("$GUEST_SW")
-		INITRD[$k]=$("$ARM64_DIR/mkinitramfs.sh" "$kout" "$ko" "${sw[@]}") ||
+		INITRD[$k]=$("$ARM64_DIR/mkinitramfs.sh" "$kout" "$ko" "$mdroot" "${sw[@]}") ||
 			sw_fail_all "initramfs for $k failed"
 		KIMAGE[$k]=$kout/Image
 	done
