@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "kbtf.h"
@@ -62,28 +64,44 @@ static size_t type_size(const struct btf_type *t)
 
 void sw_kbtf_free(struct sw_kbtf *b)
 {
-	free(b->raw);
+	if (b->mapped)
+		munmap(b->raw, b->len);
+	else
+		free(b->raw);
 	free(b->type_off);
 	memset(b, 0, sizeof(*b));
 }
 
-int sw_kbtf_load(struct sw_kbtf *b, const char *path, char *err, int errlen)
-{
-	struct stat st;
-	size_t cap, off;
-	int fd;
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
+#endif
 
-	memset(b, 0, sizeof(*b));
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		snprintf(err, errlen, "no vmlinux BTF (%s: %s): kernel needs CONFIG_DEBUG_INFO_BTF",
-			 path, strerror(errno));
-		return -ENOENT;
-	}
+/* Map @fd when it is a sized sysfs file that allows it (st filled in either way). */
+static bool map_sysfs(struct sw_kbtf *b, int fd, struct stat *st)
+{
+	struct statfs fs;
+	void *p;
+
+	if (fstat(fd, st))
+		st->st_size = 0;
+	if (st->st_size <= 0 || fstatfs(fd, &fs) || fs.f_type != SYSFS_MAGIC)
+		return false;
+	p = mmap(NULL, st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return false;
+	b->raw = p;
+	b->len = st->st_size;
+	b->mapped = true;
+	return true;
+}
+
+/* Read @fd to EOF into b->raw (NULL when out of memory). */
+static void read_all(struct sw_kbtf *b, int fd, off_t size)
+{
 	/* sysfs reports size 0 or the real size: read to EOF either way */
-	cap = fstat(fd, &st) == 0 && st.st_size > 0 ? st.st_size : (8 << 20);
-	b->raw = malloc(cap);
-	for (off = 0; b->raw;) {
+	size_t cap = size > 0 ? size : (8 << 20), off = 0;
+
+	for (b->raw = malloc(cap); b->raw;) {
 		ssize_t n = read(fd, b->raw + off, cap - off);
 
 		if (n <= 0)
@@ -98,8 +116,29 @@ int sw_kbtf_load(struct sw_kbtf *b, const char *path, char *err, int errlen)
 			cap *= 2;
 		}
 	}
-	close(fd);
 	b->len = off;
+}
+
+int sw_kbtf_load(struct sw_kbtf *b, const char *path, char *err, int errlen)
+{
+	struct stat st;
+	int fd;
+
+	memset(b, 0, sizeof(*b));
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		snprintf(err, errlen, "no vmlinux BTF (%s: %s): kernel needs CONFIG_DEBUG_INFO_BTF",
+			 path, strerror(errno));
+		return -ENOENT;
+	}
+	/*
+	 * Kernels since 6.16 let /sys/kernel/btf/vmlinux be mapped read-only:
+	 * no 6 MB copy into freshly zeroed pages, which was half of start-up's
+	 * BTF time. Only sysfs is mapped, which nobody can truncate under us.
+	 */
+	if (!map_sysfs(b, fd, &st))
+		read_all(b, fd, st.st_size);
+	close(fd);
 	b->hdr = (const void *)b->raw;
 	if (!b->raw || b->len < sizeof(*b->hdr) || b->hdr->magic != BTF_MAGIC ||
 	    b->hdr->hdr_len < sizeof(*b->hdr) ||
@@ -115,7 +154,7 @@ int sw_kbtf_load(struct sw_kbtf *b, const char *path, char *err, int errlen)
 	}
 	b->strs = b->raw + b->hdr->hdr_len + b->hdr->str_off;
 	/* one pass to index type offsets */
-	size_t cnt = 1, tcap = 1 << 17;
+	size_t cnt = 1, tcap = 1 << 17, off;
 	const char *types = b->raw + b->hdr->hdr_len + b->hdr->type_off;
 
 	b->type_off = malloc(tcap * sizeof(__u32));

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Kernel BTF read raw: one read of /sys/kernel/btf/vmlinux, an index of type
+ * Kernel BTF read raw: /sys/kernel/btf/vmlinux mapped (or read), an index of type
  * offsets, and a CO-RE subset of it for libbpf (kbtf.c says why both).
  */
 #ifndef STOPWATCH_KBTF_H
 #define STOPWATCH_KBTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/btf.h>
 #include <linux/types.h>
@@ -19,6 +20,7 @@ struct sw_kbtf {
 	const char *strs;
 	__u32 *type_off;	/* offset in the type section of type id i */
 	__u32 nr_types;		/* ids are 1 .. nr_types - 1 */
+	bool mapped;		/* raw is an mmap of sysfs, not malloc'ed */
 };
 
 /* Read and index raw BTF at @path; on error, a one-line reason in @err. */
