@@ -117,13 +117,41 @@ sw_json *sw_json_fixed(double v, int decimals)
 	return json_object_new_double_s(v, buf);
 }
 
+/* Decimal digits of @v at @o (20 at most); their count. */
+static size_t fmt_u64(char *o, __u64 v)
+{
+	char t[20];
+	size_t n = 0;
+
+	do
+		t[n++] = '0' + v % 10;
+	while (v /= 10);
+	for (size_t i = 0; i < n; i++)
+		o[i] = t[n - 1 - i];
+	return n;
+}
+
+/* @ns as µs with 3 decimals at @o (26 bytes at most), from integers; the length. */
+static size_t fmt_ns_as_us(char *o, __s64 ns)
+{
+	__u64 m = ns < 0 ? -(__u64)ns : (__u64)ns, frac = m % 1000;
+	size_t n = 0;
+
+	if (ns < 0)
+		o[n++] = '-';
+	n += fmt_u64(o + n, m / 1000);
+	o[n++] = '.';
+	o[n++] = '0' + frac / 100;
+	o[n++] = '0' + frac / 10 % 10;
+	o[n++] = '0' + frac % 10;
+	return n;
+}
+
 sw_json *sw_json_ns_as_us(__s64 ns)
 {
-	__u64 m = ns < 0 ? -(__u64)ns : (__u64)ns;
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%s%llu.%03llu", ns < 0 ? "-" : "", (unsigned long long)(m / 1000),
-		 (unsigned long long)(m % 1000));
+	buf[fmt_ns_as_us(buf, ns)] = '\0';
 	return json_object_new_double_s((double)ns / 1000.0, buf);
 }
 
@@ -154,5 +182,216 @@ int sw_json_print(FILE *f, sw_json *o)
 	int ret = fprintf(f, "%s\n", sw_json_text(o)) < 0 ? -EIO : 0;
 
 	json_object_put(o);
+	return ret;
+}
+
+/* ---- the streaming writer ---- */
+
+void sw_jw_init(struct sw_jw *w)
+{
+	w->buf = w->first;
+	w->cap = sizeof(w->first);
+	w->len = 0;
+	w->nonempty = 0;
+	w->depth = 0;
+	w->after_key = false;
+	w->failed = false;
+}
+
+void sw_jw_free(struct sw_jw *w)
+{
+	if (w->buf != w->first)
+		free(w->buf);
+	sw_jw_init(w);
+}
+
+/* Room for @n more bytes: where they go, or NULL (then the document is failed). */
+static char *room(struct sw_jw *w, size_t n)
+{
+	size_t cap = w->cap;
+	char *b;
+
+	if (w->failed)
+		return NULL;
+	if (n <= w->cap - w->len)
+		return w->buf + w->len;
+	while (cap - w->len < n)
+		cap *= 2;
+	b = w->buf == w->first ? malloc(cap) : realloc(w->buf, cap);
+	if (!b) {
+		w->failed = true;
+		return NULL;
+	}
+	if (w->buf == w->first)
+		memcpy(b, w->first, w->len);
+	w->buf = b;
+	w->cap = cap;
+	return b + w->len;
+}
+
+static void put(struct sw_jw *w, const char *s, size_t n)
+{
+	char *o = room(w, n);
+
+	if (o) {
+		memcpy(o, s, n);
+		w->len += n;
+	}
+}
+
+/* Before a value or a key: a comma when the level has one already. */
+static void sep(struct sw_jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->depth && (w->nonempty >> w->depth & 1))
+		put(w, ",", 1);
+	w->nonempty |= 1ULL << w->depth;
+}
+
+void sw_jw_open(struct sw_jw *w, char bracket)
+{
+	sep(w);
+	put(w, &bracket, 1);
+	if (++w->depth > 63)
+		w->failed = true;
+	else
+		w->nonempty &= ~(1ULL << w->depth);
+}
+
+void sw_jw_close(struct sw_jw *w, char bracket)
+{
+	if (w->depth)
+		w->depth--;
+	put(w, &bracket, 1);
+}
+
+void sw_jw_key(struct sw_jw *w, const char *key)
+{
+	size_t n = strlen(key);
+	char *o;
+
+	sep(w);
+	o = room(w, n + 3);
+	if (!o)
+		return;
+	o[0] = '"';
+	memcpy(o + 1, key, n);
+	o[n + 1] = '"';
+	o[n + 2] = ':';
+	w->len += n + 3;
+	w->after_key = true;
+}
+
+/*
+ * json-c's escaping (json_escape_str, with NOSLASHESCAPE): \" \\ \b \t \n
+ * \f \r by name, other bytes below 0x20 as \u00xx, everything else (DEL,
+ * UTF-8) as it is; invalid UTF-8 first becomes U+FFFD, as sw_json_strn does.
+ */
+void sw_jw_strn(struct sw_jw *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char *o, *start;
+
+	sep(w);
+	start = o = room(w, len * 6 + 2);	/* \u00xx: 6 bytes of one */
+	if (!o)
+		return;
+	*o++ = '"';
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			*o++ = c;
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			n = utf8_len(p + i, len - i);
+			if (n) {
+				memcpy(o, p + i, n);
+				o += n;
+				i += n;
+			} else {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
+			}
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': case '\\': *o++ = c; break;
+		case '\b': *o++ = 'b'; break;
+		case '\t': *o++ = 't'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\r': *o++ = 'r'; break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+		}
+		i++;
+	}
+	*o++ = '"';
+	w->len += o - start;
+}
+
+void sw_jw_str(struct sw_jw *w, const char *s)
+{
+	if (s)
+		sw_jw_strn(w, s, strlen(s));
+	else
+		sw_jw_null(w);
+}
+
+void sw_jw_u64(struct sw_jw *w, __u64 v)
+{
+	char *o;
+
+	sep(w);
+	o = room(w, 20);
+	if (o)
+		w->len += fmt_u64(o, v);
+}
+
+void sw_jw_ns_as_us(struct sw_jw *w, __s64 ns)
+{
+	char *o;
+
+	sep(w);
+	o = room(w, 32);
+	if (o)
+		w->len += fmt_ns_as_us(o, ns);
+}
+
+void sw_jw_bool(struct sw_jw *w, bool v)
+{
+	sep(w);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void sw_jw_null(struct sw_jw *w)
+{
+	sep(w);
+	put(w, "null", 4);
+}
+
+int sw_jw_print(FILE *f, struct sw_jw *w)
+{
+	int ret = 0;
+
+	put(w, "\n", 1);
+	if (w->failed)
+		ret = -ENOMEM;
+	else if (fwrite(w->buf, 1, w->len, f) != w->len)
+		ret = -EIO;
+	sw_jw_free(w);
 	return ret;
 }

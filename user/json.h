@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The one JSON writer: every JSON document stopwatch prints is built as a
- * json-c tree (Debian's libjson-c, linked statically like libbpf) and
- * written by sw_json_print(), so every string is escaped by the library.
+ * The JSON writer: documents are built as a json-c tree (Debian's
+ * libjson-c, linked statically like libbpf) and written by sw_json_print(),
+ * so their strings are escaped by the library; the stop record alone, printed
+ * by the thousand, is streamed by sw_jw (below), which writes the same bytes.
  * Strings also pass through a UTF-8 check first (json-c copies bytes as
  * they are): host names and other text from logs can hold any byte, and
  * an invalid sequence becomes U+FFFD rather than invalid JSON.
@@ -67,5 +68,39 @@ int sw_json_print(FILE *f, sw_json *o);
 /* Write @o without the newline and without freeing it (tests, embedding). */
 const char *sw_json_text(sw_json *o);
 void sw_json_free(sw_json *o);
+
+/*
+ * The streaming writer, for the document printed by the thousand: the stop
+ * record (stop_json.c). json-c has no streaming output, and its tree costs
+ * a malloc per value and a hash table per object: 55-60% of logscan's time
+ * on logs dense with stops (perf, 2026-12-03). This writes the bytes json-c
+ * would write for the same tree (same order, same escaping and UTF-8 repair:
+ * test_json compares the two on every byte value) into one buffer. Commas
+ * are the writer's; nesting goes at most 63 deep.
+ */
+struct sw_jw {
+	char *buf;
+	size_t len, cap;
+	__u64 nonempty;		/* bit d: nesting level d has a value already */
+	unsigned int depth;
+	bool after_key;		/* the next value is a member's: no comma before it */
+	bool failed;		/* out of memory or too deep: nothing is printed */
+	char first[4096];	/* buf until a document outgrows it */
+};
+
+void sw_jw_init(struct sw_jw *w);
+void sw_jw_free(struct sw_jw *w);
+void sw_jw_open(struct sw_jw *w, char bracket);		/* '{' or '[' */
+void sw_jw_close(struct sw_jw *w, char bracket);	/* '}' or ']' */
+/* A member's key: a literal of plain ASCII, written as it is. */
+void sw_jw_key(struct sw_jw *w, const char *key);
+void sw_jw_strn(struct sw_jw *w, const char *s, size_t len);
+void sw_jw_str(struct sw_jw *w, const char *s);		/* NULL s: null */
+void sw_jw_u64(struct sw_jw *w, __u64 v);
+void sw_jw_bool(struct sw_jw *w, bool v);
+void sw_jw_null(struct sw_jw *w);
+void sw_jw_ns_as_us(struct sw_jw *w, __s64 ns);		/* as sw_json_ns_as_us */
+/* Print the document and a newline: 0, -EIO when the stream failed, -ENOMEM. */
+int sw_jw_print(FILE *f, struct sw_jw *w);
 
 #endif

@@ -12,91 +12,114 @@
 
 #define SCHEMA "stopwatch.stop/2"
 
-/* µs from @origin to @t (negative when before), 3 exact decimals. */
-static sw_json *us_from(__u64 origin, __u64 t)
-{
-	return sw_json_ns_as_us((__s64)(t - origin));
-}
-
-/* The keys of a time NAME: NAME_us, NAME_by_us, NAME_after_us (literals: sw_json_set keeps them). */
+/* The keys of a time NAME: NAME_us, NAME_by_us, NAME_after_us. */
 struct time_keys {
 	const char *us, *by_us, *after_us;
 };
 
 #define TIME_KEYS(name) (&(const struct time_keys){ name "_us", name "_by_us", name "_after_us" })
 
+/* µs from @origin to @t (negative when before), 3 exact decimals. */
+static void put_us(struct sw_jw *w, const char *key, __u64 origin, __u64 t)
+{
+	sw_jw_key(w, key);
+	sw_jw_ns_as_us(w, (__s64)(t - origin));
+}
+
 /*
  * NAME_us: exact µs from @origin, or null; then NAME_by_us and/or
  * NAME_after_us for the bounds of a time that is not exact. Without an
  * origin (start unknown) nothing is relative: null.
  */
-static void put_rel(sw_json *o, const struct time_keys *k, const struct sw_time *t,
+static void put_rel(struct sw_jw *w, const struct time_keys *k, const struct sw_time *t,
 		    const struct sw_time *origin)
 {
 	bool rel = sw_time_known(origin);
 
 	if (rel && sw_time_known(t)) {
-		sw_json_set(o, k->us, us_from(origin->by, t->by));
+		put_us(w, k->us, origin->by, t->by);
 		return;
 	}
-	sw_json_set_null(o, k->us);
+	sw_jw_key(w, k->us);
+	sw_jw_null(w);
 	if (!rel)
 		return;
 	if (t->has_by)
-		sw_json_set(o, k->by_us, us_from(origin->by, t->by));
+		put_us(w, k->by_us, origin->by, t->by);
 	if (t->has_after)
-		sw_json_set(o, k->after_us, us_from(origin->by, t->after));
+		put_us(w, k->after_us, origin->by, t->after);
 }
 
-static sw_json *cpuset_json(bool known, const struct sw_cpuset *s)
+static void put_cpuset(struct sw_jw *w, const char *key, bool known, const struct sw_cpuset *s)
 {
 	char buf[SW_CPUSET_TEXT_MAX];
 
-	if (!known)
-		return NULL;
+	sw_jw_key(w, key);
+	if (!known) {
+		sw_jw_null(w);
+		return;
+	}
 	sw_cpuset_format(s, buf, sizeof(buf));
-	return sw_json_str(buf);
+	sw_jw_str(w, buf);
+}
+
+static void put_str(struct sw_jw *w, const char *key, const char *s)
+{
+	sw_jw_key(w, key);
+	sw_jw_str(w, s);
+}
+
+static void put_u64(struct sw_jw *w, const char *key, __u64 v)
+{
+	sw_jw_key(w, key);
+	sw_jw_u64(w, v);
 }
 
 /* "dump_regs" (issue 11): null not from a dump, false the dump lacks them, or the object */
-static sw_json *regs_json(const struct sw_cpu_regs *r)
+static void put_regs(struct sw_jw *w, const struct sw_cpu_regs *r)
 {
 	char hex[24];
-	sw_json *o;
 
-	if (r->state == SW_REGS_MISSING)
-		return sw_json_bool(false);
-	if (r->state != SW_REGS_KNOWN)
-		return NULL;
-	o = sw_json_obj();
+	sw_jw_key(w, "dump_regs");
+	if (r->state == SW_REGS_MISSING) {
+		sw_jw_bool(w, false);
+		return;
+	}
+	if (r->state != SW_REGS_KNOWN) {
+		sw_jw_null(w);
+		return;
+	}
+	sw_jw_open(w, '{');
 	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->pc);
-	sw_json_set_str(o, "pc", hex);
+	put_str(w, "pc", hex);
 	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->sp);
-	sw_json_set_str(o, "sp", hex);
-	sw_json_set_str(o, "irqs", sw_irqs_name(r->irqs));
-	return o;
+	put_str(w, "sp", hex);
+	put_str(w, "irqs", sw_irqs_name(r->irqs));
+	sw_jw_close(w, '}');
 }
 
-static sw_json *cpu_json(const struct sw_stop *s, unsigned int c)
+static void put_cpu(struct sw_jw *w, const struct sw_stop *s, unsigned int c)
 {
 	const struct sw_stop_cpu *sc = &s->cpu[c];
-	sw_json *o = sw_json_obj();
-	const char *end = sw_sdei_end_name(sc->sdei_end);
 
-	sw_json_set_u64(o, "cpu", c);
-	sw_json_set_str(o, "rung", sw_rung_name(sc->rung));
-	put_rel(o, TIME_KEYS("at"), &sc->at, &s->start);
+	sw_jw_open(w, '{');
+	put_u64(w, "cpu", c);
+	put_str(w, "rung", sw_rung_name(sc->rung));
+	put_rel(w, TIME_KEYS("at"), &sc->at, &s->start);
 	/* latency from the rung that reached it: only where that rung's fire time is exact */
 	if (sc->rung >= SW_RUNG_IPI && sc->rung <= SW_RUNG_SDEI)
-		put_rel(o, TIME_KEYS("ack"), &sc->at, &s->rung[sc->rung - 1].t);
+		put_rel(w, TIME_KEYS("ack"), &sc->at, &s->rung[sc->rung - 1].t);
 	else
-		sw_json_set_null(o, "ack_us");
-	sw_json_set_str(o, "irqs", sw_irqs_name(sc->irqs));
-	sw_json_set(o, "dump_regs", regs_json(&sc->regs));
-	sw_json_set(o, "sdei_end", end ? sw_json_str(end) : NULL);
-	sw_json_set(o, "capture_can_reonline", sc->reonline == SW_REONLINE_UNKNOWN ? NULL :
-		    sw_json_bool(sc->reonline == SW_REONLINE_YES));
-	return o;
+		put_str(w, "ack_us", NULL);
+	put_str(w, "irqs", sw_irqs_name(sc->irqs));
+	put_regs(w, &sc->regs);
+	put_str(w, "sdei_end", sw_sdei_end_name(sc->sdei_end));
+	sw_jw_key(w, "capture_can_reonline");
+	if (sc->reonline == SW_REONLINE_UNKNOWN)
+		sw_jw_null(w);
+	else
+		sw_jw_bool(w, sc->reonline == SW_REONLINE_YES);
+	sw_jw_close(w, '}');
 }
 
 static void wall_time(const struct sw_stop *s, char *buf, size_t len)
@@ -123,52 +146,65 @@ void sw_stop_wall_time(const struct sw_stop *s, char *buf, size_t len)
 	wall_time(s, buf, len);
 }
 
-sw_json *sw_stop_json(const struct sw_stop *s)
+/* The record, streamed: json-c's tree cost a malloc per value (json.h). */
+static void put_stop(struct sw_jw *w, const struct sw_stop *s)
 {
 	struct sw_cpuset never;
-	sw_json *o = sw_json_obj(), *rungs = sw_json_arr(), *cpus = sw_json_arr();
 	char wall[64];
 	bool never_known;
 
-	sw_json_set_str(o, "schema", SCHEMA);
-	sw_json_set_str(o, "source", sw_source_name(s->meta.source));
-	sw_json_set_str(o, "boot_id", s->meta.boot_id[0] ? s->meta.boot_id : NULL);
+	sw_jw_open(w, '{');
+	put_str(w, "schema", SCHEMA);
+	put_str(w, "source", sw_source_name(s->meta.source));
+	put_str(w, "boot_id", s->meta.boot_id[0] ? s->meta.boot_id : NULL);
 	if (s->meta.host[0])
-		sw_json_set_str(o, "host", s->meta.host);
-	sw_json_set_u64(o, "seq", s->seq);
-	sw_json_set_str(o, "kind", sw_kind_name(s->kind));
-	sw_json_set_str(o, "outcome", sw_outcome_name(sw_stop_outcome(s)));
-	sw_json_set_u64(o, "initiator", s->initiator);
-	sw_json_set_bool(o, "exact", s->meta.exact);
-	sw_json_set_u64(o, "nr_cpus", s->nr_cpus);
-	sw_json_set(o, "start_ns", sw_time_known(&s->start) ? sw_json_u64(s->start.by) : NULL);
+		put_str(w, "host", s->meta.host);
+	put_u64(w, "seq", s->seq);
+	put_str(w, "kind", sw_kind_name(s->kind));
+	put_str(w, "outcome", sw_outcome_name(sw_stop_outcome(s)));
+	put_u64(w, "initiator", s->initiator);
+	sw_jw_key(w, "exact");
+	sw_jw_bool(w, s->meta.exact);
+	put_u64(w, "nr_cpus", s->nr_cpus);
+	sw_jw_key(w, "start_ns");
+	if (sw_time_known(&s->start))
+		sw_jw_u64(w, s->start.by);
+	else
+		sw_jw_null(w);
 	wall_time(s, wall, sizeof(wall));
-	sw_json_set(o, "start", wall[0] ? sw_json_str(wall) : NULL);
-	put_rel(o, TIME_KEYS("duration"), &s->end, &s->start);
-	sw_json_set(o, "online", cpuset_json(s->online_known, &s->online));
+	put_str(w, "start", wall[0] ? wall : NULL);
+	put_rel(w, TIME_KEYS("duration"), &s->end, &s->start);
+	put_cpuset(w, "online", s->online_known, &s->online);
+	sw_jw_key(w, "rungs");
+	sw_jw_open(w, '[');
 	for (int i = 0; i < SW_FIRE_RUNGS; i++) {
 		const struct sw_stop_rung *r = &s->rung[i];
-		sw_json *ro;
 
 		if (!r->fired)
 			continue;
-		ro = sw_json_obj();
-		sw_json_set_str(ro, "rung", sw_rung_name(i + 1));
-		put_rel(ro, TIME_KEYS("fired"), &r->t, &s->start);
-		sw_json_set(ro, "targets", cpuset_json(r->targets_known, &r->targets));
-		sw_json_push(rungs, ro);
+		sw_jw_open(w, '{');
+		put_str(w, "rung", sw_rung_name(i + 1));
+		put_rel(w, TIME_KEYS("fired"), &r->t, &s->start);
+		put_cpuset(w, "targets", r->targets_known, &r->targets);
+		sw_jw_close(w, '}');
 	}
-	sw_json_set(o, "rungs", rungs);
+	sw_jw_close(w, ']');
+	sw_jw_key(w, "cpus");
+	sw_jw_open(w, '[');
 	for (unsigned int c = 0; c < s->nr_cpus; c++)
 		if (sw_stop_cpu_has_facts(&s->cpu[c]))
-			sw_json_push(cpus, cpu_json(s, c));
-	sw_json_set(o, "cpus", cpus);
+			put_cpu(w, s, c);
+	sw_jw_close(w, ']');
 	never_known = sw_stop_never_stopped(s, &never);
-	sw_json_set(o, "never_stopped", cpuset_json(never_known, &never));
-	return o;
+	put_cpuset(w, "never_stopped", never_known, &never);
+	sw_jw_close(w, '}');
 }
 
 int sw_stop_print_json(FILE *f, const struct sw_stop *s)
 {
-	return sw_json_print(f, sw_stop_json(s));
+	struct sw_jw w;
+
+	sw_jw_init(&w);
+	put_stop(&w, s);
+	return sw_jw_print(f, &w);
 }

@@ -11,9 +11,7 @@
 #include "json.h"
 #include "stop.h"
 
-/* The record as one JSON object (the caller owns it). */
-sw_json *sw_stop_json(const struct sw_stop *s);
-/* ... printed on one line. 0 or -EIO. */
+/* The record as one JSON object on one line. 0, -EIO or -ENOMEM. */
 int sw_stop_print_json(FILE *f, const struct sw_stop *s);
 /*
  * Text for people: CPUs with the same rung and the same bound collapse into
