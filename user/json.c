@@ -205,16 +205,23 @@ void sw_jw_free(struct sw_jw *w)
 	sw_jw_init(w);
 }
 
+static char *grow(struct sw_jw *w, size_t n);
+
 /* Room for @n more bytes: where they go, or NULL (then the document is failed). */
-static char *room(struct sw_jw *w, size_t n)
+static inline char *room(struct sw_jw *w, size_t n)
+{
+	if (__builtin_expect(n <= w->cap - w->len && !w->failed, 1))
+		return w->buf + w->len;
+	return grow(w, n);
+}
+
+static char *grow(struct sw_jw *w, size_t n)
 {
 	size_t cap = w->cap;
 	char *b;
 
 	if (w->failed)
 		return NULL;
-	if (n <= w->cap - w->len)
-		return w->buf + w->len;
 	while (cap - w->len < n)
 		cap *= 2;
 	b = w->buf == w->first ? malloc(cap) : realloc(w->buf, cap);
@@ -268,9 +275,8 @@ void sw_jw_close(struct sw_jw *w, char bracket)
 	put(w, &bracket, 1);
 }
 
-void sw_jw_key(struct sw_jw *w, const char *key)
+void sw_jw_keyn(struct sw_jw *w, const char *key, size_t n)
 {
-	size_t n = strlen(key);
 	char *o;
 
 	sep(w);

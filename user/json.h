@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <linux/types.h>
 #include <json-c/json.h>
 
@@ -92,8 +93,12 @@ void sw_jw_init(struct sw_jw *w);
 void sw_jw_free(struct sw_jw *w);
 void sw_jw_open(struct sw_jw *w, char bracket);		/* '{' or '[' */
 void sw_jw_close(struct sw_jw *w, char bracket);	/* '}' or ']' */
-/* A member's key: a literal of plain ASCII, written as it is. */
-void sw_jw_key(struct sw_jw *w, const char *key);
+/* A member's key: a literal of plain ASCII, written as it is (inline: its length folds). */
+void sw_jw_keyn(struct sw_jw *w, const char *key, size_t len);
+static inline void sw_jw_key(struct sw_jw *w, const char *key)
+{
+	sw_jw_keyn(w, key, __builtin_strlen(key));
+}
 void sw_jw_strn(struct sw_jw *w, const char *s, size_t len);
 void sw_jw_str(struct sw_jw *w, const char *s);		/* NULL s: null */
 void sw_jw_u64(struct sw_jw *w, __u64 v);
