@@ -201,7 +201,14 @@ struct subset {
 	__u32 ntodo, cap;
 	char **roots;		/* sorted essential names of the program's types */
 	int nroots;
+	__u64 root_pairs[4];	/* bit pair_bucket(): a root starts with such a pair */
 };
+
+/* 256 buckets of a name's first two bytes */
+static unsigned int pair_bucket(const char *name)
+{
+	return ((unsigned char)name[0] * 31u + (unsigned char)name[1]) & 255;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -216,9 +223,16 @@ static size_t essential_len(const char *name)
 	return p ? (size_t)(p - name) : strlen(name);
 }
 
+/*
+ * The bucket bit first: a bsearch of every named kernel type (about seven
+ * strcmp each) was a tenth of start-up.
+ */
 static bool is_root(const struct subset *s, const char *name)
 {
-	return name[0] && bsearch(&name, s->roots, s->nroots, sizeof(char *), cmp_str);
+	unsigned int k = pair_bucket(name);
+
+	return name[0] && (s->root_pairs[k >> 6] >> (k & 63) & 1) &&
+	       bsearch(&name, s->roots, s->nroots, sizeof(char *), cmp_str);
 }
 
 static int want(struct subset *s, __u32 id, bool strong)
@@ -338,6 +352,11 @@ static int collect_roots(struct subset *s, const struct btf *prog)
 		s->nroots++;
 	}
 	qsort(s->roots, s->nroots, sizeof(char *), cmp_str);
+	for (int i = 0; i < s->nroots; i++) {
+		unsigned int k = pair_bucket(s->roots[i]);
+
+		s->root_pairs[k >> 6] |= 1ULL << (k & 63);
+	}
 	return 0;
 }
 
