@@ -35,6 +35,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	const char *p;
 	va_list copy;
 
+	/* only a warning can name a program at fault: formatting the rest was 3% of start-up */
+	if (level != LIBBPF_WARN && !env.verbose)
+		return 0;
 	/* keep a copy for the full message: verifier logs are long */
 	va_copy(copy, args);
 	vsnprintf(line, sizeof(line), fmt, args);
