@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "stop.h"
+#include "stop_print.h"
 
 static void test_cpuset_roundtrip(void **state)
 {
@@ -182,10 +183,51 @@ static void test_unknown_expected(void **state)
 	sw_stop_free(s);
 }
 
+/* The text sink's times: what printf printed of the double, for every kind of value. */
+static void check_fixed(__s64 ns)
+{
+	char got[64], want[64];
+	double us = (double)ns / 1000.0;
+
+	sw_format_fixed_ns(got, sizeof(got), ns, 1000, 1, true);
+	snprintf(want, sizeof(want), "%+.1f", us);
+	assert_string_equal(got, want);
+	sw_format_fixed_ns(got, sizeof(got), ns, 1000000, 3, true);
+	snprintf(want, sizeof(want), "%+.3f", us / 1000.0);
+	assert_string_equal(got, want);
+	sw_format_fixed_ns(got, sizeof(got), ns, 1000, 1, false);
+	snprintf(want, sizeof(want), "%.1f", us);
+	assert_string_equal(got, want);
+}
+
+static void test_fixed_like_printf(void **state)
+{
+	static const __s64 edge[] = { 0, 1, -1, 49, 50, 51, -50, 149, 150, 250, 1150, 1250, 1350,
+				      999949, 999950, 999999, 1000000, 1000499, 1000500, 1000501,
+				      1500500, -1500500, 5828108000LL, (1LL << 50) - 1, 1LL << 50,
+				      INT64_MAX, INT64_MIN };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		check_fixed(edge[i]);
+	/* every magnitude, ties (x50, x500) included; fixed seed */
+	srandom(11);
+	for (int i = 0; i < 200000; i++) {
+		__s64 ns = (__s64)((__u64)random() << 31 | random()) >> (random() % 63);
+
+		if (i % 4 == 0)
+			ns = ns / 100 * 100 + 50;
+		else if (i % 4 == 1)
+			ns = ns / 1000 * 1000 + 500;
+		check_fixed(random() % 2 ? ns : -ns);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpuset_roundtrip),
+		cmocka_unit_test(test_fixed_like_printf),
 		cmocka_unit_test(test_time_kinds),
 		cmocka_unit_test(test_decode_wire),
 		cmocka_unit_test(test_big_host),
