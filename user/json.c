@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fmt.h"
 #include "json.h"
 
 #define TO_STRING_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -117,41 +118,11 @@ sw_json *sw_json_fixed(double v, int decimals)
 	return json_object_new_double_s(v, buf);
 }
 
-/* Decimal digits of @v at @o (20 at most); their count. */
-static size_t fmt_u64(char *o, __u64 v)
-{
-	char t[20];
-	size_t n = 0;
-
-	do
-		t[n++] = '0' + v % 10;
-	while (v /= 10);
-	for (size_t i = 0; i < n; i++)
-		o[i] = t[n - 1 - i];
-	return n;
-}
-
-/* @ns as µs with 3 decimals at @o (26 bytes at most), from integers; the length. */
-static size_t fmt_ns_as_us(char *o, __s64 ns)
-{
-	__u64 m = ns < 0 ? -(__u64)ns : (__u64)ns, frac = m % 1000;
-	size_t n = 0;
-
-	if (ns < 0)
-		o[n++] = '-';
-	n += fmt_u64(o + n, m / 1000);
-	o[n++] = '.';
-	o[n++] = '0' + frac / 100;
-	o[n++] = '0' + frac / 10 % 10;
-	o[n++] = '0' + frac % 10;
-	return n;
-}
-
 sw_json *sw_json_ns_as_us(__s64 ns)
 {
-	char buf[32];
+	char buf[48];
 
-	buf[fmt_ns_as_us(buf, ns)] = '\0';
+	sw_fmt_fixed_ns(buf, sizeof(buf), ns, 1000, 3, false);
 	return json_object_new_double_s((double)ns / 1000.0, buf);
 }
 
@@ -364,7 +335,7 @@ void sw_jw_u64(struct sw_jw *w, __u64 v)
 	sep(w);
 	o = room(w, 20);
 	if (o)
-		w->len += fmt_u64(o, v);
+		w->len += sw_fmt_u64(o, v);
 }
 
 void sw_jw_ns_as_us(struct sw_jw *w, __s64 ns)
@@ -372,9 +343,9 @@ void sw_jw_ns_as_us(struct sw_jw *w, __s64 ns)
 	char *o;
 
 	sep(w);
-	o = room(w, 32);
+	o = room(w, 48);
 	if (o)
-		w->len += fmt_ns_as_us(o, ns);
+		w->len += sw_fmt_fixed_ns(o, 48, ns, 1000, 3, false);
 }
 
 void sw_jw_bool(struct sw_jw *w, bool v)

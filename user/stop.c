@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fmt.h"
 #include "stop.h"
 
 /* ---- CPU sets ---- */
@@ -100,24 +101,6 @@ static unsigned int next_run(const struct sw_cpuset *s, unsigned int cpu, unsign
 	return cpu;
 }
 
-/*
- * Decimal digits of @v at @p; their count. By hand, not snprintf: every
- * state key formats the sets of its record (state.c), and printf's
- * machinery was a quarter of a re-ingest's key time.
- */
-static size_t put_uint(char *p, unsigned int v)
-{
-	char tmp[10];
-	size_t n = 0;
-
-	do
-		tmp[n++] = '0' + v % 10;
-	while (v /= 10);
-	for (size_t i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
 int sw_cpuset_format(const struct sw_cpuset *s, char *buf, size_t len)
 {
 	int last = sw_cpuset_last(s);
@@ -135,10 +118,10 @@ int sw_cpuset_format(const struct sw_cpuset *s, char *buf, size_t len)
 
 		if (off)
 			item[n++] = ',';
-		n += put_uint(item + n, cpu);
+		n += sw_fmt_u64(item + n, cpu);
 		if (end != cpu) {
 			item[n++] = '-';
-			n += put_uint(item + n, end);
+			n += sw_fmt_u64(item + n, end);
 		}
 		if (off + n >= len)
 			return -ENOSPC;	/* buf holds the runs before this one */

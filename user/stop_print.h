@@ -25,7 +25,4 @@ void sw_stop_print(FILE *f, const struct sw_stop *s, bool json, bool per_cpu);
 /* Wall clock of the start ("2026-12-01T08:00:00.000000Z"), "" when unknown. */
 void sw_stop_wall_time(const struct sw_stop *s, char *buf, size_t len);
 
-/* @ns / @scale as printf("%.*f") prints that double, "+" first when @plus: from integers. */
-void sw_format_fixed_ns(char *buf, size_t len, __s64 ns, __u64 scale, int decimals, bool plus);
-
 #endif

@@ -2,54 +2,8 @@
 /* The text sink of the decoded record: readable at 320 CPUs and more. */
 #include <stdlib.h>
 #include <string.h>
+#include "fmt.h"
 #include "stop_print.h"
-
-/*
- * @ns / @scale with @decimals decimals, exactly as printf("%.*f") prints the
- * double ns / scale (with "+" when @plus), from integers: printf's float
- * formatting was most of the text sink's time on logs dense with stops.
- * Where printf's answer hangs on the double's last bits (a tie, x.x5 of the
- * last digit, or values past 2^50 ns), it is printf's to give. @scale is
- * 1000 (µs) or 10^6 (ms).
- */
-void sw_format_fixed_ns(char *buf, size_t len, __s64 ns, __u64 scale, int decimals, bool plus)
-{
-	__u64 m = ns < 0 ? -(__u64)ns : (__u64)ns, step = scale, q, r;
-	char digits[32];
-	int n = 0;
-
-	for (int i = 0; i < decimals; i++)
-		step /= 10;
-	r = step ? m % step : 0;
-	if (!step || 2 * r == step || m >= 1ULL << 50) {
-		double v = (double)ns;
-
-		/* the double the text sink has always printed: ns / 1000.0, again per 1000 */
-		for (__u64 sc = scale; sc > 1; sc /= 1000)
-			v /= 1000.0;
-		snprintf(buf, len, plus ? "%+.*f" : "%.*f", decimals, v);
-		return;
-	}
-	q = m / step + (2 * r > step);	/* in units of the last digit */
-	for (int i = 0; i < decimals; i++, q /= 10)
-		digits[n++] = '0' + q % 10;
-	do
-		digits[n++] = '0' + q % 10;
-	while (q /= 10);
-	if (len < (size_t)n + 3) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	if (ns < 0 || plus)
-		*buf++ = ns < 0 ? '-' : '+';
-	while (n > decimals)
-		*buf++ = digits[--n];
-	if (decimals)
-		*buf++ = '.';
-	while (n)
-		*buf++ = digits[--n];
-	*buf = '\0';
-}
 
 /* "+12.3 us" / "+1000.453 ms" from the origin. */
 static void rel_text(char *buf, size_t len, __u64 origin, __u64 t)
@@ -57,10 +11,8 @@ static void rel_text(char *buf, size_t len, __u64 origin, __u64 t)
 	__s64 ns = (__s64)(t - origin);
 	/* printf's unit choice was |ns / 1000.0| < 1000, exactly |ns| < 10^6 */
 	bool us = ns < 1000000 && ns > -1000000;
-	size_t n;
+	size_t n = sw_fmt_fixed_ns(buf, len, ns, us ? 1000 : 1000000, us ? 1 : 3, true);
 
-	sw_format_fixed_ns(buf, len, ns, us ? 1000 : 1000000, us ? 1 : 3, true);
-	n = strlen(buf);
 	snprintf(buf + n, len - n, us ? " us" : " ms");
 }
 
@@ -202,7 +154,7 @@ static void ack_text(char *buf, size_t len, const struct sw_stop *s, const struc
 	    !sw_time_known(&s->rung[c->rung - 1].t))
 		snprintf(buf, len, "-");
 	else
-		sw_format_fixed_ns(buf, len, (__s64)(c->at.by - s->rung[c->rung - 1].t.by), 1000, 1,
+		sw_fmt_fixed_ns(buf, len, (__s64)(c->at.by - s->rung[c->rung - 1].t.by), 1000, 1,
 				   false);
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "stop.h"
-#include "stop_print.h"
+#include "fmt.h"
 
 static void test_cpuset_roundtrip(void **state)
 {
@@ -189,13 +189,13 @@ static void check_fixed(__s64 ns)
 	char got[64], want[64];
 	double us = (double)ns / 1000.0;
 
-	sw_format_fixed_ns(got, sizeof(got), ns, 1000, 1, true);
+	sw_fmt_fixed_ns(got, sizeof(got), ns, 1000, 1, true);
 	snprintf(want, sizeof(want), "%+.1f", us);
 	assert_string_equal(got, want);
-	sw_format_fixed_ns(got, sizeof(got), ns, 1000000, 3, true);
+	sw_fmt_fixed_ns(got, sizeof(got), ns, 1000000, 3, true);
 	snprintf(want, sizeof(want), "%+.3f", us / 1000.0);
 	assert_string_equal(got, want);
-	sw_format_fixed_ns(got, sizeof(got), ns, 1000, 1, false);
+	sw_fmt_fixed_ns(got, sizeof(got), ns, 1000, 1, false);
 	snprintf(want, sizeof(want), "%.1f", us);
 	assert_string_equal(got, want);
 }
