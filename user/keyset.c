@@ -334,6 +334,27 @@ static bool in_sorted(const struct sw_keyset *ks, const void *key)
 	top = top_bits(key, ks->d.fanout_bits);
 	lo = ks->fanout[top];
 	hi = ks->fanout[top + 1];
+	/*
+	 * Keys are mostly hashes, spread evenly: first where the key's next bits
+	 * put it in its bucket, then that slot's neighbours (the same cache line,
+	 * most often), then a binary search of what is left. The bucket's three
+	 * or four binary steps were as many cache misses, most of a known
+	 * record's lookup. [lo, hi) holds the key if the set does, throughout.
+	 */
+	if (hi - lo > 2 && hi - lo < 1u << 31) {
+		__u64 e = lo + (((hi - lo) * ((pk << ks->d.fanout_bits) >> 32)) >> 32);
+
+		for (int step = 0; step < 3 && lo < hi; step++) {
+			int c = key_cmp(ks->keys + e * ksz, key, pk, ksz);
+
+			if (!c)
+				return true;
+			if (c < 0)
+				e = lo = e + 1;
+			else
+				e = (hi = e) - 1;
+		}
+	}
 	while (lo < hi) {
 		__u64 mid = lo + (hi - lo) / 2;
 		int c = key_cmp(ks->keys + mid * ksz, key, pk, ksz);
