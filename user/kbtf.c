@@ -204,10 +204,10 @@ struct subset {
 	__u64 root_pairs[4];	/* bit pair_bucket(): a root starts with such a pair */
 };
 
-/* 256 buckets of a name's first two bytes */
+/* 256 buckets of a name's first two bytes (no read past an empty name) */
 static unsigned int pair_bucket(const char *name)
 {
-	return ((unsigned char)name[0] * 31u + (unsigned char)name[1]) & 255;
+	return ((unsigned char)name[0] * 31u + (name[0] ? (unsigned char)name[1] : 0u)) & 255;
 }
 
 static int cmp_str(const void *a, const void *b)

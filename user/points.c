@@ -505,7 +505,7 @@ static void cache_add(struct kernel_ctx *kc, const char *name, unsigned int kind
 /* Bucket of a name by its first two bytes (cache_fill) */
 static unsigned int name_bucket(const char *name)
 {
-	return ((unsigned char)name[0] * 31u + (unsigned char)name[1]) & (NAME_BUCKETS - 1);
+	return ((unsigned char)name[0] * 31u + (name[0] ? (unsigned char)name[1] : 0u)) & (NAME_BUCKETS - 1);
 }
 
 static void cache_fill(struct kernel_ctx *kc)
