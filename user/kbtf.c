@@ -38,6 +38,12 @@ const struct btf_type *sw_kbtf_type(const struct sw_kbtf *b, __u32 id)
 	return (const void *)(b->raw + b->hdr->hdr_len + b->hdr->type_off + b->type_off[id]);
 }
 
+unsigned int sw_kbtf_name_bucket(const char *name)
+{
+	return ((unsigned char)name[0] * 31u + (name[0] ? (unsigned char)name[1] : 0u)) &
+	       (SW_KBTF_NAME_BUCKETS - 1);
+}
+
 const char *sw_kbtf_name(const struct sw_kbtf *b, __u32 off)
 {
 	return off < b->hdr->str_len ? b->strs + off : "";
@@ -201,14 +207,9 @@ struct subset {
 	__u32 ntodo, cap;
 	char **roots;		/* sorted essential names of the program's types */
 	int nroots;
-	__u64 root_pairs[4];	/* bit pair_bucket(): a root starts with such a pair */
+	__u64 root_pairs[SW_KBTF_NAME_BUCKETS / 64];	/* bit b: a root is in bucket b */
 };
 
-/* 256 buckets of a name's first two bytes (no read past an empty name) */
-static unsigned int pair_bucket(const char *name)
-{
-	return ((unsigned char)name[0] * 31u + (name[0] ? (unsigned char)name[1] : 0u)) & 255;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -229,7 +230,7 @@ static size_t essential_len(const char *name)
  */
 static bool is_root(const struct subset *s, const char *name)
 {
-	unsigned int k = pair_bucket(name);
+	unsigned int k = sw_kbtf_name_bucket(name);
 
 	return name[0] && (s->root_pairs[k >> 6] >> (k & 63) & 1) &&
 	       bsearch(&name, s->roots, s->nroots, sizeof(char *), cmp_str);
@@ -353,7 +354,7 @@ static int collect_roots(struct subset *s, const struct btf *prog)
 	}
 	qsort(s->roots, s->nroots, sizeof(char *), cmp_str);
 	for (int i = 0; i < s->nroots; i++) {
-		unsigned int k = pair_bucket(s->roots[i]);
+		unsigned int k = sw_kbtf_name_bucket(s->roots[i]);
 
 		s->root_pairs[k >> 6] |= 1ULL << (k & 63);
 	}

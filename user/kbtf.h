@@ -29,6 +29,12 @@ void sw_kbtf_free(struct sw_kbtf *b);
 /* Type @id, NULL when out of range. */
 const struct btf_type *sw_kbtf_type(const struct sw_kbtf *b, __u32 id);
 const char *sw_kbtf_name(const struct sw_kbtf *b, __u32 name_off);
+/*
+ * A name's bucket by its first two bytes (no read past an empty name): name
+ * scans over all kernel types check a bucket before comparing strings.
+ */
+#define SW_KBTF_NAME_BUCKETS 256
+unsigned int sw_kbtf_name_bucket(const char *name);
 
 /*
  * Write to @fd, as raw BTF, the part of @b that the CO-RE relocations of a

@@ -475,8 +475,6 @@ static bool btf_has(const struct sw_kbtf *b, const char *name, unsigned int kind
  * once the plan is made.
  */
 #define MAX_CACHED 112
-#define NAME_BUCKETS 256
-
 struct kernel_ctx {
 	struct sw_kbtf btf;
 	__u32 some_func_id;	/* any traceable FUNC, for the fentry probe */
@@ -502,12 +500,6 @@ static void cache_add(struct kernel_ctx *kc, const char *name, unsigned int kind
 	kc->n++;
 }
 
-/* Bucket of a name by its first two bytes (cache_fill) */
-static unsigned int name_bucket(const char *name)
-{
-	return ((unsigned char)name[0] * 31u + (name[0] ? (unsigned char)name[1] : 0u)) & (NAME_BUCKETS - 1);
-}
-
 static void cache_fill(struct kernel_ctx *kc)
 {
 	/*
@@ -515,7 +507,7 @@ static void cache_fill(struct kernel_ctx *kc)
 	 * of its bucket: comparing it with every one of them was 4-5 ms of
 	 * start-up (150k types).
 	 */
-	short head[NAME_BUCKETS], next[MAX_CACHED];
+	short head[SW_KBTF_NAME_BUCKETS], next[MAX_CACHED];
 
 	/* collect every name of the point table, then match in one scan */
 	for (int i = 0; i < sw_nr_points; i++)
@@ -533,7 +525,7 @@ static void cache_fill(struct kernel_ctx *kc)
 		cache_add(kc, sw_shape_fn(i), BTF_KIND_FUNC);
 	memset(head, 0xff, sizeof(head));
 	for (int i = kc->n - 1; i >= 0; i--) {
-		unsigned int b = name_bucket(kc->cache[i].name);
+		unsigned int b = sw_kbtf_name_bucket(kc->cache[i].name);
 
 		next[i] = head[b];
 		head[b] = i;
@@ -551,7 +543,7 @@ static void cache_fill(struct kernel_ctx *kc)
 				continue;
 			name += 10;
 		}
-		for (int i = head[name_bucket(name)]; i >= 0; i = next[i])
+		for (int i = head[sw_kbtf_name_bucket(name)]; i >= 0; i = next[i])
 			if (kc->cache[i].kind == kind && !strcmp(kc->cache[i].name, name)) {
 				kc->cache[i].has = kind == BTF_KIND_TYPEDEF ||
 						   func_attachable(&kc->btf, t);
