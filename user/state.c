@@ -178,7 +178,7 @@ static inline void hash_bytes(struct key_hash *h, const void *p, size_t len)
 	h->n += len;
 }
 
-static void hash_u64(struct key_hash *h, __u64 v)
+static inline void hash_u64(struct key_hash *h, __u64 v)
 {
 	__u64 le = htole64(v);
 
@@ -190,20 +190,31 @@ static void hash_str(struct key_hash *h, const char *s, size_t max)
 	hash_bytes(h, s, strnlen(s, max) + 1);
 }
 
-static void hash_time(struct key_hash *h, const struct sw_time *t)
+static inline void hash_time(struct key_hash *h, const struct sw_time *t)
 {
 	hash_u64(h, t->has_after | t->has_by << 1);
 	hash_u64(h, t->has_after ? t->after : 0);
 	hash_u64(h, t->has_by ? t->by : 0);
 }
 
+/* A set as its text with the NUL, "?" when unknown: formatted in the buffer when it fits */
 static void hash_set(struct key_hash *h, bool known, const struct sw_cpuset *set)
 {
 	char buf[SW_CPUSET_TEXT_MAX];
+	int n;
 
-	if (known)
-		sw_cpuset_format(set, buf, sizeof(buf));
-	hash_str(h, known ? buf : "?", sizeof(buf));
+	if (!known) {
+		hash_bytes(h, "?", 2);
+		return;
+	}
+	n = h->n < sizeof(h->buf) ? sw_cpuset_format(set, (char *)h->buf + h->n, sizeof(h->buf) - h->n)
+				  : -ENOSPC;
+	if (n >= 0) {
+		h->n += n + 1;
+		return;
+	}
+	sw_cpuset_format(set, buf, sizeof(buf));
+	hash_str(h, buf, sizeof(buf));
 }
 
 static void key_from_hash(struct key_hash *h, unsigned int occurrence, struct sw_state_key *k)

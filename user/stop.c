@@ -129,7 +129,7 @@ int sw_cpuset_format(const struct sw_cpuset *s, char *buf, size_t len)
 		off += n;
 		buf[off] = '\0';
 		if ((int)end >= last)
-			return 0;
+			return off;
 	}
 }
 

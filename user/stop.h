@@ -55,7 +55,7 @@ void sw_cpuset_or(struct sw_cpuset *dst, const struct sw_cpuset *src);
 void sw_cpuset_andnot(struct sw_cpuset *dst, const struct sw_cpuset *src);
 /* From/to a mask of @words 64-bit words (a wire mask). */
 void sw_cpuset_from_words(struct sw_cpuset *s, const __u64 *words, unsigned int nwords);
-/* "0-3,6" like the kernel's %*pbl; 0 or -ENOSPC (buf then holds a prefix). */
+/* "0-3,6" like the kernel's %*pbl; its length or -ENOSPC (buf then holds a prefix). */
 int sw_cpuset_format(const struct sw_cpuset *s, char *buf, size_t len);
 /* Parse a cpulist ("1-3,5", ending at NUL or newline); 0 or -EINVAL (set cleared). */
 int sw_cpuset_parse(const char *list, struct sw_cpuset *s);

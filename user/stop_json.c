@@ -53,14 +53,15 @@ static void put_rel(struct sw_jw *w, const struct time_keys *k, const struct sw_
 static void put_cpuset(struct sw_jw *w, const char *key, bool known, const struct sw_cpuset *s)
 {
 	char buf[SW_CPUSET_TEXT_MAX];
+	int n;
 
 	sw_jw_key(w, key);
 	if (!known) {
 		sw_jw_null(w);
 		return;
 	}
-	sw_cpuset_format(s, buf, sizeof(buf));
-	sw_jw_str(w, buf);
+	n = sw_cpuset_format(s, buf, sizeof(buf));	/* the buffer fits any set */
+	sw_jw_strn(w, buf, n < 0 ? strlen(buf) : (size_t)n);
 }
 
 static void put_str(struct sw_jw *w, const char *key, const char *s)

@@ -423,8 +423,8 @@ static void big_store_roundtrip(__u32 ncpu, __u32 page)
 		s = sw_stop_from_wire(&meta, &got->rec[0]);
 		assert_non_null(s);
 		assert_true(sw_stop_never_stopped(s, &never));
-		assert_int_equal(sw_cpuset_format(&never, list, sizeof(list)), 0);
 		snprintf(err, sizeof(err), "%u", ncpu - 1);
+		assert_int_equal(sw_cpuset_format(&never, list, sizeof(list)), (int)strlen(err));
 		assert_string_equal(list, err);
 		assert_int_equal(sw_stop_outcome(s), SW_OUT_FAILED);
 		assert_int_equal(s->cpu[ncpu - 2].rung, SW_RUNG_NMI);
