@@ -33,31 +33,35 @@ struct needle {
 	unsigned char len;
 };
 
+enum { N_SMP, N_SMP_UP, N_CPU, N_NMI, N_KERNEL, N_SW, N_REBOOT, N_LINUX, N_CRASHDUMP, N_BYE, N_COUNT };
+#define IN(n)		(1u << (n))
+
 /* Every line of interest holds one of these. The vector filter below must
  * accept each (first byte at 0 and one probe byte); keep the two in sync. */
-static const struct needle needles[] = {
-	{ "SMP: ", 5 },			/* S..: arm64 stop lines, SMP: Total of */
-	{ "smp: Brought up", 15 },	/* s..: */
-	{ "CPU: ", 5 },			/* C..: dump_stack header */
-	{ "cpus with NMI", 13 },	/* c.........N x86 */
-	{ "Kernel ", 7 },		/* K.....' ' panic, command line */
-	{ "stopwatch:", 10 },		/* s........: BPF side's printk */
-	{ "reboot: ", 8 },		/* r.....: */
-	{ "Linux version ", 14 },	/* L.....v */
-	{ "crashdump kernel", 16 },	/* c.........k */
-	{ "Bye!", 4 },			/* B..! */
+static const struct needle needles[N_COUNT] = {
+	[N_SMP] = { "SMP: ", 5 },		/* S..: arm64 stop lines, SMP: Total of */
+	[N_SMP_UP] = { "smp: Brought up", 15 },	/* s..: */
+	[N_CPU] = { "CPU: ", 5 },		/* C..: dump_stack header */
+	[N_NMI] = { "cpus with NMI", 13 },	/* c.........N x86 */
+	[N_KERNEL] = { "Kernel ", 7 },		/* K.....' ' panic, command line */
+	[N_SW] = { "stopwatch:", 10 },		/* s........: BPF side's printk */
+	[N_REBOOT] = { "reboot: ", 8 },		/* r.....: */
+	[N_LINUX] = { "Linux version ", 14 },	/* L.....v */
+	[N_CRASHDUMP] = { "crashdump kernel", 16 },	/* c.........k */
+	[N_BYE] = { "Bye!", 4 },		/* B..! */
 };
 #define PROBE_SPAN	16	/* bytes past a block start a probe may read */
 
-static bool needle_at(const char *p, const char *end)
+/* The needle starting at @p (its index), or -1 */
+static int needle_at(const char *p, const char *end)
 {
-	for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++) {
+	for (int i = 0; i < N_COUNT; i++) {
 		const struct needle *n = &needles[i];
 
 		if (n->s[0] == *p && (size_t)(end - p) >= n->len && !memcmp(p, n->s, n->len))
-			return true;
+			return i;
 	}
-	return false;
+	return -1;
 }
 
 /*
@@ -93,6 +97,39 @@ static inline __attribute__((always_inline)) void block_marks(const char *p, __u
 	m |= (a6 == 'v') & (a0 == 'L');
 	m |= (a3 == '!') & (a0 == 'B');
 	memcpy(w, &m, BLOCK);
+}
+
+/* Bit k set at a byte that starts needles[k]: filled once from the table above */
+static unsigned short needle_starts[256];
+
+static void needle_starts_init(void)
+{
+	for (int k = 0; k < N_COUNT; k++)
+		needle_starts[(unsigned char)needles[k].s[0]] |= IN(k);
+}
+
+/*
+ * The needles @line holds from @from on, as bits IN(N_...), in one pass, so
+ * that classify looks only for the phrases of these (each line went through
+ * a dozen strstr calls). Byte by byte, four bytes compared before the rest:
+ * what is left of a line is short, and the 32-byte blocks of scan_window are
+ * only quick where AVX2 is.
+ */
+static unsigned int needles_in(const char *line, size_t from, size_t n)
+{
+	unsigned int in = 0;
+
+	for (size_t i = from; i + 4 <= n; i++)
+		for (unsigned int m = needle_starts[(unsigned char)line[i]] & ~in; m; m &= m - 1) {
+			const struct needle *nd = &needles[__builtin_ctz(m)];
+			__u32 a, b;
+
+			memcpy(&a, line + i, 4);
+			memcpy(&b, nd->s, 4);	/* every needle has four bytes */
+			if (a == b && n - i >= nd->len && !memcmp(line + i + 4, nd->s + 4, nd->len - 4))
+				in |= m & -m;
+		}
+	return in;
 }
 
 /* ---- per-host state ---- */
@@ -746,14 +783,18 @@ static void parse_sw(const char *p, struct line_ev *e)
 		e->ev = EV_SW;
 }
 
-/* What the line says; e->at points at the keyword. */
-static void classify(const char *line, struct line_ev *e)
+/*
+ * What the line says; e->at points at the keyword. @in: the needles it
+ * holds (needles_in); each phrase below holds one, so a line without it
+ * cannot hold the phrase.
+ */
+static void classify(const char *line, unsigned int in, struct line_ev *e)
 {
 	const char *p, *q;
 	__u64 x, y;
 
 	memset(e, 0, sizeof(*e));
-	if ((p = strstr(line, "SMP: "))) {
+	if ((in & IN(N_SMP)) && (p = strstr(line, "SMP: "))) {
 		e->at = p;
 		p += 5;
 		if (after(p, "stopping secondary CPUs")) {
@@ -777,7 +818,7 @@ static void classify(const char *line, struct line_ev *e)
 		if (e->ev)
 			return;
 	}
-	if ((p = strstr(line, "smp: Brought up "))) {
+	if ((in & IN(N_SMP_UP)) && (p = strstr(line, "smp: Brought up "))) {
 		/* "smp: Brought up %d node%s, %d CPU%s" */
 		q = p + 16;
 		if (parse_u64(&q, &x) && (q = strstr(q, ", ")) && (q += 2, parse_u64(&q, &y)) &&
@@ -788,29 +829,29 @@ static void classify(const char *line, struct line_ev *e)
 			return;
 		}
 	}
-	if ((p = strstr(line, "stopwatch: "))) {
+	if ((in & IN(N_SW)) && (p = strstr(line, "stopwatch: "))) {
 		e->at = p;
 		parse_sw(p + 11, e);
 		if (e->ev)
 			return;
 	}
-	if ((p = strstr(line, "Shutting down cpus with NMI"))) {
+	if ((in & IN(N_NMI)) && (p = strstr(line, "Shutting down cpus with NMI"))) {
 		e->ev = EV_X86_NMI;
 		e->at = p;
 		return;
 	}
-	if ((p = strstr(line, "Kernel panic - not syncing"))) {
+	if ((in & IN(N_KERNEL)) && (p = strstr(line, "Kernel panic - not syncing"))) {
 		e->at = p;
 		e->ev = (p - line >= 6 && !memcmp(p - 6, "[ end ", 6)) ? EV_PANIC_END : EV_PANIC;
 		return;
 	}
-	if ((p = strstr(line, "Kernel command line:"))) {
+	if ((in & IN(N_KERNEL)) && (p = strstr(line, "Kernel command line:"))) {
 		e->ev = EV_CMDLINE;
 		e->at = p;
 		e->arg = strstr(p, "elfcorehdr=") != NULL;
 		return;
 	}
-	if ((p = strstr(line, "reboot: "))) {
+	if ((in & IN(N_REBOOT)) && (p = strstr(line, "reboot: "))) {
 		q = p + 8;
 		if (after(q, "Restarting system") || after(q, "Power down") ||
 		    after(q, "System halted") || after(q, "Power off not available") ||
@@ -820,22 +861,22 @@ static void classify(const char *line, struct line_ev *e)
 			return;
 		}
 	}
-	if ((p = strstr(line, "Starting crashdump kernel"))) {
+	if ((in & IN(N_CRASHDUMP)) && (p = strstr(line, "Starting crashdump kernel"))) {
 		e->ev = EV_CRASHDUMP;
 		e->at = p;
 		return;
 	}
-	if ((p = strstr(line, "Linux version ")) && is_digit(p[14])) {
+	if ((in & IN(N_LINUX)) && (p = strstr(line, "Linux version ")) && is_digit(p[14])) {
 		e->ev = EV_BOOT;
 		e->at = p;
 		return;
 	}
-	if ((p = strstr(line, "Bye!")) && (!p[4] || p[4] == ' ')) {
+	if ((in & IN(N_BYE)) && (p = strstr(line, "Bye!")) && (!p[4] || p[4] == ' ')) {
 		e->ev = EV_BYE;
 		e->at = p;
 		return;
 	}
-	for (p = line; (p = strstr(p, "CPU: ")); p += 5) {
+	for (p = line; (in & IN(N_CPU)) && (p = strstr(p, "CPU: ")); p += 5) {
 		q = p + 5;
 		if (parse_u64(&q, &x) && x < SW_CPUS_MAX && (after(q, " UID: ") || after(q, " PID: "))) {
 			e->ev = EV_CPU_HDR;
@@ -1194,7 +1235,8 @@ static void handle(struct scan *s, struct host_state *h, const struct line_ev *e
 }
 
 /* One line holding a keyword. */
-static void process_line(struct scan *s, const char *ls, const char *le)
+/* The line [@ls, @le) whose first keyword scan_window found at @hit */
+static void process_line(struct scan *s, const char *ls, const char *le, const char *hit)
 {
 	char line[MAX_LINE + 1];
 	size_t n = le - ls;
@@ -1212,7 +1254,7 @@ static void process_line(struct scan *s, const char *ls, const char *le)
 	}
 	memcpy(line, ls, n);
 	line[n] = '\0';
-	classify(line, &e);
+	classify(line, needles_in(line, hit - ls, n), &e);
 	if (e.ev == EV_NONE)
 		return;
 	parse_prefix(line, e.at, &px);
@@ -1345,7 +1387,7 @@ static size_t scan_window(struct scan *s, size_t from, bool eof)
 				for (__u64 x = w[i]; x && !hit;) {
 					int bit = __builtin_ctzll(x);
 
-					if (needle_at(p + i * 8 + bit / 8, end))
+					if (needle_at(p + i * 8 + bit / 8, end) >= 0)
 						hit = p + i * 8 + bit / 8;
 					x &= ~(0xffULL << bit);
 				}
@@ -1354,14 +1396,14 @@ static size_t scan_window(struct scan *s, size_t from, bool eof)
 				continue;
 			}
 		} else {
-			if (!needle_at(p, end)) {
+			if (needle_at(p, end) < 0) {
 				p++;
 				continue;
 			}
 			hit = p;
 		}
 		if (line_at(s, hit, eof, &ls, &le))
-			process_line(s, ls, le);
+			process_line(s, ls, le, hit);
 		if (!le) {
 			/* a line too long to read, past this window: skip to its end */
 			s->in_long_line = !eof;
@@ -1378,6 +1420,8 @@ static void scan_init(struct scan *s, const char *host, sw_logscan_emit_fn emit_
 	s->emit = emit_fn;
 	s->ctx = ctx;
 	s->at_start = true;
+	if (!needle_starts['S'])
+		needle_starts_init();
 	if (host)
 		copy_name(s->def_host, sizeof(s->def_host), host, strlen(host));
 }
