@@ -234,13 +234,14 @@ print-ci-labs:
 
 # "Never slower": lab scenarios SOAK_N times, armed and plain alternating, the
 # durations compared with a rank test (scripts/vm/soak.sh; hours, not in CI:
-# docs/soak.md). SOAK_SCENARIOS="x86:2 arm64:02-sdei-stop" picks some.
+# docs/soak.md). SOAK_SCENARIOS="x86:2 arm64:02-sdei-stop" picks some;
+# SOAK_SLICE=K runs K iterations now, SOAK_RESUME=1 goes on from there.
 SOAK_N ?= 20
 SOAK_SCENARIOS ?=
 soak:
 	$(X86_LAB_STOPWATCH)
 	$(ARM64_LAB_STOPWATCH)
-	@SOAK_N=$(SOAK_N) scripts/vm/soak.sh $(SOAK_SCENARIOS)
+	@SOAK_N=$(SOAK_N) SOAK_SLICE=$(SOAK_SLICE) SOAK_RESUME=$(SOAK_RESUME) scripts/vm/soak.sh $(SOAK_SCENARIOS)
 
 # Does the lab catch a broken recorder? Each tests/mutants/*.patch breaks one
 # thing and names the scenarios that must then fail (scripts/vm/mutants.sh;

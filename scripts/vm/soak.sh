@@ -8,8 +8,14 @@
 # that fails (a failed or hung stop included) is a failure of the soak.
 # Not in CI: a full soak takes hours (docs/soak.md).
 #
+# A soak may run in slices: SOAK_SLICE=K stops after K iterations, at an
+# iteration's end, and SOAK_RESUME=1 goes on from the last finished one. A
+# soak belongs to one commit of a clean tree and one list of scenarios
+# (SOAK_OUT/soak.id): resuming another is refused, since mixing builds
+# would compare one build's armed runs with another's plain ones.
+#
 # usage: soak.sh [x86:N|arm64:N ...]    (default: every numbered scenario of both labs)
-#   SOAK_N=20  SOAK_OUT=build/soak
+#   SOAK_N=20  SOAK_OUT=build/soak  SOAK_SLICE=  SOAK_RESUME=
 . "$(dirname "$0")/lib.sh"
 set +e
 n=${SOAK_N:-20}
@@ -21,13 +27,32 @@ if [ ${#specs[@]} = 0 ]; then
 		specs+=("$a:$(basename "$f" .sc)")
 	done
 fi
-rm -rf "$out"
-mkdir -p "$out"
 tsv=$out/durations.tsv
-printf 'arch\tscenario\titer\trun\tresult\tstop_s\tescalation_s\n' >"$tsv"
-fails=0
-sw_log "soak: ${specs[*]}, $n iterations each, into $out"
-for i in $(seq 1 "$n"); do
+commit=$(git -C "$SW_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$SW_TOP" diff --quiet HEAD 2>/dev/null || commit="$commit-dirty"
+id="commit $commit; N $n; ${specs[*]}"
+first=1 fails=0
+if [ "${SOAK_RESUME:-}" = 1 ]; then
+	case $commit in *-dirty|unknown) sw_die "soak: a soak of a dirty tree cannot be resumed (commit first)" ;; esac
+	[ -f "$out/soak.id" ] || sw_die "soak: nothing to resume in $out"
+	[ "$(cat "$out/soak.id")" = "$id" ] ||
+		sw_die "soak: $out holds another soak ($(cat "$out/soak.id")), not $id: remove it or unset SOAK_RESUME"
+	first=$(( $(tail -n 1 "$out/done" 2>/dev/null || echo 0) + 1 ))
+	fails=$(cat "$out/fails" 2>/dev/null || echo 0)
+	# the rows of an iteration cut short are dropped: it runs again whole
+	awk -F'\t' -v f="$first" 'NR == 1 || $3 < f' "$tsv" >"$tsv.new" && mv "$tsv.new" "$tsv"
+	sw_log "soak: resuming at iteration $first of $n ($fails failed so far)"
+else
+	rm -rf "$out"
+	mkdir -p "$out"
+	echo "$id" >"$out/soak.id"
+	printf 'arch\tscenario\titer\trun\tresult\tstop_s\tescalation_s\n' >"$tsv"
+	echo 0 >"$out/fails"
+fi
+last=$n
+[ -n "${SOAK_SLICE:-}" ] && [ $((first + SOAK_SLICE - 1)) -lt "$n" ] && last=$((first + SOAK_SLICE - 1))
+sw_log "soak: ${specs[*]}, iterations $first-$last of $n, into $out"
+for i in $(seq "$first" "$last"); do
 	for spec in "${specs[@]}"; do
 		arch=${spec%%:*} scen=${spec#*:}
 		lab=$SW_VM_DIR/test-x86.sh
@@ -53,9 +78,15 @@ for i in $(seq 1 "$n"); do
 		# keep the consoles, not the cores
 		rm -f "$iter_out"/*/*/vmcore.elf
 	done
+	echo "$fails" >"$out/fails"
+	echo "$i" >>"$out/done"
 done
 python3 "$SW_VM_DIR/soak-report.py" "$tsv" >"$out/report.txt"
 rc=$?
 cat "$out/report.txt"
-echo "soak: $n iterations, $fails failed scenario runs; $(date -u +%Y-%m-%dT%H:%MZ)"
+if [ "$last" -lt "$n" ]; then
+	echo "soak: $last of $n iterations done (a slice: SOAK_RESUME=1 goes on), $fails failed scenario runs; $(date -u +%Y-%m-%dT%H:%MZ)"
+else
+	echo "soak: $n iterations, $fails failed scenario runs; $(date -u +%Y-%m-%dT%H:%MZ)"
+fi
 [ $fails = 0 ] && [ $rc = 0 ]
