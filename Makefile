@@ -42,7 +42,7 @@ KDUMP_LIBS := -lkdumpfile
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-.PHONY: all deps check test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak mutants bench bench-tools bench-dump bench-crash clean stopwatch-static fuzz fuzz-check fuzz-build
+.PHONY: all deps check test script-test unit state-test scale-test host-test metrics-test man install install-files deb deb-test http-test soak mutants bench bench-tools bench-dump bench-crash clean stopwatch-static fuzz fuzz-check fuzz-build
 all: $(OUT)/stopwatch $(OUT)/stopwatch-dynamic
 stopwatch-static: $(OUT)/stopwatch
 
@@ -236,12 +236,15 @@ print-ci-labs:
 # durations compared with a rank test (scripts/vm/soak.sh; hours, not in CI:
 # docs/soak.md). SOAK_SCENARIOS="x86:2 arm64:02-sdei-stop" picks some;
 # SOAK_SLICE=K runs K iterations now, SOAK_RESUME=1 goes on from there.
+# script-test: the soak's slices against a stand-in lab (no VM, seconds).
 SOAK_N ?= 20
 SOAK_SCENARIOS ?=
 soak:
 	$(X86_LAB_STOPWATCH)
 	$(ARM64_LAB_STOPWATCH)
 	@SOAK_N=$(SOAK_N) SOAK_SLICE=$(SOAK_SLICE) SOAK_RESUME=$(SOAK_RESUME) scripts/vm/soak.sh $(SOAK_SCENARIOS)
+script-test:
+	@tests/scripts/run.sh
 
 # Does the lab catch a broken recorder? Each tests/mutants/*.patch breaks one
 # thing and names the scenarios that must then fail (scripts/vm/mutants.sh;

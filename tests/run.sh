@@ -78,6 +78,7 @@ stage host make -s host-test
 stage metrics make -s metrics-test
 stage deb make -s deb-test
 stage fuzz make -s fuzz-check
+stage scripts make -s script-test
 for lab in $labs; do
   [ "$lab" = vm-test-arm64 ] && prebuild_wait
   stage "$lab" make -s "$lab"
