@@ -137,13 +137,16 @@ int sw_keyset_check(const char *dir, const struct sw_keyset_desc *d, char *err, 
  */
 static unsigned char *read_huge(int fd, size_t len, size_t *map_len)
 {
-	size_t n = (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	/* a small set stays in small pages: a huge one would cost 2 MB of RSS for nothing */
+	bool huge = len >= HUGE_PAGE;
+	size_t n = huge ? (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1) : len;
 	unsigned char *b = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ssize_t got = 0;
 
 	if (b == MAP_FAILED)
 		return NULL;
-	madvise(b, n, MADV_HUGEPAGE);	/* advice: without THP the copy is plain memory */
+	if (huge)
+		madvise(b, n, MADV_HUGEPAGE);	/* advice: without THP the copy is plain memory */
 	for (size_t off = 0; off < len; off += got) {
 		got = pread(fd, b + off, len - off, off);
 		if (got < 0 && errno == EINTR) {
