@@ -39,10 +39,7 @@ bool sw_cpuset_empty(const struct sw_cpuset *s)
 	return true;
 }
 
-/* the POPCNT instruction where the CPU has it: Debian's x86_64 baseline calls libgcc's loop */
-#ifdef __x86_64__
-__attribute__((target_clones("popcnt", "default")))
-#endif
+/* up to the last set word: without POPCNT (Debian's x86_64 baseline) each word is a libgcc call */
 unsigned int sw_cpuset_count(const struct sw_cpuset *s)
 {
 	int last = sw_cpuset_last(s);
