@@ -6,7 +6,7 @@
  *
  * Two files per generation N (an LSM tree of two levels):
  *   keys-N  sorted, immutable: a header, a fan-out table of the keys' top
- *           bits, the keys in memcmp order; looked up in place (mmap)
+ *           bits, the keys in memcmp order; read whole (huge pages) and looked up in memory
  *   log-N   the keys added since, appended in the order they came
  * The summary (DIR/state) names the generation and says how many keys of
  * each file are committed, with a crc32 of each: an ingest appends to the
