@@ -340,7 +340,11 @@ static __always_inline __u64 pending_take(__u32 cpu, __u32 kind)
 		return 0;
 	sent = __sync_lock_test_and_set(p, 0);
 	if (sample_every > 1 && sent == SW_UNSAMPLED) {
-		count(SW_CNT_IPI_UNSAMPLED);
+		/* the sampled hot path (rescheduling, function calls): no locked add */
+		if (sw_ipi_irq_only(kind))
+			count_own(SW_CNT_IPI_UNSAMPLED_IRQ, 1);
+		else
+			count(SW_CNT_IPI_UNSAMPLED);
 		return 0;
 	}
 	if (!sent) {

@@ -201,6 +201,18 @@ enum sw_ipi_kind {
 	SW_IPI_KINDS,
 };
 
+/*
+ * Kinds whose handler runs as an interrupt, never as an NMI (arm64 sends
+ * stop, backtrace and kgdb IPIs as pseudo-NMIs where it can; an unknown
+ * reason may be one too): their handler-side programs run with interrupts
+ * off and do not nest, so a counter only they bump takes a plain add.
+ */
+static inline int sw_ipi_irq_only(__u32 kind)
+{
+	return kind == SW_IPI_RESCHED || kind == SW_IPI_CALL_FUNC || kind == SW_IPI_CALL_FUNC_SINGLE ||
+	       kind == SW_IPI_TIMER || kind == SW_IPI_IRQ_WORK || kind == SW_IPI_WAKEUP;
+}
+
 /* SDEI event-0 deliveries: why the event was signalled. */
 enum sw_sdei_kind {
 	SW_SDEI_BACKTRACE = 0,
@@ -348,6 +360,8 @@ enum sw_counter {
 	 * slot of their own.
 	 */
 	SW_CNT_IPI_SENT_MASK = SW_COUNTERS,
+	/* part of SW_CNT_IPI_UNSAMPLED: kinds that never arrive as an NMI (sw_ipi_irq_only) */
+	SW_CNT_IPI_UNSAMPLED_IRQ,
 	SW_COUNTER_SLOTS,
 };
 

@@ -862,7 +862,8 @@ int sw_read_counters(int fd, int nr_cpus, __u64 out[SW_COUNTERS], __u64 *percpu)
 		return -ENOMEM;
 	for (__u32 key = 0; key < SW_COUNTER_SLOTS; key++) {
 		/* the BPF-only slots are parts of a reported counter */
-		__u32 to = key == SW_CNT_IPI_SENT_MASK ? SW_CNT_IPI_SENT : key;
+		__u32 to = key == SW_CNT_IPI_SENT_MASK ? SW_CNT_IPI_SENT
+			 : key == SW_CNT_IPI_UNSAMPLED_IRQ ? SW_CNT_IPI_UNSAMPLED : key;
 
 		if (key < SW_COUNTERS)
 			out[to] = 0;

@@ -248,7 +248,8 @@ if (umask 000; exec "$SW" arm --pin-dir "$PIN") > "$tmp/arm" 2>&1 && grep -q '^l
   pages=$(sed -n 's/^locator: .* pages=\([0-9]*\)$/\1/p' "$tmp/arm")
   # bpftool reads the pinned per-CPU counters after dump did: one value per
   # possible CPU in every slot, and each sum at least what dump printed
-  # (ipi_sent folds in the mask send point's slot, SW_CNT_IPI_SENT_MASK;
+  # (ipi_sent folds in the mask send point's slot, SW_CNT_IPI_SENT_MASK, and
+  # ipi_unsampled the interrupt-only kinds' slot, SW_CNT_IPI_UNSAMPLED_IRQ;
   # ipi_matched is no BPF counter: user space sums the histograms).
   # The store is sized at load, so the map has no BTF value type: bpftool
   # gives its bytes, and the header (bpf/stopwatch.h) is read from them
@@ -268,9 +269,10 @@ slots = {e["formatted"]["key"]: [v["value"] for v in e["formatted"]["values"]]
 cpus = {len(v) for v in slots.values()}
 assert cpus == {int(sys.argv[3])}, "values per slot %s, not one per possible CPU" % cpus
 names = list(dump)
-assert len(slots) == len(names) + 1, (len(slots), names)
+assert len(slots) == len(names) + 2, (len(slots), names)
 sums = {n: sum(slots[i]) for i, n in enumerate(names)}
 sums["ipi_sent"] += sum(slots[len(names)])
+sums["ipi_unsampled"] += sum(slots[len(names) + 1])
 assert dump["ipi_sent"] > 0 and sums["ipi_matched"] == 0, (dump, sums)
 names.remove("ipi_matched")
 low = {n: (sums[n], dump[n]) for n in names if sums[n] < dump[n]}

@@ -284,8 +284,10 @@ static void test_counters_fold(void **state)
 	/* each slot summed over CPUs: n * (key + 1) * 100 + n * (n - 1) / 2 */
 #define SUM(key) ((__u64)nr_cpus * ((key) + 1) * 100 + (__u64)nr_cpus * (nr_cpus - 1) / 2)
 	assert_int_equal(out[SW_CNT_IPI_SENT], SUM(SW_CNT_IPI_SENT) + SUM(SW_CNT_IPI_SENT_MASK));
+	assert_int_equal(out[SW_CNT_IPI_UNSAMPLED],
+			 SUM(SW_CNT_IPI_UNSAMPLED) + SUM(SW_CNT_IPI_UNSAMPLED_IRQ));
 	assert_int_equal(out[SW_CNT_STOPS], SUM(SW_CNT_STOPS));
-	assert_int_equal(out[SW_COUNTERS - 1], SUM(SW_COUNTERS - 1));
+	assert_int_equal(out[SW_CNT_TRACE_DROPS], SUM(SW_CNT_TRACE_DROPS));
 #undef SUM
 	/* per CPU (live -C), folded the same way; stale values are overwritten */
 	percpu = malloc(nr_cpus * SW_COUNTERS * sizeof(*percpu));
@@ -297,8 +299,10 @@ static void test_counters_fold(void **state)
 
 		assert_int_equal(p[SW_CNT_IPI_SENT], (SW_CNT_IPI_SENT + 1) * 100 + c +
 						     (SW_CNT_IPI_SENT_MASK + 1) * 100 + c);
+		assert_int_equal(p[SW_CNT_IPI_UNSAMPLED], (SW_CNT_IPI_UNSAMPLED + 1) * 100 + c +
+							  (SW_CNT_IPI_UNSAMPLED_IRQ + 1) * 100 + c);
 		assert_int_equal(p[SW_CNT_STOPS], (SW_CNT_STOPS + 1) * 100 + c);
-		assert_int_equal(p[SW_COUNTERS - 1], SW_COUNTERS * 100 + c);
+		assert_int_equal(p[SW_CNT_TRACE_DROPS], (SW_CNT_TRACE_DROPS + 1) * 100 + c);
 	}
 	free(percpu);
 	free(vals);
