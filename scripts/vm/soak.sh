@@ -27,6 +27,7 @@ if [ ${#specs[@]} = 0 ]; then
 		specs+=("$a:$(basename "$f" .sc)")
 	done
 fi
+case ${SOAK_SLICE:-1} in ''|*[!0-9]*|0) sw_die "soak: SOAK_SLICE=$SOAK_SLICE is not a positive number of iterations" ;; esac
 tsv=$out/durations.tsv
 commit=$(git -C "$SW_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$SW_TOP" diff --quiet HEAD 2>/dev/null || commit="$commit-dirty"

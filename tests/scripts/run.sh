@@ -62,4 +62,9 @@ git -C "$t" -c user.email=t@t -c user.name=t commit -qam t2
 soak SOAK_N=3 SOAK_RESUME=1
 if [ $? != 0 ] && grep -q 'holds another soak' "$t/out"; then ok "a resume of another commit is refused"
 else bad "a resume of another commit is refused" "$(tail -n 2 "$t/out")"; fi
+
+soak SOAK_N=3 SOAK_SLICE=two
+if [ $? != 0 ] && grep -q 'not a positive number' "$t/out" && [ -f "$t/build/soak/soak.id" ]; then
+	ok "a bad SOAK_SLICE is one line, and the soak so far is kept"
+else bad "a bad SOAK_SLICE is one line, and the soak so far is kept" "$(tail -n 2 "$t/out")"; fi
 tally_end
