@@ -40,67 +40,18 @@ bool sw_mask_test(const __u64 *mask, unsigned int cpu)
 	return cpu < SW_MAX_CPUS && (mask[cpu / 64] >> (cpu % 64)) & 1;
 }
 
-int sw_mask_format(const __u64 *mask, unsigned int nbits, char *buf, size_t len)
-{
-	size_t off = 0;
-	unsigned int cpu = 0;
+_Static_assert(SW_MASK_WORDS == SW_CPUSET_WORDS, "a wire mask and a CPU set have the same words");
 
-	if (nbits > SW_MAX_CPUS)
-		nbits = SW_MAX_CPUS;
-	if (len)
-		buf[0] = '\0';
-	while (cpu < nbits) {
-		unsigned int end;
-		int n;
-
-		if (!sw_mask_test(mask, cpu)) {
-			cpu++;
-			continue;
-		}
-		for (end = cpu; end + 1 < nbits && sw_mask_test(mask, end + 1); end++)
-			;
-		if (end == cpu)
-			n = snprintf(buf + off, len > off ? len - off : 0, "%s%u", off ? "," : "", cpu);
-		else
-			n = snprintf(buf + off, len > off ? len - off : 0, "%s%u-%u", off ? "," : "", cpu, end);
-		if (n < 0 || (size_t)n >= (len > off ? len - off : 0))
-			return -ENOSPC;
-		off += n;
-		cpu = end + 1;
-	}
-	return 0;
-}
-
+/* The grammar of sw_cpuset_parse, the one cpulist parser */
 int sw_mask_parse(const char *list, __u64 *mask, unsigned int nbits)
 {
-	const char *p = list;
+	struct sw_cpuset s;
 
 	memset(mask, 0, SW_MASK_WORDS * sizeof(__u64));
 	if (nbits > SW_MAX_CPUS)
 		nbits = SW_MAX_CPUS;
-	while (*p && *p != '\n') {
-		char *end;
-		unsigned long a, b;
-
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		a = strtoul(p, &end, 10);
-		b = a;
-		if (*end == '-') {
-			p = end + 1;
-			if (*p < '0' || *p > '9')
-				return -EINVAL;
-			b = strtoul(p, &end, 10);
-		}
-		if (b < a || b >= nbits)
-			return -EINVAL;
-		for (unsigned long c = a; c <= b; c++)
-			sw_mask_set(mask, c);
-		p = end;
-		if (*p == ',')
-			p++;
-		else if (*p && *p != '\n')
-			return -EINVAL;
-	}
+	if (sw_cpuset_parse(list, &s) || sw_cpuset_last(&s) >= (int)nbits)
+		return -EINVAL;
+	memcpy(mask, s.w, SW_MASK_WORDS * sizeof(__u64));
 	return 0;
 }

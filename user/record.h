@@ -18,11 +18,10 @@
 const char *sw_ipi_kind_name(unsigned int kind);
 const char *sw_sdei_kind_name(unsigned int kind);
 
-/* Mask helpers: "0-3,6" lists like the kernel's %*pbl. */
+/* Mask helpers (to print one, sw_cpuset_from_words and sw_cpuset_format). */
 void sw_mask_set(__u64 *mask, unsigned int cpu);
 bool sw_mask_test(const __u64 *mask, unsigned int cpu);
-int sw_mask_format(const __u64 *mask, unsigned int nbits, char *buf, size_t len);
-/* Parse a cpulist ("1-3,5"); returns 0 or -EINVAL. */
+/* A cpulist ("1-3,5", as sw_cpuset_parse) of CPUs below @nbits; 0 or -EINVAL. */
 int sw_mask_parse(const char *list, __u64 *mask, unsigned int nbits);
 
 #endif

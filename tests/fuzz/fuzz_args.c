@@ -31,12 +31,13 @@ static void parse_one(const char *s)
 		abort();
 	for (unsigned int nbits = 1; nbits <= SW_MAX_CPUS * 2; nbits *= 4)
 		if (!sw_mask_parse(s, mask, nbits)) {
-			char buf[4 * SW_MAX_CPUS];
+			char buf[SW_CPUSET_TEXT_MAX];
+			struct sw_cpuset set;
 
-			for (unsigned int c = nbits; c < SW_MAX_CPUS; c++)
-				if (sw_mask_test(mask, c))
-					abort();	/* a CPU past the bound was accepted */
-			if (sw_mask_format(mask, SW_MAX_CPUS, buf, sizeof(buf)))
+			sw_cpuset_from_words(&set, mask, SW_MASK_WORDS);
+			if (sw_cpuset_last(&set) >= (int)nbits)
+				abort();	/* a CPU past the bound was accepted */
+			if (sw_cpuset_format(&set, buf, sizeof(buf)) < 0)
 				abort();
 		}
 }

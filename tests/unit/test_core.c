@@ -315,6 +315,7 @@ static void test_mask_roundtrip(void **state)
 {
 	const char *lists[] = { "", "0", "1-3", "0,2,4-7,63-65,255", "5\n" };
 	__u64 m[SW_MASK_WORDS];
+	struct sw_cpuset s;
 	char buf[256];
 
 	(void)state;
@@ -324,7 +325,8 @@ static void test_mask_roundtrip(void **state)
 		snprintf(want, sizeof(want), "%s", lists[i]);
 		want[strcspn(want, "\n")] = '\0';
 		assert_int_equal(sw_mask_parse(lists[i], m, SW_MAX_CPUS), 0);
-		assert_int_equal(sw_mask_format(m, SW_MAX_CPUS, buf, sizeof(buf)), 0);
+		sw_cpuset_from_words(&s, m, SW_MASK_WORDS);
+		assert_int_equal(sw_cpuset_format(&s, buf, sizeof(buf)), (int)strlen(want));
 		assert_string_equal(buf, want);
 	}
 	assert_int_not_equal(sw_mask_parse("3-1", m, SW_MAX_CPUS), 0);
@@ -332,9 +334,12 @@ static void test_mask_roundtrip(void **state)
 	assert_int_not_equal(sw_mask_parse("x", m, SW_MAX_CPUS), 0);
 	assert_int_not_equal(sw_mask_parse("8192", m, SW_MAX_CPUS), 0);
 	assert_int_not_equal(sw_mask_parse("1;2", m, SW_MAX_CPUS), 0);
-	/* too small a buffer is an error, not an overflow */
-	sw_mask_parse("0,2,4,6,8,10", m, SW_MAX_CPUS);
-	assert_int_not_equal(sw_mask_format(m, SW_MAX_CPUS, buf, 4), 0);
+	assert_int_not_equal(sw_mask_parse("1,", m, SW_MAX_CPUS), 0);
+	/* a CPU past the bound asked for: refused, and the mask left empty */
+	assert_int_not_equal(sw_mask_parse("0-4", m, 4), 0);
+	assert_false(sw_mask_test(m, 0));
+	assert_int_equal(sw_mask_parse("0-3", m, 4), 0);
+	assert_true(sw_mask_test(m, 3) && !sw_mask_test(m, 4));
 }
 
 /* ---- records ---- */
