@@ -125,6 +125,35 @@ int sw_keyset_check(const char *dir, const struct sw_keyset_desc *d, char *err, 
 	return 0;
 }
 
+/* The first @len bytes of @fd: 0, -errno, or -EBADMSG when the file is shorter */
+static int read_all(int fd, void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		done += n;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += n;
+	}
+	return 0;
+}
+
 #define HUGE_PAGE	(2UL << 20)
 
 /*
@@ -132,8 +161,7 @@ int sw_keyset_check(const char *dir, const struct sw_keyset_desc *d, char *err, 
  * pages. A known record's lookup is two or three random reads in the keys;
  * over a file mapping each one also missed the TLB (4 KB pages; under a
  * hypervisor a two-level walk), about a third of the lookup at 1M keys.
- * The copy costs what MAP_POPULATE's faults did, and the crc32 reads it all
- * anyway. Returns the memory (*@map_len bytes of it) or NULL with errno set.
+ * The copy is one more pass over a file the crc32 reads whole anyway. Returns the memory (*@map_len bytes of it) or NULL with errno set.
  */
 static unsigned char *read_huge(int fd, size_t len, size_t *map_len)
 {
@@ -141,25 +169,17 @@ static unsigned char *read_huge(int fd, size_t len, size_t *map_len)
 	bool huge = len >= HUGE_PAGE;
 	size_t n = huge ? (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1) : len;
 	unsigned char *b = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ssize_t got = 0;
+	int ret;
 
 	if (b == MAP_FAILED)
 		return NULL;
 	if (huge)
 		madvise(b, n, MADV_HUGEPAGE);	/* advice: without THP the copy is plain memory */
-	for (size_t off = 0; off < len; off += got) {
-		got = pread(fd, b + off, len - off, off);
-		if (got < 0 && errno == EINTR) {
-			got = 0;
-			continue;
-		}
-		if (got <= 0) {
-			int e = got < 0 ? errno : EBADMSG;
-
-			munmap(b, n);
-			errno = e;
-			return NULL;
-		}
+	ret = read_all(fd, b, len);
+	if (ret) {
+		munmap(b, n);
+		errno = -ret;
+		return NULL;
 	}
 	*map_len = n;
 	return b;
@@ -216,7 +236,6 @@ static int load_log(struct sw_keyset *ks, char *err, size_t errlen)
 	unsigned char *buf;
 	char path[PATH_MAX];
 	int fd, ret = 0;
-	ssize_t n = 0;
 
 	name_of(path, sizeof(path), ks->dir, "log", d->gen);
 	fd = open(path, (ks->rewrite ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -230,14 +249,11 @@ static int load_log(struct sw_keyset *ks, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	for (size_t off = 0; off < len; off += n) {
-		n = pread(fd, buf + off, len - off, off);
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EBADMSG;
-			snprintf(err, errlen, "key index %s: %s", path,
-				 n < 0 ? strerror(errno) : "truncated");
-			goto out;
-		}
+	ret = read_all(fd, buf, len);
+	if (ret) {
+		snprintf(err, errlen, "key index %s: %s", path,
+			 ret == -EBADMSG ? "truncated" : strerror(-ret));
+		goto out;
 	}
 	if (crc32(0, buf, len) != d->log_crc) {
 		ret = -EBADMSG;
@@ -433,20 +449,6 @@ size_t sw_keyset_count(const struct sw_keyset *ks)
 bool sw_keyset_dirty(const struct sw_keyset *ks)
 {
 	return ks->rewrite || ks->log.n > ks->d.nlog;
-}
-
-static int write_all(int fd, const void *buf, size_t len, off_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		done += n;
-	}
-	return 0;
 }
 
 /* Append the pending keys to log-<gen> and sync it. */
