@@ -52,14 +52,24 @@ static const struct needle needles[N_COUNT] = {
 };
 #define PROBE_SPAN	16	/* bytes past a block start a probe may read */
 
-/* The needle starting at @p (its index), or -1 */
+/* Bit k set at a byte that starts needles[k]: filled once (scan_init) from the table */
+static unsigned short needle_starts[256];
+
+static void needle_starts_init(void)
+{
+	for (int k = 0; k < N_COUNT; k++)
+		needle_starts[(unsigned char)needles[k].s[0]] |= IN(k);
+}
+
+/* The needle starting at @p (its index), or -1 (none is a prefix of another) */
 static int needle_at(const char *p, const char *end)
 {
-	for (int i = 0; i < N_COUNT; i++) {
-		const struct needle *n = &needles[i];
+	for (unsigned int m = needle_starts[(unsigned char)*p]; m; m &= m - 1) {
+		int k = __builtin_ctz(m);
+		const struct needle *n = &needles[k];
 
-		if (n->s[0] == *p && (size_t)(end - p) >= n->len && !memcmp(p, n->s, n->len))
-			return i;
+		if ((size_t)(end - p) >= n->len && !memcmp(p, n->s, n->len))
+			return k;
 	}
 	return -1;
 }
@@ -99,35 +109,22 @@ static inline __attribute__((always_inline)) void block_marks(const char *p, __u
 	memcpy(w, &m, BLOCK);
 }
 
-/* Bit k set at a byte that starts needles[k]: filled once from the table above */
-static unsigned short needle_starts[256];
-
-static void needle_starts_init(void)
-{
-	for (int k = 0; k < N_COUNT; k++)
-		needle_starts[(unsigned char)needles[k].s[0]] |= IN(k);
-}
-
 /*
  * The needles @line holds from @from on, as bits IN(N_...), in one pass, so
  * that classify looks only for the phrases of these (each line went through
- * a dozen strstr calls). Byte by byte, four bytes compared before the rest:
- * what is left of a line is short, and the 32-byte blocks of scan_window are
- * only quick where AVX2 is.
+ * a dozen strstr calls). Byte by byte: what is left of a line is short, and
+ * the 32-byte blocks of scan_window are only quick where AVX2 is.
  */
 static unsigned int needles_in(const char *line, size_t from, size_t n)
 {
 	unsigned int in = 0;
 
-	for (size_t i = from; i + 4 <= n; i++)
-		for (unsigned int m = needle_starts[(unsigned char)line[i]] & ~in; m; m &= m - 1) {
-			const struct needle *nd = &needles[__builtin_ctz(m)];
-			__u32 a, b;
+	for (size_t i = from; i < n; i++)
+		if (needle_starts[(unsigned char)line[i]] & ~in) {
+			int k = needle_at(line + i, line + n);
 
-			memcpy(&a, line + i, 4);
-			memcpy(&b, nd->s, 4);	/* every needle has four bytes */
-			if (a == b && n - i >= nd->len && !memcmp(line + i + 4, nd->s + 4, nd->len - 4))
-				in |= m & -m;
+			if (k >= 0)
+				in |= IN(k);
 		}
 	return in;
 }
