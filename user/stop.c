@@ -42,10 +42,10 @@ bool sw_cpuset_empty(const struct sw_cpuset *s)
 /* up to the last set word: without POPCNT (Debian's x86_64 baseline) each word is a libgcc call */
 unsigned int sw_cpuset_count(const struct sw_cpuset *s)
 {
-	int last = sw_cpuset_last(s);
+	int words = (sw_cpuset_last(s) + 64) / 64;	/* last -1: none */
 	unsigned int n = 0;
 
-	for (int i = 0; i <= last / 64 && last >= 0; i++)
+	for (int i = 0; i < words; i++)
 		n += __builtin_popcountll(s->w[i]);
 	return n;
 }
